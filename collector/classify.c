@@ -1,0 +1,333 @@
+/* classify.c - events to findings: filters, PCRE2 match, captures, code
+ * decoding, template rendering, correlation keys; and the rule self-test. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "reader.h"
+#include "rules.h"
+
+/* Renders a template (see rules.h).  Captured text is appended as data and
+ * never scanned again, so a "{x}" inside a capture stays as written. */
+char *rule_render(const char *tmpl, const struct dw_capture *caps, size_t ncaps)
+{
+    if (!tmpl)
+        return NULL;
+    struct dw_buf b = {0};
+    const char *p = tmpl;
+    while (*p) {
+        if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
+            buf_putc(&b, p[0]);
+            p += 2;
+            continue;
+        }
+        if (*p == '{') {
+            const char *e = strchr(p + 1, '}');
+            const struct dw_capture *hit = NULL;
+            if (e) {
+                size_t n = (size_t)(e - p - 1);
+                for (size_t i = 0; i < ncaps && !hit; i++)
+                    if (strlen(caps[i].name) == n && memcmp(caps[i].name, p + 1, n) == 0)
+                        hit = &caps[i];
+            }
+            if (hit) {
+                buf_puts(&b, hit->value);
+                p = e + 1;
+                continue;
+            }
+        }
+        buf_putc(&b, *p++);
+    }
+    return b.data ? buf_steal(&b) : xstrdup("");
+}
+
+static bool str_in(const char *s, char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(s, list[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Cheap filters first: a field the event does not have (forum pastes often
+ * lack process, subsystem or category) passes. */
+static bool rule_filters_pass(const struct dw_rule *r, const struct dw_event *ev)
+{
+    if (r->nprocesses && ev->process && !str_in(ev->process, r->processes, r->nprocesses))
+        return false;
+    if (r->subsystem && ev->subsystem && strcmp(r->subsystem, ev->subsystem) != 0)
+        return false;
+    if (r->category && ev->category && strcmp(r->category, ev->category) != 0)
+        return false;
+    return true;
+}
+
+/* Copies the named groups that took part in the match, in name order; a name
+ * used by several groups gives the first one that matched. */
+static void finding_fill_captures(struct dw_finding *f, const struct dw_rule *r,
+                                  pcre2_match_data *md, const char *msg)
+{
+    uint32_t count = 0, entry = 0;
+    PCRE2_SPTR table = NULL;
+    pcre2_pattern_info(r->code, PCRE2_INFO_NAMECOUNT, &count);
+    if (count == 0)
+        return;
+    pcre2_pattern_info(r->code, PCRE2_INFO_NAMEENTRYSIZE, &entry);
+    pcre2_pattern_info(r->code, PCRE2_INFO_NAMETABLE, &table);
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+    uint32_t ovn = pcre2_get_ovector_count(md);
+    f->caps = xcalloc(count, sizeof(*f->caps));
+    for (uint32_t i = 0; i < count; i++) {
+        PCRE2_SPTR e = table + (size_t)i * entry;
+        uint32_t group = ((uint32_t)e[0] << 8) | e[1];
+        const char *name = (const char *)e + 2;
+        if (group >= ovn || ov[2 * group] == PCRE2_UNSET || ov[2 * group + 1] < ov[2 * group])
+            continue;
+        if (f->ncaps && strcmp(f->caps[f->ncaps - 1].name, name) == 0)
+            continue; /* duplicate name (sorted table): first that matched wins */
+        f->caps[f->ncaps].name = xstrdup(name);
+        f->caps[f->ncaps].value =
+            xstrndup(msg + ov[2 * group], (size_t)(ov[2 * group + 1] - ov[2 * group]));
+        f->ncaps++;
+    }
+}
+
+static void add_decoded(struct dw_finding *f, const struct dw_codes *codes, const char *table,
+                        const char *text)
+{
+    const struct dw_code *c = codes_lookup(codes, table, text);
+    if (!c)
+        return;
+    for (size_t i = 0; i < f->ndecoded; i++)
+        if (strcmp(f->decoded[i].code, text) == 0)
+            return;
+    f->decoded = xrealloc(f->decoded, (f->ndecoded + 1) * sizeof(*f->decoded));
+    f->decoded[f->ndecoded].code = xstrdup(text);
+    f->decoded[f->ndecoded].name = xstrdup(c->name);
+    f->decoded[f->ndecoded].meaning = xstrdup(c->meaning);
+    f->ndecoded++;
+}
+
+/* Builds the finding for event ev matched by rule r (match data in md). */
+static struct dw_finding *finding_build(struct dw_ruleset *rs, const struct dw_rule *r,
+                                        const struct dw_event *ev)
+{
+    struct dw_finding *f = xcalloc(1, sizeof(*f));
+    f->rule_id = xstrdup(r->id);
+    f->class_name = xstrdup(r->class_name);
+    f->severity = r->severity;
+    f->priority = r->priority;
+    finding_set_event(f, ev);
+    finding_fill_captures(f, r, rs->match_data, ev->message);
+    for (size_t i = 0; i < f->ncaps; i++)
+        if (strcmp(f->caps[i].name, "code") == 0)
+            add_decoded(f, rs->codes, NULL, f->caps[i].value);
+    for (size_t d = 0; d < r->ndecodes; d++)
+        for (size_t i = 0; i < f->ncaps; i++)
+            if (strcmp(f->caps[i].name, r->decodes[d].capture) == 0)
+                add_decoded(f, rs->codes, r->decodes[d].table, f->caps[i].value);
+    f->summary = rule_render(r->summary, f->caps, f->ncaps);
+    f->remediation = rule_render(r->remediation, f->caps, f->ncaps);
+    finding_derive_keys(f);
+    return f;
+}
+
+/* First rule in load order whose filters pass and whose pattern matches.
+ * Nothing is allocated until a rule matched. */
+struct dw_finding *ruleset_classify(struct dw_ruleset *rs, const struct dw_event *ev)
+{
+    if (!rs || !ev || !ev->message || !rs->match_data)
+        return NULL;
+    size_t len = ev->message_len ? ev->message_len : strlen(ev->message);
+    for (size_t i = 0; i < rs->nrules; i++) {
+        const struct dw_rule *r = &rs->rules[i];
+        if (!rule_filters_pass(r, ev))
+            continue;
+        int rc = pcre2_match(r->code, (PCRE2_SPTR)ev->message, len, 0, 0, rs->match_data,
+                             rs->match_ctx);
+        if (rc >= 0)
+            return finding_build(rs, r, ev);
+        if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+            rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT ||
+            rc == PCRE2_ERROR_NOMEMORY)
+            rs->limit_hits++;
+    }
+    return NULL;
+}
+
+/* ---- correlation keys ---- */
+
+static void key_add(struct dw_finding *f, const char *prefix, const char *v, size_t n)
+{
+    if (n == 0)
+        return;
+    struct dw_buf b = {0};
+    buf_puts(&b, prefix);
+    for (size_t i = 0; i < n; i++) {
+        char c = v[i];
+        buf_putc(&b, (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c);
+    }
+    for (size_t i = 0; i < f->nkeys; i++)
+        if (strcmp(f->keys[i], buf_cstr(&b)) == 0) {
+            buf_free(&b);
+            return;
+        }
+    f->keys = xrealloc(f->keys, (f->nkeys + 1) * sizeof(*f->keys));
+    f->keys[f->nkeys++] = buf_steal(&b);
+}
+
+/* "bundle:<id>" from a bundle id, with ".dext" dropped. */
+static void key_bundle(struct dw_finding *f, const char *s, size_t n)
+{
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '/'))
+        n--;
+    if (n > 5 && strncmp(s + n - 5, ".dext", 5) == 0)
+        n -= 5;
+    key_add(f, "bundle:", s, n);
+}
+
+/* Finds "/<id>.dext/" (or a trailing "/<id>.dext") in a path. */
+static void key_from_path(struct dw_finding *f, const char *p)
+{
+    for (const char *d = strstr(p, ".dext"); d; d = strstr(d + 1, ".dext")) {
+        if (d[5] != '/' && d[5] != '\0')
+            continue;
+        const char *start = d;
+        while (start > p && start[-1] != '/')
+            start--;
+        if (start > p && start < d) {
+            key_bundle(f, start, (size_t)(d - start));
+            return;
+        }
+    }
+}
+
+static void key_tag(struct dw_finding *f, const char *s)
+{
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+        s += 2;
+    size_t n = strspn(s, "0123456789abcdefABCDEF");
+    if (n == 0 || s[n] != '\0')
+        return;
+    while (n > 1 && *s == '0') {
+        s++;
+        n--;
+    }
+    key_add(f, "tag:", s, n);
+}
+
+void finding_derive_keys(struct dw_finding *f)
+{
+    for (size_t i = 0; i < f->ncaps; i++) {
+        const char *name = f->caps[i].name, *v = f->caps[i].value;
+        if (strcmp(name, "bundle") == 0)
+            key_bundle(f, v, strlen(v));
+        else if (strcmp(name, "path") == 0)
+            key_from_path(f, v);
+        else if (strcmp(name, "tag") == 0)
+            key_tag(f, v);
+    }
+    if (f->sender) {
+        size_t n = strlen(f->sender);
+        if (!strchr(f->sender, '/') && n > 5 && strcmp(f->sender + n - 5, ".dext") == 0)
+            key_bundle(f, f->sender, n);
+        else
+            key_from_path(f, f->sender);
+    }
+}
+
+/* ---- self-test ---- */
+
+struct example_run {
+    struct dw_ruleset *rs;
+    struct dw_finding *f;
+    size_t events;
+};
+
+static void example_event(const struct dw_event *ev, void *ctx)
+{
+    struct example_run *run = ctx;
+    if (run->events++ == 0)
+        run->f = ruleset_classify(run->rs, ev);
+}
+
+/* Reads one example line with the plain-style reader and classifies it.
+ * Returns the finding (caller frees) or NULL; *events gets the record count. */
+static struct dw_finding *classify_line(struct dw_ruleset *rs, const char *input, const char *line,
+                                        size_t *events)
+{
+    struct example_run run = {rs, NULL, 0};
+    struct dw_reader *rd = reader_new(input, DW_STYLE_PLAIN, example_event, &run);
+    reader_feed(rd, line, strlen(line));
+    reader_feed(rd, "\n", 1);
+    reader_finish(rd);
+    reader_free(rd);
+    *events = run.events;
+    return run.f;
+}
+
+/* Compares expected captures (a subset) with the finding's.  Appends the
+ * first difference to why and returns false, or returns true. */
+static bool captures_match(const struct dw_rule_example *ex, const struct dw_finding *f,
+                           struct dw_buf *why)
+{
+    for (size_t i = 0; i < ex->ncaps; i++) {
+        const char *got = finding_capture(f, ex->caps[i].name);
+        if (!got) {
+            buf_printf(why, "capture '%s' missing (expected '%s')", ex->caps[i].name,
+                       ex->caps[i].value);
+            return false;
+        }
+        if (strcmp(got, ex->caps[i].value) != 0) {
+            buf_printf(why, "capture '%s' is '", ex->caps[i].name);
+            dw_escape_term(why, got, strlen(got));
+            buf_printf(why, "' (expected '%s')", ex->caps[i].value);
+            return false;
+        }
+    }
+    return true;
+}
+
+size_t ruleset_self_test(struct dw_ruleset *rs, struct dw_errors *err)
+{
+    size_t failures = 0;
+    struct dw_buf why = {0};
+    for (size_t i = 0; i < rs->nrules; i++) {
+        const struct dw_rule *r = &rs->rules[i];
+        if (r->nexamples == 0) {
+            dw_errors_add(err, "%s:%d:%d: rule '%s': no examples", r->file, r->src_line,
+                          r->src_col, r->id);
+            failures++;
+        }
+        for (size_t k = 0; k < r->nexamples + r->ncounterexamples; k++) {
+            bool counter = k >= r->nexamples;
+            const struct dw_rule_example *ex =
+                counter ? &r->counterexamples[k - r->nexamples] : &r->examples[k];
+            size_t num = counter ? k - r->nexamples + 1 : k + 1;
+            size_t events = 0;
+            struct dw_finding *f = classify_line(rs, r->file, ex->line, &events);
+            buf_reset(&why);
+            if (events == 0)
+                buf_printf(&why, "the plain reader made no event of the line");
+            else if (counter && f && strcmp(f->rule_id, r->id) == 0)
+                buf_printf(&why, "classified as '%s'", r->id);
+            else if (!counter && !f)
+                buf_printf(&why, "not classified (expected '%s')", r->id);
+            else if (!counter && strcmp(f->rule_id, r->id) != 0)
+                buf_printf(&why, "classified as '%s' (expected '%s')", f->rule_id, r->id);
+            else if (!counter)
+                captures_match(ex, f, &why);
+            if (why.len) {
+                dw_errors_add(err, "%s:%d:%d: rule '%s': %s %zu %s", r->file, ex->src_line,
+                              ex->src_col, r->id, counter ? "counterexample" : "example", num,
+                              buf_cstr(&why));
+                failures++;
+            }
+            finding_free(f);
+        }
+    }
+    buf_free(&why);
+    return failures;
+}

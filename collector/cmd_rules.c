@@ -1,0 +1,222 @@
+/* cmd_rules.c - `dextwatch rules list|check|test [--rules DIR] [FILE...]`. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "platform.h"
+#include "rules.h"
+
+static const char rules_usage[] =
+    "usage: dextwatch rules list  [--rules DIR] [--format text|json] [FILE...]\n"
+    "       dextwatch rules check [--rules DIR] [FILE...]\n"
+    "       dextwatch rules test  [--rules DIR] [FILE...]\n"
+    "\n"
+    "  list    one line per rule: id, class, severity, priority, pack\n"
+    "  check   load and validate the packs; exit 2 on any error\n"
+    "  test    run every example and counterexample through the whole rule set;\n"
+    "          exit 1 on a failure, 2 on a load error\n"
+    "\n"
+    "  --rules DIR       rule directory (default: $DEXTWATCH_RULES, the source tree's\n"
+    "                    rules/ or the installed one)\n"
+    "  --format FORMAT   list output: text (default) or json\n"
+    "  FILE...           only these pack files (code tables still come from DIR/codes)\n"
+    "  -h, --help        this help\n"
+    "\n"
+    "The rule schema is described in rules/README.md.\n";
+
+enum rules_action { ACT_LIST, ACT_CHECK, ACT_TEST };
+
+/* Prints each error to stderr, made safe for a terminal. */
+static void print_errors(const struct dw_errors *err)
+{
+    struct dw_buf b = {0};
+    for (size_t i = 0; i < err->n; i++) {
+        buf_reset(&b);
+        dw_escape_term(&b, err->msgs[i], strlen(err->msgs[i]));
+        cli_error("%s", buf_cstr(&b));
+    }
+    buf_free(&b);
+}
+
+/* The whole directory, or only the given pack files plus DIR/codes. */
+static struct dw_ruleset *load(const char *dir, char **files, int nfiles, struct dw_errors *err)
+{
+    if (nfiles == 0)
+        return ruleset_load_dir(dir, err);
+    struct dw_ruleset *rs = ruleset_new();
+    rs->dir = xstrdup(dir);
+    struct dw_buf path = {0};
+    buf_printf(&path, "%s/codes", dir);
+    struct dw_codes *codes = codes_load_dir(buf_cstr(&path), err);
+    buf_free(&path);
+    int failed = codes == NULL;
+    if (codes) {
+        codes_free(rs->codes);
+        rs->codes = codes;
+    }
+    for (int i = 0; i < nfiles; i++)
+        if (ruleset_add_file(rs, files[i], err) != 0)
+            failed = 1;
+    if (failed) {
+        ruleset_free(rs);
+        return NULL;
+    }
+    return rs;
+}
+
+static size_t count_tables(const struct dw_codes *c)
+{
+    size_t n = 0;
+    const char *prev = NULL;
+    for (size_t i = 0; i < codes_count(c); i++) {
+        const char *t = codes_at(c, i)->table;
+        if (!prev || strcmp(prev, t) != 0)
+            n++; /* tables are loaded one after the other, so runs are whole tables */
+        prev = t;
+    }
+    return n;
+}
+
+static const char *pack_of(const struct dw_ruleset *rs, size_t rule)
+{
+    for (size_t p = 0; p < rs->npacks; p++)
+        if (rule >= rs->packs[p].first_rule && rule < rs->packs[p].first_rule + rs->packs[p].nrules)
+            return rs->packs[p].name;
+    return "";
+}
+
+static int list_rules(const struct dw_ruleset *rs, bool json)
+{
+    if (json) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < rs->nrules; i++) {
+            const struct dw_rule *r = &rs->rules[i];
+            json_array_append_new(
+                arr, json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:i}", "id", r->id, "class",
+                               r->class_name, "severity", dw_severity_name(r->severity),
+                               "priority", r->priority, "pack", pack_of(rs, i), "file", r->file,
+                               "line", r->src_line));
+        }
+        char *s = json_dumps(arr, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+        if (s)
+            printf("%s\n", s);
+        free(s);
+        json_decref(arr);
+        return DW_EXIT_OK;
+    }
+    struct dw_buf b = {0};
+    for (size_t i = 0; i < rs->nrules; i++) {
+        const struct dw_rule *r = &rs->rules[i];
+        const char *pack = pack_of(rs, i);
+        buf_reset(&b);
+        buf_printf(&b, "%-36s %-40s %-8s %4d  ", r->id, r->class_name,
+                   dw_severity_name(r->severity), r->priority);
+        dw_escape_term(&b, pack, strlen(pack));
+        printf("%s\n", buf_cstr(&b));
+    }
+    buf_free(&b);
+    return DW_EXIT_OK;
+}
+
+/* Cases the self-test runs: each example and counterexample, and one for a
+ * rule without examples (it fails). */
+static size_t count_cases(const struct dw_ruleset *rs)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < rs->nrules; i++)
+        n += (rs->rules[i].nexamples ? rs->rules[i].nexamples : 1) +
+             rs->rules[i].ncounterexamples;
+    return n;
+}
+
+static int test_rules(struct dw_ruleset *rs)
+{
+    struct dw_errors err = {0};
+    size_t failed = ruleset_self_test(rs, &err);
+    struct dw_buf b = {0};
+    for (size_t i = 0; i < err.n; i++) {
+        buf_reset(&b);
+        dw_escape_term(&b, err.msgs[i], strlen(err.msgs[i]));
+        printf("%s\n", buf_cstr(&b));
+    }
+    buf_free(&b);
+    dw_errors_clear(&err);
+    size_t total = count_cases(rs);
+    printf("%zu passed, %zu failed\n", total > failed ? total - failed : 0, failed);
+    return failed ? DW_EXIT_FOUND : DW_EXIT_OK;
+}
+
+int cmd_rules(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"rules", required_argument, NULL, 'r'},
+        {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    if (argc < 2) {
+        fputs(rules_usage, stderr);
+        return DW_EXIT_USAGE;
+    }
+    enum rules_action act;
+    const char *sub = argv[1];
+    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
+        fputs(rules_usage, stdout);
+        return DW_EXIT_OK;
+    } else if (strcmp(sub, "list") == 0) {
+        act = ACT_LIST;
+    } else if (strcmp(sub, "check") == 0) {
+        act = ACT_CHECK;
+    } else if (strcmp(sub, "test") == 0) {
+        act = ACT_TEST;
+    } else {
+        cli_error("rules: unknown action '%s' (list, check or test)", sub);
+        fputs(rules_usage, stderr);
+        return DW_EXIT_USAGE;
+    }
+    const char *rules_opt = NULL;
+    bool json = false;
+    int c;
+    argc--;
+    argv++; /* argv[0] is now the action */
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'r': rules_opt = optarg; break;
+        case 'f':
+            if (act != ACT_LIST || (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)) {
+                cli_error("rules %s: --format takes text or json, and only for list", sub);
+                return DW_EXIT_USAGE;
+            }
+            json = strcmp(optarg, "json") == 0;
+            break;
+        case 'h': fputs(rules_usage, stdout); return DW_EXIT_OK;
+        default: fputs(rules_usage, stderr); return DW_EXIT_USAGE;
+        }
+    }
+    struct dw_buf dir = {0};
+    struct dw_errors err = {0};
+    struct dw_ruleset *rs =
+        load(dw_rules_dir(rules_opt, &dir), argv + optind, argc - optind, &err);
+    int status;
+    if (!rs) {
+        print_errors(&err);
+        cli_error("rules %s: %zu error%s", sub, err.n, err.n == 1 ? "" : "s");
+        status = DW_EXIT_USAGE;
+    } else if (act == ACT_LIST) {
+        status = list_rules(rs, json);
+    } else if (act == ACT_CHECK) {
+        printf("%zu rules in %zu pack%s, %zu code tables: ok\n", rs->nrules, rs->npacks,
+               rs->npacks == 1 ? "" : "s", count_tables(rs->codes));
+        status = DW_EXIT_OK;
+    } else {
+        status = test_rules(rs);
+    }
+    ruleset_free(rs);
+    dw_errors_clear(&err);
+    buf_free(&dir);
+    return status;
+}

@@ -1,0 +1,286 @@
+/* codes.c - error-code tables loaded from the rules/codes/ TSV files (see codes.h). */
+#include "codes.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct dw_codes {
+    struct dw_code *items;
+    size_t n, cap;
+};
+
+struct dw_codes *codes_new(void) { return xcalloc(1, sizeof(struct dw_codes)); }
+
+void codes_free(struct dw_codes *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n; i++) {
+        /* The strings are owned here; const only protects them from callers. */
+        free((void *)c->items[i].table);
+        free((void *)c->items[i].text);
+        free((void *)c->items[i].name);
+        free((void *)c->items[i].meaning);
+    }
+    free(c->items);
+    free(c);
+}
+
+size_t codes_count(const struct dw_codes *c) { return c ? c->n : 0; }
+
+const struct dw_code *codes_at(const struct dw_codes *c, size_t i)
+{
+    return c && i < c->n ? &c->items[i] : NULL;
+}
+
+/* Parses a code written as decimal ("-67050", "8") or hex ("0xE00002E2").
+ * Returns 0 and sets *out (and *is_hex), or -1 when the text is not a whole
+ * number.  Hex is read as unsigned so 0xffffffffffffffff-like values fit. */
+static int code_parse(const char *s, int64_t *out, int *is_hex)
+{
+    char *end = NULL;
+    errno = 0;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        if (!s[2] || s[2] == '-' || s[2] == '+' || s[2] == ' ')
+            return -1;
+        unsigned long long v = strtoull(s + 2, &end, 16);
+        if (errno || end == s + 2 || *end)
+            return -1;
+        *out = (int64_t)v;
+        *is_hex = 1;
+        return 0;
+    }
+    if (!*s || (*s != '-' && (*s < '0' || *s > '9')))
+        return -1;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end)
+        return -1;
+    *out = (int64_t)v;
+    *is_hex = 0;
+    return 0;
+}
+
+/* OSStatus and IOReturn are 32-bit: -67050 and 0xfffefa16 are the same code,
+ * as are 0xe00002e2 and -536870174.  Values in 32-bit range compare as int32. */
+static int64_t code_norm(int64_t v)
+{
+    if (v >= INT32_MIN && v <= (int64_t)UINT32_MAX)
+        return (int64_t)(int32_t)(uint32_t)v;
+    return v;
+}
+
+/* Splits line (modified in place) at tabs into at most max fields. */
+static size_t split_tabs(char *line, char **fields, size_t max)
+{
+    size_t n = 0;
+    char *p = line;
+    while (n < max) {
+        fields[n++] = p;
+        char *tab = strchr(p, '\t');
+        if (!tab)
+            break;
+        *tab = '\0';
+        p = tab + 1;
+    }
+    return n;
+}
+
+/* Table name from a path: base name without ".tsv". Caller frees. */
+static char *table_name(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base);
+    if (n > 4 && strcmp(base + n - 4, ".tsv") == 0)
+        n -= 4;
+    return xstrndup(base, n);
+}
+
+#define CODES_MAX_FIELDS 16
+
+/* Loads one table.  Comment lines ('#') and blank lines are skipped; the
+ * first other line is the header naming the columns `value`, `name` and
+ * `meaning` (or `printed_as`).  A malformed row is reported as file:line and
+ * makes the whole file fail (its rows already read are dropped). */
+int codes_load_file(struct dw_codes *c, const char *path, struct dw_errors *err)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp) {
+        dw_errors_add(err, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t first = c->n;
+    char *table = table_name(path);
+    char *line = NULL;
+    size_t linecap = 0;
+    ssize_t len;
+    long lineno = 0;
+    int col_value = -1, col_name = -1, col_meaning = -1, have_header = 0, rc = 0;
+    while ((len = getline(&line, &linecap, fp)) >= 0) {
+        lineno++;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        if (len == 0 || line[0] == '#')
+            continue;
+        if (memchr(line, '\0', (size_t)len)) {
+            dw_errors_add(err, "%s:%ld: NUL byte in line", path, lineno);
+            rc = -1;
+            break;
+        }
+        char *f[CODES_MAX_FIELDS];
+        size_t nf = split_tabs(line, f, CODES_MAX_FIELDS);
+        if (!have_header) {
+            for (size_t i = 0; i < nf; i++) {
+                if (strcmp(f[i], "value") == 0 && col_value < 0)
+                    col_value = (int)i;
+                else if (strcmp(f[i], "name") == 0 && col_name < 0)
+                    col_name = (int)i;
+                else if ((strcmp(f[i], "meaning") == 0 || strcmp(f[i], "printed_as") == 0) &&
+                         col_meaning < 0)
+                    col_meaning = (int)i;
+            }
+            if (col_value < 0 || col_name < 0 || col_meaning < 0) {
+                dw_errors_add(err,
+                              "%s:%ld: header must name the columns 'value', 'name' and "
+                              "'meaning' (or 'printed_as')",
+                              path, lineno);
+                rc = -1;
+                break;
+            }
+            have_header = 1;
+            continue;
+        }
+        int64_t v;
+        int is_hex;
+        if ((size_t)col_value >= nf || (size_t)col_name >= nf) {
+            dw_errors_add(err, "%s:%ld: expected at least %d tab-separated columns", path,
+                          lineno, (col_value > col_name ? col_value : col_name) + 1);
+            rc = -1;
+            break;
+        }
+        if (code_parse(f[col_value], &v, &is_hex) != 0) {
+            dw_errors_add(err, "%s:%ld: bad code value '%.40s' (decimal or 0x hex expected)",
+                          path, lineno, f[col_value]);
+            rc = -1;
+            break;
+        }
+        if (!f[col_name][0]) {
+            dw_errors_add(err, "%s:%ld: empty name", path, lineno);
+            rc = -1;
+            break;
+        }
+        xgrow((void **)&c->items, &c->cap, c->n + 1, sizeof(*c->items));
+        struct dw_code *e = &c->items[c->n++];
+        e->table = xstrdup(table);
+        e->value = v;
+        e->text = xstrdup(f[col_value]);
+        e->name = xstrdup(f[col_name]);
+        e->meaning = xstrdup((size_t)col_meaning < nf ? f[col_meaning] : "");
+    }
+    if (rc == 0 && ferror(fp)) {
+        dw_errors_add(err, "%s: read error", path);
+        rc = -1;
+    }
+    if (rc == 0 && !have_header) {
+        dw_errors_add(err, "%s:%ld: no header line", path, lineno);
+        rc = -1;
+    }
+    if (rc != 0) {
+        while (c->n > first) {
+            struct dw_code *e = &c->items[--c->n];
+            free((void *)e->table);
+            free((void *)e->text);
+            free((void *)e->name);
+            free((void *)e->meaning);
+        }
+    }
+    free(line);
+    free(table);
+    fclose(fp);
+    return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Loads every *.tsv of dir in name order.  A directory that does not exist
+ * gives an empty set (rule packs without code tables are valid); a malformed
+ * file gives NULL, after every file was tried so all problems are reported. */
+struct dw_codes *codes_load_dir(const char *dir, struct dw_errors *err)
+{
+    struct dw_codes *c = codes_new();
+    DIR *d = opendir(dir);
+    if (!d) {
+        if (errno == ENOENT)
+            return c;
+        dw_errors_add(err, "%s: cannot open directory: %s", dir, strerror(errno));
+        codes_free(c);
+        return NULL;
+    }
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        size_t len = strlen(de->d_name);
+        if (len > 4 && de->d_name[0] != '.' && strcmp(de->d_name + len - 4, ".tsv") == 0) {
+            xgrow((void **)&names, &cap, n + 1, sizeof(*names));
+            names[n++] = xstrdup(de->d_name);
+        }
+    }
+    closedir(d);
+    if (n > 1)
+        qsort(names, n, sizeof(*names), cmp_str);
+    int failed = 0;
+    struct dw_buf path = {0};
+    for (size_t i = 0; i < n; i++) {
+        buf_reset(&path);
+        buf_printf(&path, "%s/%s", dir, names[i]);
+        if (codes_load_file(c, buf_cstr(&path), err) != 0)
+            failed = 1;
+        free(names[i]);
+    }
+    free(names);
+    buf_free(&path);
+    if (failed) {
+        codes_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* See codes.h.  Auto mode (table NULL) only considers text that is negative
+ * or hex >= 0x10000, so counts such as "8" or "3" are never mistaken for
+ * OSSystemExtension or kern_return codes. */
+const struct dw_code *codes_lookup(const struct dw_codes *c, const char *table, const char *text)
+{
+    if (!c || !text)
+        return NULL;
+    int64_t v;
+    int is_hex;
+    if (code_parse(text, &v, &is_hex) != 0)
+        return NULL;
+    if (!table) {
+        int big_hex = is_hex && (uint64_t)v >= 0x10000u;
+        if (!(v < 0 && !is_hex) && !big_hex)
+            return NULL;
+    }
+    int64_t nv = code_norm(v);
+    for (size_t i = 0; i < c->n; i++) {
+        const struct dw_code *e = &c->items[i];
+        if (table && strcmp(e->table, table) != 0)
+            continue;
+        if (e->value == v || code_norm(e->value) == nv) {
+            if (!table && code_norm(e->value) >= 0 && code_norm(e->value) < 0x10000)
+                continue; /* a small table value reached through normalisation */
+            return e;
+        }
+    }
+    return NULL;
+}

@@ -1,0 +1,302 @@
+/* correlate.c - streaming correlation of findings into incidents.
+ *
+ * Open incidents are few (a failure is a handful of lines), so they live in a
+ * small array and every lookup is a linear scan: simpler and faster than any
+ * index at this size.  Expiry runs before each finding is placed, so every
+ * incident still open is within the window of the event being placed. */
+#include "correlate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* Where and when an incident last saw a keyed finding of one process. */
+struct proc_mark {
+    char *process;
+    struct dw_time time;
+    long line;
+};
+
+struct slot {
+    struct dw_incident *inc;
+    struct proc_mark *marks;
+    size_t nmarks;
+};
+
+struct dw_correlator {
+    struct dw_correlate_opts opts;
+    dw_incident_fn fn;
+    void *ctx;
+    struct slot *open;
+    size_t nopen, capopen;
+    struct dw_finding **pending; /* keyless findings waiting for a keyed neighbour */
+    size_t npending, cappending;
+    long opened;
+};
+
+const char *dw_change_name(enum dw_change c)
+{
+    switch (c) {
+    case DW_OPENED: return "opened";
+    case DW_GREW: return "grew";
+    case DW_MERGED: return "merged";
+    case DW_CLOSED: return "closed";
+    }
+    return "?";
+}
+
+struct dw_correlator *correlator_new(const struct dw_correlate_opts *opts, dw_incident_fn fn,
+                                     void *ctx)
+{
+    struct dw_correlator *c = xcalloc(1, sizeof *c);
+    struct dw_correlate_opts def = DW_CORRELATE_DEFAULTS;
+    c->opts = opts ? *opts : def;
+    c->fn = fn;
+    c->ctx = ctx;
+    return c;
+}
+
+long correlator_opened(const struct dw_correlator *c)
+{
+    return c->opened;
+}
+
+/* True when a point at (t, line) lies within the window after (last, last_line):
+ * by time when both have a time of the same kind, else by line. */
+static bool within(const struct dw_correlator *c, const struct dw_time *last, long last_line,
+                   const struct dw_time *t, long line)
+{
+    if (t->kind != DW_TIME_NONE && t->kind == last->kind)
+        return t->us - last->us <= c->opts.window_us;
+    return line - last_line <= c->opts.window_lines;
+}
+
+static bool slot_within(const struct dw_correlator *c, const struct slot *s,
+                        const struct dw_time *t, long line)
+{
+    return within(c, &s->inc->last_seen, s->inc->last_line, t, line);
+}
+
+static void slot_free_marks(struct slot *s)
+{
+    for (size_t i = 0; i < s->nmarks; i++)
+        free(s->marks[i].process);
+    free(s->marks);
+    s->marks = NULL;
+    s->nmarks = 0;
+}
+
+static void slot_mark(struct slot *s, const struct dw_finding *f)
+{
+    if (!f->process)
+        return;
+    size_t i = 0;
+    while (i < s->nmarks && strcmp(s->marks[i].process, f->process) != 0)
+        i++;
+    if (i == s->nmarks) {
+        s->marks = xrealloc(s->marks, (s->nmarks + 1) * sizeof *s->marks);
+        s->marks[s->nmarks++].process = xstrdup(f->process);
+    }
+    s->marks[i].time = f->time;
+    s->marks[i].line = f->line;
+}
+
+/* Closes the open incident at index i (callback, then free). */
+static void close_slot(struct dw_correlator *c, size_t i)
+{
+    struct slot s = c->open[i];
+    memmove(&c->open[i], &c->open[i + 1], (c->nopen - i - 1) * sizeof *c->open);
+    c->nopen--;
+    c->fn(DW_CLOSED, s.inc, NULL, c->ctx);
+    slot_free_marks(&s);
+    incident_free(s.inc);
+}
+
+static struct slot *open_slot(struct dw_correlator *c)
+{
+    xgrow((void **)&c->open, &c->capopen, c->nopen + 1, sizeof *c->open);
+    struct slot *s = &c->open[c->nopen++];
+    memset(s, 0, sizeof *s);
+    s->inc = incident_new();
+    s->inc->seq = ++c->opened;
+    return s;
+}
+
+static void place_alone(struct dw_correlator *c, struct dw_finding *f);
+
+/* Closes incidents and places pending findings whose window the point
+ * (t, line) has passed. */
+static void expire(struct dw_correlator *c, const struct dw_time *t, long line)
+{
+    size_t i = 0;
+    while (i < c->npending) {
+        struct dw_finding *f = c->pending[i];
+        if (within(c, &f->time, f->line, t, line)) {
+            i++;
+            continue;
+        }
+        memmove(&c->pending[i], &c->pending[i + 1], (c->npending - i - 1) * sizeof *c->pending);
+        c->npending--;
+        place_alone(c, f);
+    }
+    i = 0;
+    while (i < c->nopen) {
+        if (slot_within(c, &c->open[i], t, line))
+            i++;
+        else
+            close_slot(c, i);
+    }
+}
+
+/* A keyless finding that found no keyed neighbour: it joins the open
+ * stand-alone incident of its process, or opens one. */
+static void place_alone(struct dw_correlator *c, struct dw_finding *f)
+{
+    struct dw_buf key = {0};
+    buf_printf(&key, "process:%s", f->process ? f->process : "?");
+    struct slot *s = NULL;
+    for (size_t i = 0; i < c->nopen && !s; i++)
+        if (incident_has_key(c->open[i].inc, key.data) &&
+            slot_within(c, &c->open[i], &f->time, f->line))
+            s = &c->open[i];
+    bool fresh = !s;
+    if (fresh)
+        s = open_slot(c);
+    f->keys = xrealloc(f->keys, (f->nkeys + 1) * sizeof *f->keys);
+    f->keys[f->nkeys++] = buf_steal(&key);
+    incident_add(s->inc, f);
+    c->fn(fresh ? DW_OPENED : DW_GREW, s->inc, NULL, c->ctx);
+}
+
+static bool shares_key(const struct dw_incident *inc, const struct dw_finding *f)
+{
+    for (size_t k = 0; k < f->nkeys; k++)
+        if (incident_has_key(inc, f->keys[k]))
+            return true;
+    return false;
+}
+
+/* Moves the marks of src into dst (keeping the later of two). */
+static void slot_absorb_marks(struct slot *dst, struct slot *src)
+{
+    for (size_t i = 0; i < src->nmarks; i++) {
+        size_t j = 0;
+        while (j < dst->nmarks && strcmp(dst->marks[j].process, src->marks[i].process) != 0)
+            j++;
+        if (j == dst->nmarks) {
+            dst->marks = xrealloc(dst->marks, (dst->nmarks + 1) * sizeof *dst->marks);
+            dst->marks[dst->nmarks++] = src->marks[i];
+            src->marks[i].process = NULL;
+        } else if (src->marks[i].line > dst->marks[j].line) {
+            dst->marks[j].time = src->marks[i].time;
+            dst->marks[j].line = src->marks[i].line;
+        }
+    }
+    slot_free_marks(src);
+}
+
+static void place_keyed(struct dw_correlator *c, struct dw_finding *f)
+{
+    /* every incident sharing a key joins; the oldest absorbs the others */
+    size_t target = c->nopen;
+    for (size_t i = 0; i < c->nopen; i++) {
+        if (!shares_key(c->open[i].inc, f))
+            continue;
+        if (target == c->nopen) {
+            target = i;
+            continue;
+        }
+        struct slot *dst = &c->open[target], *src = &c->open[i];
+        incident_absorb(dst->inc, src->inc);
+        slot_absorb_marks(dst, src);
+        c->fn(DW_MERGED, src->inc, dst->inc, c->ctx);
+        incident_free(src->inc);
+        memmove(&c->open[i], &c->open[i + 1], (c->nopen - i - 1) * sizeof *c->open);
+        c->nopen--;
+        i--;
+    }
+    bool fresh = target == c->nopen;
+    struct slot *s = fresh ? open_slot(c) : &c->open[target];
+
+    /* pending keyless findings of the same process come first: they are older */
+    size_t i = 0;
+    while (i < c->npending) {
+        struct dw_finding *p = c->pending[i];
+        if (p->process && f->process && strcmp(p->process, f->process) == 0) {
+            memmove(&c->pending[i], &c->pending[i + 1],
+                    (c->npending - i - 1) * sizeof *c->pending);
+            c->npending--;
+            incident_add(s->inc, p);
+        } else {
+            i++;
+        }
+    }
+    slot_mark(s, f);
+    incident_add(s->inc, f);
+    c->fn(fresh ? DW_OPENED : DW_GREW, s->inc, NULL, c->ctx);
+}
+
+/* A keyless finding joins the incident holding the nearest earlier keyed
+ * finding of its process, or waits for a later one. */
+static void place_keyless(struct dw_correlator *c, struct dw_finding *f)
+{
+    struct slot *best = NULL;
+    long best_line = 0;
+    for (size_t i = 0; i < c->nopen; i++) {
+        struct slot *s = &c->open[i];
+        for (size_t m = 0; m < s->nmarks; m++) {
+            if (!f->process || strcmp(s->marks[m].process, f->process) != 0)
+                continue;
+            if (!within(c, &s->marks[m].time, s->marks[m].line, &f->time, f->line))
+                continue;
+            if (!best || s->marks[m].line > best_line) {
+                best = s;
+                best_line = s->marks[m].line;
+            }
+        }
+    }
+    if (best) {
+        incident_add(best->inc, f);
+        c->fn(DW_GREW, best->inc, NULL, c->ctx);
+        return;
+    }
+    xgrow((void **)&c->pending, &c->cappending, c->npending + 1, sizeof *c->pending);
+    c->pending[c->npending++] = f;
+}
+
+void correlator_add(struct dw_correlator *c, struct dw_finding *f)
+{
+    expire(c, &f->time, f->line);
+    if (f->nkeys)
+        place_keyed(c, f);
+    else
+        place_keyless(c, f);
+}
+
+void correlator_tick(struct dw_correlator *c, const struct dw_event *ev)
+{
+    expire(c, &ev->time, ev->line);
+}
+
+void correlator_finish(struct dw_correlator *c)
+{
+    while (c->npending) {
+        struct dw_finding *f = c->pending[0];
+        memmove(&c->pending[0], &c->pending[1], (c->npending - 1) * sizeof *c->pending);
+        c->npending--;
+        place_alone(c, f);
+    }
+    while (c->nopen)
+        close_slot(c, 0);
+}
+
+void correlator_free(struct dw_correlator *c)
+{
+    if (!c)
+        return;
+    correlator_finish(c);
+    free(c->open);
+    free(c->pending);
+    free(c);
+}

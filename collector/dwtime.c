@@ -1,0 +1,269 @@
+/* dwtime.c - parse and format the timestamps that log lines carry.
+ *
+ * No libc time-zone functions: a log line carries its own offset (or none),
+ * and the machine reading the log is rarely the one that wrote it. */
+#include "dwtime.h"
+
+#include <stdio.h>
+#include <time.h>
+
+#include "reader_private.h"
+
+#define US_PER_SEC INT64_C(1000000)
+#define US_PER_DAY (INT64_C(86400) * US_PER_SEC)
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil); valid for any year an int64 can hold in days. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* The inverse of days_from_civil. */
+static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+int64_t dw_time_from_civil(int year, int month, int day, int hour, int min, int sec)
+{
+    int64_t days = days_from_civil(year, month, day);
+    return ((days * 86400) + (int64_t)hour * 3600 + (int64_t)min * 60 + sec) * US_PER_SEC;
+}
+
+/* The current year in UTC, from time(): used for classic syslog lines, which
+ * print no year. */
+int dw_time_current_year(void)
+{
+    int64_t y;
+    int m, d;
+    time_t now = time(NULL);
+    int64_t secs = (int64_t)now;
+    int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+    civil_from_days(days, &y, &m, &d);
+    return (int)y;
+}
+
+static bool is_leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+int dw_time_days_in_month(int y, int m)
+{
+    static const int dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m < 1 || m > 12)
+        return 0;
+    return m == 2 && is_leap(y) ? 29 : dim[m - 1];
+}
+
+/* Reads exactly `count` decimal digits at s[*i]; false if any is missing. */
+static bool digits(const char *s, size_t n, size_t *i, int count, int *out)
+{
+    int v = 0;
+    for (int k = 0; k < count; k++) {
+        if (*i >= n || s[*i] < '0' || s[*i] > '9')
+            return false;
+        v = v * 10 + (s[*i] - '0');
+        (*i)++;
+    }
+    *out = v;
+    return true;
+}
+
+static bool is_digit_at(const char *s, size_t n, size_t i)
+{
+    return i < n && s[i] >= '0' && s[i] <= '9';
+}
+
+/* Parses `+hhmm`, `+hh:mm`, `+hh` or `Z` at s[*i]; advances *i on success. */
+static bool parse_offset(const char *s, size_t n, size_t *i, int *minutes)
+{
+    size_t j = *i;
+    if (j < n && s[j] == 'Z') {
+        j++;
+        if (j < n && ((s[j] >= 'A' && s[j] <= 'Z') || (s[j] >= 'a' && s[j] <= 'z')))
+            return false;
+        *minutes = 0;
+        *i = j;
+        return true;
+    }
+    if (j >= n || (s[j] != '+' && s[j] != '-'))
+        return false;
+    int sign = s[j] == '-' ? -1 : 1;
+    int hh, mm = 0;
+    j++;
+    if (!digits(s, n, &j, 2, &hh))
+        return false;
+    if (j < n && s[j] == ':' && is_digit_at(s, n, j + 1)) {
+        j++;
+        if (!digits(s, n, &j, 2, &mm))
+            return false;
+    } else if (is_digit_at(s, n, j)) {
+        if (!digits(s, n, &j, 2, &mm))
+            return false;
+    }
+    if (is_digit_at(s, n, j) || hh > 23 || mm > 59)
+        return false;
+    *minutes = sign * (hh * 60 + mm);
+    *i = j;
+    return true;
+}
+
+/* Parses `HH:MM:SS[.f]` at s[*i] into seconds of day and microseconds. */
+static bool parse_clock(const char *s, size_t n, size_t *i, int64_t *us, int *frac_digits)
+{
+    int hh, mm, ss;
+    size_t j = *i;
+    if (!digits(s, n, &j, 2, &hh) || j >= n || s[j++] != ':' || !digits(s, n, &j, 2, &mm) ||
+        j >= n || s[j++] != ':' || !digits(s, n, &j, 2, &ss))
+        return false;
+    if (hh > 23 || mm > 59 || ss > 60 || is_digit_at(s, n, j))
+        return false;
+    int64_t frac = 0;
+    int nd = 0;
+    if (j < n && (s[j] == '.' || s[j] == ',') && is_digit_at(s, n, j + 1)) {
+        j++;
+        while (is_digit_at(s, n, j)) {
+            if (nd < 6)
+                frac = frac * 10 + (s[j] - '0');
+            nd++;
+            j++;
+        }
+        for (int k = nd; k < 6; k++)
+            frac *= 10;
+        if (nd > 9)
+            nd = 9;
+    }
+    *us = ((int64_t)hh * 3600 + mm * 60 + ss) * US_PER_SEC + frac;
+    *frac_digits = nd;
+    *i = j;
+    return true;
+}
+
+/* After a clock: an offset directly attached, or after one space (Console). */
+static void parse_trailing_offset(const char *s, size_t n, size_t *i, struct dw_time *t)
+{
+    size_t j = *i;
+    int off;
+    if (parse_offset(s, n, &j, &off)) {
+        t->has_offset = true;
+        t->offset_min = off;
+        *i = j;
+        return;
+    }
+    j = *i;
+    if (j < n && s[j] == ' ' && j + 1 < n && (s[j + 1] == '+' || s[j + 1] == '-')) {
+        j++;
+        if (parse_offset(s, n, &j, &off)) {
+            t->has_offset = true;
+            t->offset_min = off;
+            *i = j;
+        }
+    }
+}
+
+size_t dw_time_parse(const char *s, size_t n, struct dw_time *t)
+{
+    struct dw_time r = {0};
+    size_t i = 0;
+    int y, mo, d;
+    int64_t clock_us;
+    if (digits(s, n, &i, 4, &y) && i < n && s[i] == '-') {
+        i++;
+        if (!digits(s, n, &i, 2, &mo) || i >= n || s[i++] != '-' || !digits(s, n, &i, 2, &d))
+            return 0;
+        if (mo < 1 || mo > 12 || d < 1 || d > dw_time_days_in_month(y, mo))
+            return 0;
+        if (i >= n || (s[i] != ' ' && s[i] != 'T'))
+            return 0;
+        i++;
+        if (!parse_clock(s, n, &i, &clock_us, &r.frac_digits))
+            return 0;
+        parse_trailing_offset(s, n, &i, &r);
+        r.kind = DW_TIME_DATE;
+        r.us = dw_time_from_civil(y, mo, d, 0, 0, 0) + clock_us;
+        if (r.has_offset)
+            r.us -= (int64_t)r.offset_min * 60 * US_PER_SEC;
+        *t = r;
+        return i;
+    }
+    i = 0;
+    if (!parse_clock(s, n, &i, &clock_us, &r.frac_digits))
+        return 0;
+    parse_trailing_offset(s, n, &i, &r);
+    r.kind = DW_TIME_CLOCK;
+    if (r.has_offset)
+        clock_us -= (int64_t)r.offset_min * 60 * US_PER_SEC;
+    clock_us %= US_PER_DAY;
+    if (clock_us < 0)
+        clock_us += US_PER_DAY;
+    r.us = clock_us;
+    *t = r;
+    return i;
+}
+
+/* Writes `.ffffff` trimmed or padded to t->frac_digits digits. */
+static int format_fraction(char *out, size_t cap, int64_t us_in_sec, int nd)
+{
+    char six[8];
+    if (nd <= 0)
+        return 0;
+    snprintf(six, sizeof six, "%06lld", (long long)us_in_sec);
+    size_t k = 0;
+    if (k < cap)
+        out[k++] = '.';
+    for (int i = 0; i < nd && k + 1 < cap; i++)
+        out[k++] = i < 6 ? six[i] : '0';
+    out[k < cap ? k : cap - 1] = '\0';
+    return (int)k;
+}
+
+static int format_offset(char *out, size_t cap, int off)
+{
+    char sign = off < 0 ? '-' : '+';
+    int a = off < 0 ? -off : off;
+    return snprintf(out, cap, "%c%02d:%02d", sign, a / 60, a % 60);
+}
+
+bool dw_time_format(const struct dw_time *t, char out[DW_TIME_ISO_MAX])
+{
+    out[0] = '\0';
+    if (t->kind != DW_TIME_DATE && t->kind != DW_TIME_CLOCK)
+        return false;
+    int64_t local = t->us + (t->has_offset ? (int64_t)t->offset_min * 60 * US_PER_SEC : 0);
+    int64_t days = local >= 0 ? local / US_PER_DAY : -((-local + US_PER_DAY - 1) / US_PER_DAY);
+    int64_t in_day = local - days * US_PER_DAY;
+    int64_t secs = in_day / US_PER_SEC;
+    int64_t us = in_day % US_PER_SEC;
+    int len;
+    if (t->kind == DW_TIME_DATE) {
+        int64_t y;
+        int m, d;
+        civil_from_days(days, &y, &m, &d);
+        len = snprintf(out, DW_TIME_ISO_MAX, "%04lld-%02d-%02dT%02d:%02d:%02d", (long long)y, m,
+                       d, (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+    } else {
+        len = snprintf(out, DW_TIME_ISO_MAX, "%02d:%02d:%02d", (int)(secs / 3600),
+                       (int)(secs / 60 % 60), (int)(secs % 60));
+    }
+    if (len < 0 || len >= DW_TIME_ISO_MAX)
+        return false;
+    len += format_fraction(out + len, DW_TIME_ISO_MAX - (size_t)len, us, t->frac_digits);
+    if (t->has_offset)
+        format_offset(out + len, DW_TIME_ISO_MAX - (size_t)len, t->offset_min);
+    return true;
+}

@@ -1,0 +1,75 @@
+/* main.c - dispatch to a subcommand (collector/cmd_<name>.c). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const struct dw_command cmd_table[] = {
+    {"scan", "classify log files or stdin, correlate, store and report incidents", cmd_scan},
+    {"recent", "list recent incidents from the database", cmd_recent},
+    {"show", "show one incident with its evidence and remediation", cmd_show},
+    {"rules", "list, check or test the rule packs", cmd_rules},
+};
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("dextwatch: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int cli_use_color(FILE *f)
+{
+    const char *nc = getenv("NO_COLOR");
+    const char *term = getenv("TERM");
+    return isatty(fileno(f)) && !(nc && *nc) && !(term && strcmp(term, "dumb") == 0);
+}
+
+static void usage(FILE *out)
+{
+    fputs("usage: dextwatch <command> [options] [args]\n"
+          "\n"
+          "Tells why a DriverKit extension (dext) or system extension did not load:\n"
+          "classifies macOS unified-log lines with the rule packs, correlates them into\n"
+          "incidents, stores them in SQLite and says what to do.\n"
+          "\n"
+          "commands:\n",
+          out);
+    for (size_t i = 0; i < sizeof cmd_table / sizeof cmd_table[0]; i++)
+        fprintf(out, "  %-8s %s\n", cmd_table[i].name, cmd_table[i].summary);
+    fputs("\n"
+          "Run 'dextwatch <command> --help' for a command's options.\n"
+          "Exit status: 0 nothing at or above --fail-on, 1 incidents at or above it,\n"
+          "2 usage or input error.\n"
+          "Environment: DEXTWATCH_DB (database path), DEXTWATCH_RULES (rule directory),\n"
+          "NO_COLOR (no colours on a terminal).\n",
+          out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return DW_EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+        printf("dextwatch %s\n", DW_VERSION);
+        return DW_EXIT_OK;
+    }
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        usage(stdout);
+        return DW_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof cmd_table / sizeof cmd_table[0]; i++)
+        if (strcmp(name, cmd_table[i].name) == 0)
+            return cmd_table[i].run(argc - 1, argv + 1);
+    cli_error("unknown command '%s' (see dextwatch --help)", name);
+    return DW_EXIT_USAGE;
+}

@@ -1,0 +1,667 @@
+/* parse_text.c - the text styles of `log` (default, syslog, compact), classic
+ * BSD syslog, and forum pastes (plain): recognising a record start, headers
+ * and banners, and splitting one record into the fields of a dw_event.
+ *
+ * Every function works on s[0..n) without a terminating NUL: the reader hands
+ * out slices of its own buffers.  A record may span several lines joined by
+ * '\n'; the columns are read from its first line and the message runs from
+ * where it starts on the first line to the end of the record. */
+#include <string.h>
+
+#include "reader_private.h"
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool is_hex(char c)
+{
+    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* A process name in a paste: a run of [A-Za-z0-9_.-]. */
+static bool is_proc_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' ||
+           c == '.' || c == '-';
+}
+
+static bool has_prefix(const char *s, size_t n, const char *p)
+{
+    size_t k = strlen(p);
+    return n >= k && memcmp(s, p, k) == 0;
+}
+
+static size_t skip_blanks(const char *s, size_t n, size_t i)
+{
+    while (i < n && is_blank(s[i]))
+        i++;
+    return i;
+}
+
+/* Reads a decimal number of at most 18 digits at s[*i]. */
+static bool read_dec(const char *s, size_t n, size_t *i, long long *out)
+{
+    size_t j = *i;
+    long long v = 0;
+    while (j < n && is_digit(s[j]) && j - *i < 18)
+        v = v * 10 + (s[j++] - '0');
+    if (j == *i || (j < n && is_digit(s[j])))
+        return false;
+    *out = v;
+    *i = j;
+    return true;
+}
+
+/* Reads hex digits (optionally after "0x") of at most 16 digits at s[*i]. */
+static bool read_hex(const char *s, size_t n, size_t *i, uint64_t *out)
+{
+    size_t j = *i;
+    if (j + 1 < n && s[j] == '0' && (s[j + 1] == 'x' || s[j + 1] == 'X'))
+        j += 2;
+    size_t start = j;
+    uint64_t v = 0;
+    while (j < n && is_hex(s[j]) && j - start < 16) {
+        char c = s[j++];
+        v = v * 16 + (uint64_t)(is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    if (j == start || (j < n && is_hex(s[j])))
+        return false;
+    *out = v;
+    *i = j;
+    return true;
+}
+
+/* `YYYY-MM-DD HH:MM:SS` at the start of s, by shape only. */
+static bool has_iso_prefix(const char *s, size_t n)
+{
+    return n >= 19 && is_digit(s[0]) && is_digit(s[3]) && s[4] == '-' && s[7] == '-' &&
+           (s[10] == ' ' || s[10] == 'T') && s[13] == ':' && s[16] == ':' && is_digit(s[18]);
+}
+
+static int month_number(const char *s)
+{
+    static const char names[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    for (int m = 0; m < 12; m++)
+        if (memcmp(names + 3 * m, s, 3) == 0)
+            return m + 1;
+    return 0;
+}
+
+/* `Mon DD HH:MM:SS ` (day space-padded or not) at the start of s; returns the
+ * length of the date part or 0. */
+static size_t bsd_date_len(const char *s, size_t n, int *mon, int *day)
+{
+    if (n < 16 || s[3] != ' ' || !(*mon = month_number(s)))
+        return 0;
+    size_t i = 4;
+    if (s[i] == ' ')
+        i++;
+    long long d;
+    if (!read_dec(s, n, &i, &d) || d < 1 || d > 31 || i >= n || s[i] != ' ')
+        return 0;
+    *day = (int)d;
+    i++;
+    if (i + 8 > n || s[i + 2] != ':' || s[i + 5] != ':' || !is_digit(s[i]))
+        return 0;
+    return i;
+}
+
+bool text_is_header(const char *s, size_t n)
+{
+    while (n > 0 && is_blank(s[n - 1]))
+        n--;
+    if (n == 0)
+        return false;
+    switch (s[0]) {
+    case 'F':
+        return has_prefix(s, n, "Filtering the log data using ");
+    case 'S':
+        return has_prefix(s, n, "Skipping debug messages");
+    case 'l':
+        return has_prefix(s, n, "log: ");
+    case '*':
+        return has_prefix(s, n, "** Processed ") && n >= 16 && memcmp(s + n - 3, " **", 3) == 0;
+    case 'T':
+        return has_prefix(s, n, "Timestamp ");
+    case '-':
+        for (size_t i = 0; i < n; i++)
+            if (s[i] != '-')
+                return false;
+        return n >= 3;
+    case 'L':
+    case 'A': {
+        size_t i = s[0] == 'L' ? 3 : 8;
+        if (!has_prefix(s, n, s[0] == 'L' ? "Log" : "Activity"))
+            return false;
+        i = skip_blanks(s, n, i);
+        return has_prefix(s + i, n - i, s[0] == 'L' ? "- Default:" : "- Create:");
+    }
+    default:
+        return false;
+    }
+}
+
+bool text_starts_record(enum dw_style style, const char *s, size_t n)
+{
+    int mon, day;
+    switch (style) {
+    case DW_STYLE_BSD:
+        return bsd_date_len(s, n, &mon, &day) > 0;
+    case DW_STYLE_PLAIN:
+        return n > 0 && !is_blank(s[0]);
+    default:
+        return has_iso_prefix(s, n);
+    }
+}
+
+/* Map the two-letter type codes of the compact style to the names that the
+ * default style prints; unknown codes are kept as written. */
+static const char *compact_level(const char *s, size_t n)
+{
+    static const struct {
+        const char *code, *name;
+    } map[] = {{"Df", "Default"}, {"In", "Info"},  {"Db", "Debug"}, {"E", "Error"},
+               {"Er", "Error"},   {"Fa", "Fault"}, {"F", "Fault"},  {"A", "Activity"},
+               {"Ac", "Activity"}, {"Sp", "Signpost"}};
+    for (size_t k = 0; k < sizeof map / sizeof map[0]; k++)
+        if (strlen(map[k].code) == n && memcmp(map[k].code, s, n) == 0)
+            return map[k].name;
+    return NULL;
+}
+
+/* Reads the optional `(sender) ` and `[subsystem:category] ` that follow
+ * `process: ` and stores them; returns where the message starts.  Only a
+ * single token without blanks counts as a sender, so a message that itself
+ * starts with "(null) ..." or "(Entitlements check failed)" is kept whole. */
+static size_t parse_sender_subsystem(const char *s, size_t eol, size_t i, struct dw_fields *f)
+{
+    if (i < eol && s[i] == '(') {
+        size_t j = i + 1;
+        while (j < eol && s[j] != ')' && s[j] != '(' && !is_blank(s[j]))
+            j++;
+        if (j < eol && s[j] == ')' && j > i + 1 && (j + 1 == eol || s[j + 1] == ' ')) {
+            fields_put(f, F_SENDER, s + i + 1, j - i - 1);
+            i = j + 1 < eol ? j + 2 : eol;
+        }
+    }
+    if (i < eol && s[i] == '[') {
+        size_t j = i + 1, colon = 0;
+        while (j < eol && s[j] != ']' && s[j] != '[') {
+            if (s[j] == ':' && !colon)
+                colon = j;
+            if (is_blank(s[j]) && !colon)
+                break;
+            j++;
+        }
+        if (j < eol && s[j] == ']' && colon > i + 1 && j > colon + 1 &&
+            (j + 1 == eol || s[j + 1] == ' ')) {
+            fields_put(f, F_SUBSYSTEM, s + i + 1, colon - i - 1);
+            fields_put(f, F_CATEGORY, s + colon + 1, j - colon - 1);
+            i = j + 1 < eol ? j + 2 : eol;
+        }
+    }
+    return i;
+}
+
+/* Stores the message s[i..n) (the rest of the record, continuation lines included). */
+static void put_message(const char *s, size_t n, size_t i, struct dw_fields *f)
+{
+    fields_put(f, F_MESSAGE, s + i, i < n ? n - i : 0);
+}
+
+/* Reads the record's leading ISO time into ev and f; returns bytes used. */
+static size_t take_time(const char *s, size_t eol, struct dw_event *ev, struct dw_fields *f)
+{
+    size_t k = dw_time_parse(s, eol, &ev->time);
+    if (k)
+        fields_put(f, F_TIME, s, k);
+    return k;
+}
+
+/* `<process>: (sender) [sub:cat] message` of the default style; a record
+ * without ": " keeps everything as its message. */
+static void parse_process_tail(const char *s, size_t n, size_t eol, size_t i,
+                               struct dw_fields *f)
+{
+    const char *colon = NULL;
+    for (size_t j = i; j < eol; j++) {
+        if (s[j] == ':' && (j + 1 == eol || s[j + 1] == ' ')) {
+            colon = s + j;
+            break;
+        }
+    }
+    if (colon && colon > s + i) {
+        fields_put(f, F_PROCESS, s + i, (size_t)(colon - s) - i);
+        i = (size_t)(colon - s) + 1;
+        if (i < eol && s[i] == ' ')
+            i++;
+        i = parse_sender_subsystem(s, eol, i, f);
+    }
+    put_message(s, n, i, f);
+}
+
+/* default: time, thread, type, activity, pid, ttl, then the process tail. */
+static bool parse_default(const char *s, size_t n, size_t eol, struct dw_event *ev,
+                          struct dw_fields *f, const char **why)
+{
+    size_t i = take_time(s, eol, ev, f);
+    long long pid, ttl;
+    uint64_t activity;
+    if (!i || ev->time.kind != DW_TIME_DATE)
+        return *why = "default: no timestamp", false;
+    i = skip_blanks(s, eol, i);
+    if (!read_hex(s, eol, &i, &ev->tid))
+        return *why = "default: bad thread id", false;
+    ev->has_tid = true;
+    i = skip_blanks(s, eol, i);
+    size_t lv = i;
+    while (i < eol && !is_blank(s[i]))
+        i++;
+    if (i == lv)
+        return *why = "default: missing type", false;
+    fields_put(f, F_LEVEL, s + lv, i - lv);
+    i = skip_blanks(s, eol, i);
+    if (!read_hex(s, eol, &i, &activity))
+        return *why = "default: bad activity id", false;
+    i = skip_blanks(s, eol, i);
+    if (!read_dec(s, eol, &i, &pid))
+        return *why = "default: bad pid", false;
+    ev->pid = (long)pid;
+    i = skip_blanks(s, eol, i);
+    if (!read_dec(s, eol, &i, &ttl))
+        return *why = "default: bad ttl", false;
+    i = skip_blanks(s, eol, i);
+    parse_process_tail(s, n, eol, i, f);
+    return true;
+}
+
+/* Finds `[digits]` (sep 0) or `[digits:hex]` (sep ':') in s[i..eol) and
+ * returns the offset of its '['; the pid and tid go to ev. */
+static size_t find_pid_bracket(const char *s, size_t eol, size_t i, bool with_tid,
+                               struct dw_event *ev, size_t *after)
+{
+    for (const char *p; i < eol && (p = memchr(s + i, '[', eol - i)); i = (size_t)(p - s) + 1) {
+        size_t j = (size_t)(p - s) + 1;
+        long long pid;
+        uint64_t tid;
+        if (!read_dec(s, eol, &j, &pid))
+            continue;
+        if (with_tid) {
+            if (j >= eol || s[j] != ':')
+                continue;
+            j++;
+            if (!read_hex(s, eol, &j, &tid))
+                continue;
+        }
+        if (j >= eol || s[j] != ']')
+            continue;
+        ev->pid = (long)pid;
+        if (with_tid) {
+            ev->tid = tid;
+            ev->has_tid = true;
+        }
+        *after = j + 1;
+        return (size_t)(p - s);
+    }
+    return SIZE_MAX;
+}
+
+/* syslog: `time  host process[pid]: (sender) [sub:cat] message`. */
+static bool parse_syslog(const char *s, size_t n, size_t eol, struct dw_event *ev,
+                         struct dw_fields *f, const char **why)
+{
+    size_t i = take_time(s, eol, ev, f), after;
+    if (!i || ev->time.kind != DW_TIME_DATE)
+        return *why = "syslog: no timestamp", false;
+    i = skip_blanks(s, eol, i);
+    while (i < eol && !is_blank(s[i])) /* host */
+        i++;
+    i = skip_blanks(s, eol, i);
+    size_t br = find_pid_bracket(s, eol, i, false, ev, &after);
+    if (br == SIZE_MAX || br == i || after >= eol || s[after] != ':')
+        return *why = "syslog: no process[pid]:", false;
+    fields_put(f, F_PROCESS, s + i, br - i);
+    i = after + 1;
+    if (i < eol && s[i] == ' ')
+        i++;
+    i = parse_sender_subsystem(s, eol, i, f);
+    put_message(s, n, i, f);
+    return true;
+}
+
+/* compact: `time Ty process[pid:tid] (sender) message`; names may hold spaces. */
+static bool parse_compact(const char *s, size_t n, size_t eol, struct dw_event *ev,
+                          struct dw_fields *f, const char **why)
+{
+    size_t i = take_time(s, eol, ev, f), after;
+    if (!i || ev->time.kind != DW_TIME_DATE)
+        return *why = "compact: no timestamp", false;
+    i = skip_blanks(s, eol, i);
+    size_t ty = i;
+    while (i < eol && !is_blank(s[i]))
+        i++;
+    if (i == ty || i - ty > 3)
+        return *why = "compact: bad type", false;
+    const char *lv = compact_level(s + ty, i - ty);
+    if (lv)
+        fields_put(f, F_LEVEL, lv, strlen(lv));
+    else
+        fields_put(f, F_LEVEL, s + ty, i - ty);
+    i = skip_blanks(s, eol, i);
+    size_t br = find_pid_bracket(s, eol, i, true, ev, &after);
+    if (br == SIZE_MAX || br == i)
+        return *why = "compact: no process[pid:tid]", false;
+    fields_put(f, F_PROCESS, s + i, br - i);
+    i = after < eol && s[after] == ' ' ? after + 1 : after;
+    i = parse_sender_subsystem(s, eol, i, f);
+    put_message(s, n, i, f);
+    return true;
+}
+
+/* `proc[pid]`, `proc(sender)[pid]` or `proc[pid:tid]` at s[i], with proc made of
+ * process characters (or anything but blanks when `loose`).  Returns the
+ * offset after the bracket, or 0. */
+static size_t parse_proc_pid(const char *s, size_t eol, size_t i, bool loose,
+                             struct dw_event *ev, struct dw_fields *f)
+{
+    size_t j = i;
+    while (j < eol && s[j] != '[' && s[j] != '(' && (loose ? !is_blank(s[j]) : is_proc_char(s[j])))
+        j++;
+    if (j == i || j >= eol)
+        return 0;
+    size_t pend = j, sender = 0, sender_end = 0;
+    if (s[j] == '(') {
+        sender = j + 1;
+        while (j < eol && s[j] != ')' && !is_blank(s[j]))
+            j++;
+        if (j >= eol || s[j] != ')')
+            return 0;
+        sender_end = j++;
+    }
+    if (j >= eol || s[j] != '[')
+        return 0;
+    size_t after;
+    struct dw_event tmp = *ev;
+    bool tid = memchr(s + j, ':', eol - j) && find_pid_bracket(s, eol, j, true, &tmp, &after) == j;
+    if (!tid && find_pid_bracket(s, eol, j, false, &tmp, &after) != j)
+        return 0;
+    ev->pid = tmp.pid;
+    ev->tid = tmp.tid;
+    ev->has_tid = tmp.has_tid;
+    fields_put(f, F_PROCESS, s + i, pend - i);
+    if (sender)
+        fields_put(f, F_SENDER, s + sender, sender_end - sender);
+    return after;
+}
+
+/* bsd: `Mon DD HH:MM:SS host proc(sender)[pid] <Level>: message`.  The line
+ * carries no year: the current year is assumed, which is right for a log
+ * read the year it was written (and off by one across New Year). */
+static bool parse_bsd(const char *s, size_t n, size_t eol, struct dw_event *ev,
+                      struct dw_fields *f, const char **why)
+{
+    int mon, day;
+    size_t i = bsd_date_len(s, eol, &mon, &day);
+    struct dw_time clock;
+    size_t k = i ? dw_time_parse(s + i, eol - i, &clock) : 0;
+    if (!k || clock.kind != DW_TIME_CLOCK)
+        return *why = "bsd: no timestamp", false;
+    ev->time = clock;
+    ev->time.kind = DW_TIME_DATE;
+    ev->time.us = dw_time_from_civil(dw_time_current_year(), mon, day, 0, 0, 0) + clock.us;
+    fields_put(f, F_TIME, s, i + k);
+    i = skip_blanks(s, eol, i + k);
+    while (i < eol && !is_blank(s[i])) /* host */
+        i++;
+    i = skip_blanks(s, eol, i);
+    size_t after = parse_proc_pid(s, eol, i, true, ev, f);
+    if (!after)
+        return *why = "bsd: no process[pid]", false;
+    i = after < eol && s[after] == ':' ? after + 1 : after;
+    i = skip_blanks(s, eol, i);
+    if (i < eol && s[i] == '<') {
+        const char *gt = memchr(s + i, '>', eol - i);
+        if (gt && gt + 1 < s + eol && gt[1] == ':') {
+            fields_put(f, F_LEVEL, s + i + 1, (size_t)(gt - s) - i - 1);
+            i = skip_blanks(s, eol, (size_t)(gt - s) + 2);
+        }
+    }
+    put_message(s, n, i, f);
+    return true;
+}
+
+/* Stores a Console type word ("default", "error") as a level ("Default"). */
+static void put_level_word(struct dw_fields *f, const char *s, size_t n)
+{
+    fields_put(f, F_LEVEL, s, n);
+    char *p = f->buf.data + f->off[F_LEVEL];
+    if (*p >= 'a' && *p <= 'z')
+        *p = (char)(*p - 'a' + 'A');
+}
+
+static bool is_type_word(const char *s, size_t n)
+{
+    static const char *const words[] = {"default", "info", "debug", "error", "fault", "notice"};
+    for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
+        if (strlen(words[k]) == n && memcmp(words[k], s, n) == 0)
+            return true;
+    return false;
+}
+
+/* True if s[0..n) parses as a time and nothing but blanks follows. */
+static bool whole_time(const char *s, size_t n, struct dw_time *t)
+{
+    size_t k = dw_time_parse(s, n, t);
+    return k && skip_blanks(s, n, k) == n;
+}
+
+/* Words that end in ':' at the start of a kernel message but are no process:
+ * `DK: ...`, `AMFI: ...`, `Sandbox: ...`.  All-capital words count too. */
+static bool is_message_prefix(const char *s, size_t n)
+{
+    static const char *const words[] = {"Sandbox", "mac_vnode_check_signature", "Error",
+                                        "error",   "Warning",                   "warning",
+                                        "Note",    "Reason",                    "Failed"};
+    bool caps = true;
+    for (size_t k = 0; k < n && caps; k++)
+        caps = (s[k] >= 'A' && s[k] <= 'Z') || is_digit(s[k]) || s[k] == '_';
+    if (caps)
+        return true;
+    for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
+        if (strlen(words[k]) == n && memcmp(words[k], s, n) == 0)
+            return true;
+    return false;
+}
+
+/* Console.app copy-paste: `type\ttime\tprocess\tmessage`, or shorter forms
+ * `time\tprocess\tmessage` and `process\tmessage`. */
+static bool parse_console_tabs(const char *s, size_t n, size_t eol, struct dw_event *ev,
+                               struct dw_fields *f)
+{
+    size_t tab[3] = {0, 0, 0}, nt = 0;
+    for (size_t j = 0; j < eol && nt < 3; j++)
+        if (s[j] == '\t')
+            tab[nt++] = j;
+    struct dw_time t;
+    if (nt >= 3 && is_type_word(s, tab[0]) && whole_time(s + tab[0] + 1, tab[1] - tab[0] - 1, &t)) {
+        put_level_word(f, s, tab[0]);
+        ev->time = t;
+        fields_put(f, F_TIME, s + tab[0] + 1, dw_time_parse(s + tab[0] + 1, tab[1] - tab[0] - 1, &t));
+        fields_put(f, F_PROCESS, s + tab[1] + 1, tab[2] - tab[1] - 1);
+        put_message(s, n, tab[2] + 1, f);
+        return true;
+    }
+    if (nt >= 2 && whole_time(s, tab[0], &t)) {
+        ev->time = t;
+        fields_put(f, F_TIME, s, dw_time_parse(s, tab[0], &t));
+        fields_put(f, F_PROCESS, s + tab[0] + 1, tab[1] - tab[0] - 1);
+        put_message(s, n, tab[1] + 1, f);
+        return true;
+    }
+    size_t j = 0;
+    while (nt >= 1 && j < tab[0] && is_proc_char(s[j]))
+        j++;
+    if (nt >= 1 && j == tab[0] && j > 0) {
+        fields_put(f, F_PROCESS, s, j);
+        put_message(s, n, j + 1, f);
+        return true;
+    }
+    return false;
+}
+
+/* Console text joined by spaces: `default 16:52:31.551867-0500 kernel message`. */
+static bool parse_console_words(const char *s, size_t n, size_t eol, struct dw_event *ev,
+                                struct dw_fields *f)
+{
+    size_t w = 0;
+    while (w < eol && s[w] >= 'a' && s[w] <= 'z')
+        w++;
+    if (w == 0 || w >= eol || s[w] != ' ' || !is_type_word(s, w))
+        return false;
+    struct dw_time t;
+    size_t k = dw_time_parse(s + w + 1, eol - w - 1, &t);
+    size_t p = w + 1 + k;
+    if (!k || p >= eol || s[p] != ' ')
+        return false;
+    size_t q = p + 1;
+    while (q < eol && is_proc_char(s[q]))
+        q++;
+    if (q == p + 1 || (q < eol && s[q] != ' '))
+        return false;
+    put_level_word(f, s, w);
+    ev->time = t;
+    fields_put(f, F_TIME, s + w + 1, k);
+    fields_put(f, F_PROCESS, s + p + 1, q - p - 1);
+    put_message(s, n, q < eol ? q + 1 : q, f);
+    return true;
+}
+
+/* dmesg: `[  389.898111]: message`, seconds since boot. */
+static size_t parse_dmesg(const char *s, size_t eol, size_t i, struct dw_event *ev,
+                          struct dw_fields *f)
+{
+    size_t j = skip_blanks(s, eol, i + 1);
+    long long sec, frac = 0;
+    if (!read_dec(s, eol, &j, &sec) || sec > INT64_MAX / 1000000 - 1)
+        return 0;
+    int nd = 0;
+    if (j < eol && s[j] == '.') {
+        j++;
+        while (j < eol && is_digit(s[j])) {
+            if (nd < 6) {
+                frac = frac * 10 + (s[j] - '0');
+                nd++;
+            }
+            j++;
+        }
+    }
+    if (j >= eol || s[j] != ']')
+        return 0;
+    for (int k = nd; k < 6; k++)
+        frac *= 10;
+    ev->time = (struct dw_time){.kind = DW_TIME_UPTIME, .us = sec * 1000000 + frac,
+                                .frac_digits = nd};
+    fields_put(f, F_TIME, s + i, j + 1 - i);
+    fields_put(f, F_PROCESS, "kernel", 6);
+    j++;
+    if (j < eol && s[j] == ':')
+        j++;
+    return skip_blanks(s, eol, j);
+}
+
+/* plain: whatever a forum post holds, most specific shape first; a line that
+ * matches none is kept whole as the message of an event without a process. */
+static void parse_plain(const char *s, size_t n, size_t eol, struct dw_event *ev,
+                        struct dw_fields *f)
+{
+    size_t lead = skip_blanks(s, eol, 0); /* an indented paste line */
+    s += lead;
+    n -= lead;
+    eol -= lead;
+    const struct dw_event ev0 = *ev;
+    const char *why;
+    int mon, day;
+    if (has_iso_prefix(s, eol)) {
+        if (parse_default(s, n, eol, ev, f, &why))
+            return;
+        *ev = ev0;
+        fields_reset(f);
+        if (parse_compact(s, n, eol, ev, f, &why))
+            return;
+        *ev = ev0;
+        fields_reset(f);
+        size_t k = dw_time_parse(s, eol, &ev->time);
+        if (k && k + 2 < eol && s[k] == ' ' && s[k + 1] == ' ' && parse_syslog(s, n, eol, ev, f, &why))
+            return;
+        *ev = ev0;
+        fields_reset(f);
+    }
+    if (bsd_date_len(s, eol, &mon, &day)) {
+        if (parse_bsd(s, n, eol, ev, f, &why))
+            return;
+        *ev = ev0;
+        fields_reset(f);
+    }
+    if (memchr(s, '\t', eol) && parse_console_tabs(s, n, eol, ev, f))
+        return;
+    *ev = ev0;
+    fields_reset(f);
+    if (parse_console_words(s, n, eol, ev, f))
+        return;
+    *ev = ev0;
+    fields_reset(f);
+
+    size_t i = take_time(s, eol, ev, f);
+    i = skip_blanks(s, eol, i);
+    size_t after;
+    if (i < eol && s[i] == '[' && (after = parse_dmesg(s, eol, i, ev, f))) {
+        put_message(s, n, after, f);
+        return;
+    }
+    if ((after = parse_proc_pid(s, eol, i, false, ev, f))) {
+        i = after < eol && s[after] == ':' ? after + 1 : after;
+        i = i < eol && s[i] == ' ' ? i + 1 : i;
+        put_message(s, n, parse_sender_subsystem(s, eol, i, f), f);
+        return;
+    }
+    size_t j = i;
+    while (j < eol && is_proc_char(s[j]))
+        j++;
+    if (j > i && j < eol && s[j] == ':' && (j + 1 == eol || s[j + 1] == ' ') &&
+        !is_message_prefix(s + i, j - i)) {
+        fields_put(f, F_PROCESS, s + i, j - i);
+        i = j + 1 < eol ? j + 2 : eol;
+        i = parse_sender_subsystem(s, eol, i, f);
+    }
+    put_message(s, n, i, f);
+}
+
+bool text_parse_record(enum dw_style style, const char *s, size_t n, struct dw_event *ev,
+                       struct dw_fields *f, const char **why)
+{
+    const char *nl = memchr(s, '\n', n);
+    size_t eol = nl ? (size_t)(nl - s) : n;
+    *why = "unparsable record";
+    switch (style) {
+    case DW_STYLE_DEFAULT:
+        return parse_default(s, n, eol, ev, f, why);
+    case DW_STYLE_SYSLOG:
+        return parse_syslog(s, n, eol, ev, f, why);
+    case DW_STYLE_COMPACT:
+        return parse_compact(s, n, eol, ev, f, why);
+    case DW_STYLE_BSD:
+        return parse_bsd(s, n, eol, ev, f, why);
+    case DW_STYLE_PLAIN:
+        parse_plain(s, n, eol, ev, f);
+        return true;
+    default:
+        return false;
+    }
+}

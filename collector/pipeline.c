@@ -1,0 +1,178 @@
+/* pipeline.c - wiring of reader, rules, correlator and store. */
+#include "pipeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+struct dw_pipeline {
+    struct dw_ruleset *rs;
+    struct dw_store *store;
+    struct dw_pipeline_opts opts;
+    dw_incident_fn sink;
+    void *ctx;
+    struct dw_reader *reader;
+    struct dw_correlator *corr;
+    struct dw_reader_stats last_reader;
+    enum dw_style last_style;
+    struct dw_pipeline_stats stats;
+    struct dw_errors store_err; /* first store failure of the current input */
+    bool in_tx;
+};
+
+static void on_event(const struct dw_event *ev, void *ctx)
+{
+    struct dw_pipeline *p = ctx;
+    p->stats.events++;
+    struct dw_finding *f = ruleset_classify(p->rs, ev);
+    if (f) {
+        p->stats.findings++;
+        correlator_add(p->corr, f);
+    } else {
+        correlator_tick(p->corr, ev);
+    }
+}
+
+/* Saves inc unless the store already failed for this input. */
+static void save(struct dw_pipeline *p, struct dw_incident *inc, bool *created)
+{
+    size_t added = 0;
+    *created = false;
+    if (!p->store || p->store_err.n)
+        return;
+    if (!p->in_tx) {
+        if (store_begin(p->store, &p->store_err) != 0)
+            return;
+        p->in_tx = true;
+    }
+    store_incident_save(p->store, inc, created, &added, &p->store_err);
+}
+
+static void on_change(enum dw_change change, struct dw_incident *inc, struct dw_incident *into,
+                      void *ctx)
+{
+    struct dw_pipeline *p = ctx;
+    bool created = false;
+    switch (change) {
+    case DW_OPENED:
+    case DW_GREW:
+        if (p->opts.save_every_change)
+            save(p, inc, &created);
+        break;
+    case DW_MERGED:
+        if (inc->id && p->store && !p->store_err.n) {
+            save(p, into, &created);
+            store_incident_delete(p->store, inc->id, &p->store_err);
+        }
+        break;
+    case DW_CLOSED:
+        /* a live incident saved on open was counted new then */
+        if (inc->dirty || !inc->id) {
+            bool was_new = inc->id == 0;
+            save(p, inc, &created);
+            if (p->opts.save_every_change)
+                created = created || was_new;
+        }
+        p->stats.incidents++;
+        if (created || !p->store)
+            p->stats.new_incidents++;
+        if (inc->severity >= DW_SEV_INFO && inc->severity <= DW_SEV_CRITICAL)
+            p->stats.by_severity[inc->severity]++;
+        break;
+    }
+    if (p->sink)
+        p->sink(change, inc, into, p->ctx);
+}
+
+struct dw_pipeline *pipeline_new(struct dw_ruleset *rs, struct dw_store *store,
+                                 const struct dw_pipeline_opts *opts, dw_incident_fn sink,
+                                 void *ctx)
+{
+    struct dw_pipeline *p = xcalloc(1, sizeof *p);
+    p->rs = rs;
+    p->store = store;
+    p->opts = *opts;
+    p->sink = sink;
+    p->ctx = ctx;
+    return p;
+}
+
+void pipeline_begin(struct dw_pipeline *p, const char *input_name)
+{
+    p->reader = reader_new(input_name, p->opts.style, on_event, p);
+    p->corr = correlator_new(&p->opts.correlate, on_change, p);
+    p->stats.inputs++;
+}
+
+void pipeline_feed(struct dw_pipeline *p, const char *data, size_t n)
+{
+    reader_feed(p->reader, data, n);
+}
+
+void pipeline_flush(struct dw_pipeline *p)
+{
+    reader_flush(p->reader);
+}
+
+int pipeline_end(struct dw_pipeline *p, struct dw_errors *err)
+{
+    reader_finish(p->reader);
+    correlator_finish(p->corr);
+    correlator_free(p->corr);
+    p->corr = NULL;
+
+    const struct dw_reader_stats *rs = reader_stats(p->reader);
+    p->last_reader = *rs;
+    p->last_style = reader_style(p->reader);
+    p->stats.bytes += rs->bytes;
+    p->stats.lines += rs->lines;
+    p->stats.headers += rs->headers;
+    p->stats.malformed += rs->malformed;
+    p->stats.oversized += rs->oversized;
+    reader_free(p->reader);
+    p->reader = NULL;
+
+    int rc = 0;
+    if (p->in_tx) {
+        if (p->store_err.n)
+            store_rollback(p->store);
+        else
+            store_commit(p->store, &p->store_err);
+        p->in_tx = false;
+    }
+    if (p->store_err.n) {
+        for (size_t i = 0; i < p->store_err.n; i++)
+            dw_errors_add(err, "%s", p->store_err.msgs[i]);
+        dw_errors_clear(&p->store_err);
+        rc = -1;
+    }
+    return rc;
+}
+
+enum dw_style pipeline_style(const struct dw_pipeline *p)
+{
+    return p->reader ? reader_style(p->reader) : p->last_style;
+}
+
+const struct dw_reader_stats *pipeline_reader_stats(const struct dw_pipeline *p)
+{
+    return p->reader ? reader_stats(p->reader) : &p->last_reader;
+}
+
+const struct dw_pipeline_stats *pipeline_stats(const struct dw_pipeline *p)
+{
+    return &p->stats;
+}
+
+void pipeline_free(struct dw_pipeline *p)
+{
+    if (!p)
+        return;
+    if (p->reader) {
+        struct dw_errors e = {0};
+        pipeline_end(p, &e);
+        dw_errors_clear(&e);
+    }
+    free(p);
+}

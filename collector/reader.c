@@ -1,0 +1,504 @@
+/* reader.c - bytes in, dw_events out: line splitting, style detection,
+ * multi-line records and the bookkeeping shared by every style.
+ *
+ * Memory: one partial line (at most DW_READER_MAX_RECORD), one pending record
+ * and one field buffer, all reused; a line that would outgrow the limit is
+ * dropped while it streams past.  The text path copies each line once (into
+ * the pending record) and allocates nothing once buffers have grown. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reader_private.h"
+
+#define DW_DETECT_MAX_LINES 64
+
+struct dw_reader {
+    char *input;
+    enum dw_style style; /* AUTO until decided */
+    dw_event_fn fn;
+    void *ctx;
+    struct dw_reader_stats st;
+
+    struct dw_buf part; /* the line being assembled across reader_feed calls */
+    bool skipping;      /* dropping the rest of an oversized line */
+    long lineno;        /* number of the last completed line */
+
+    struct dw_buf held; /* undecided lines while detecting, '\n'-separated */
+    size_t held_lines;
+    long held_first;
+
+    struct dw_buf rec; /* pending text record (lines joined by '\n') */
+    bool has_rec;
+    long rec_line;
+    size_t blank_lines; /* blank lines after the pending record, kept back */
+
+    struct dw_json_scan js;
+    bool json_line_dropped; /* js.oversized was set by a dropped line */
+    struct dw_fields fields;
+};
+
+static const char *const style_names[] = {"auto",   "default", "syslog", "compact",
+                                          "json",   "ndjson",  "plain",  "bsd"};
+
+const char *dw_style_name(enum dw_style s)
+{
+    if ((unsigned)s < sizeof style_names / sizeof style_names[0])
+        return style_names[s];
+    return "?";
+}
+
+int dw_style_parse(const char *name, enum dw_style *out)
+{
+    for (size_t k = 0; name && k < sizeof style_names / sizeof style_names[0]; k++) {
+        if (strcmp(name, style_names[k]) == 0) {
+            *out = (enum dw_style)k;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* ---- fields: the strings of the event being built ---- */
+
+void fields_reset(struct dw_fields *f)
+{
+    buf_reset(&f->buf);
+    for (int k = 0; k < F_COUNT; k++)
+        f->off[k] = SIZE_MAX;
+}
+
+/* Appends s[0..n) to b with every NUL byte replaced by U+FFFD. */
+static void append_no_nul(struct dw_buf *b, const char *s, size_t n)
+{
+    const char *nul;
+    while (n > 0 && (nul = memchr(s, '\0', n)) != NULL) {
+        size_t k = (size_t)(nul - s);
+        buf_append(b, s, k);
+        buf_append(b, "\xEF\xBF\xBD", 3);
+        s += k + 1;
+        n -= k + 1;
+    }
+    buf_append(b, s, n);
+}
+
+void fields_put(struct dw_fields *f, enum dw_field which, const char *s, size_t n)
+{
+    f->off[which] = f->buf.len;
+    append_no_nul(&f->buf, s, n);
+    if (which == F_MESSAGE)
+        f->message_len = f->buf.len - f->off[which];
+    buf_putc(&f->buf, '\0');
+}
+
+void fields_apply(struct dw_fields *f, struct dw_event *ev)
+{
+    const char **dst[F_COUNT] = {&ev->time_text, &ev->process,  &ev->level,  &ev->subsystem,
+                                 &ev->category,  &ev->sender,   &ev->message};
+    for (int k = 0; k < F_COUNT; k++)
+        *dst[k] = f->off[k] == SIZE_MAX ? NULL : f->buf.data + f->off[k];
+    if (!ev->message) {
+        ev->message = "";
+        ev->message_len = 0;
+    } else {
+        ev->message_len = f->message_len;
+    }
+}
+
+/* ---- detection ---- */
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* memmem is not POSIX: the few short needles here need no more than this. */
+static bool contains(const char *s, size_t n, const char *needle, size_t k)
+{
+    for (size_t i = 0; i + k <= n; i++)
+        if (s[i] == needle[0] && memcmp(s + i, needle, k) == 0)
+            return true;
+    return false;
+}
+
+/* After `YYYY-MM-DD HH:MM:SS`: `.mmm Ty ` is compact, `...  host` syslog,
+ * ` 0x` default. */
+static enum dw_style detect_iso(const char *s, size_t n)
+{
+    struct dw_time t;
+    size_t k = dw_time_parse(s, n, &t);
+    if (!k || t.kind != DW_TIME_DATE)
+        return DW_STYLE_PLAIN;
+    if (!t.has_offset && t.frac_digits == 3 && k + 3 < n && s[k] == ' ' && s[k + 1] != ' ')
+        return DW_STYLE_COMPACT;
+    if (k + 2 < n && s[k] == ' ' && s[k + 1] == ' ' && !is_space(s[k + 2]))
+        return DW_STYLE_SYSLOG;
+    size_t i = k;
+    while (i < n && is_space(s[i]))
+        i++;
+    if (i > k && i + 2 < n && s[i] == '0' && s[i + 1] == 'x')
+        return DW_STYLE_DEFAULT;
+    return DW_STYLE_PLAIN;
+}
+
+enum dw_style dw_style_detect_line(const char *line, size_t n)
+{
+    size_t i = 0;
+    while (i < n && is_space(line[i]))
+        i++;
+    const char *s = line + i;
+    n -= i;
+    if (n == 0)
+        return DW_STYLE_AUTO;
+    if (s[0] == 'T' && text_is_header(s, n)) {
+        if (contains(s, n, "Thread", 6))
+            return DW_STYLE_DEFAULT;
+        if (contains(s, n, "(process)[PID]", 14))
+            return DW_STYLE_SYSLOG;
+        if (contains(s, n, "Process[PID:TID]", 16))
+            return DW_STYLE_COMPACT;
+        return DW_STYLE_AUTO;
+    }
+    if (text_is_header(s, n))
+        return DW_STYLE_AUTO;
+    if (s[0] == '[') {
+        size_t j = 1;
+        while (j < n && is_space(s[j]))
+            j++;
+        if (j == n || s[j] == '{' || s[j] == ']')
+            return DW_STYLE_JSON;
+        return DW_STYLE_PLAIN; /* dmesg `[  389.898111]: ...` or a pasted `[sub:cat]` */
+    }
+    if (s[0] == '{')
+        return DW_STYLE_NDJSON;
+    if (i == 0 && n >= 19 && is_digit(s[0]) && s[4] == '-' && s[13] == ':')
+        return detect_iso(s, n);
+    if (i == 0 && text_starts_record(DW_STYLE_BSD, s, n)) {
+        struct dw_event ev = {.pid = -1};
+        struct dw_fields f = {0};
+        const char *why;
+        fields_reset(&f);
+        bool ok = text_parse_record(DW_STYLE_BSD, s, n, &ev, &f, &why);
+        buf_free(&f.buf);
+        if (ok)
+            return DW_STYLE_BSD;
+    }
+    return DW_STYLE_PLAIN;
+}
+
+/* ---- emitting ---- */
+
+static void note_malformed(struct dw_reader *r, long line, const char *why)
+{
+    r->st.malformed++;
+    if (r->st.first_malformed_line == 0) {
+        r->st.first_malformed_line = line;
+        snprintf(r->st.first_malformed_why, sizeof r->st.first_malformed_why, "%s", why);
+    }
+}
+
+/* Hands a parsed event to the callback with the members every style shares. */
+static void deliver(struct dw_reader *r, struct dw_event *ev, long line, const char *raw,
+                    size_t raw_len)
+{
+    fields_apply(&r->fields, ev);
+    ev->input = r->input;
+    ev->line = line;
+    ev->raw = raw;
+    ev->raw_len = raw_len;
+    r->st.records++;
+    r->fn(ev, r->ctx);
+}
+
+/* Parses and emits the pending text record, if any. */
+static void emit_pending(struct dw_reader *r)
+{
+    if (!r->has_rec)
+        return;
+    r->has_rec = false;
+    r->blank_lines = 0;
+    struct dw_event ev = {.pid = -1};
+    const char *why = "unparsable record";
+    fields_reset(&r->fields);
+    if (text_parse_record(r->style, r->rec.data, r->rec.len, &ev, &r->fields, &why))
+        deliver(r, &ev, r->rec_line, r->rec.data, r->rec.len);
+    else
+        note_malformed(r, r->rec_line, why);
+}
+
+/* Parses one JSON object (a json record or an ndjson line) and emits it. */
+static void emit_json(struct dw_reader *r, const char *s, size_t n, long line)
+{
+    struct dw_event ev = {.pid = -1};
+    const char *why = "invalid JSON";
+    fields_reset(&r->fields);
+    switch (json_parse_record(s, n, &ev, &r->fields, &why)) {
+    case DW_JSON_EVENT:
+        deliver(r, &ev, line, s, n);
+        break;
+    case DW_JSON_HEADER:
+        r->st.headers++;
+        break;
+    case DW_JSON_MALFORMED:
+        note_malformed(r, line, why);
+        break;
+    }
+}
+
+static void on_json_object(void *ctx, const char *s, size_t n, long line, bool oversized)
+{
+    struct dw_reader *r = ctx;
+    if (oversized) {
+        if (!r->json_line_dropped) /* else counted with the line already */
+            r->st.oversized++;
+        r->json_line_dropped = false;
+    } else {
+        emit_json(r, s, n, line);
+    }
+}
+
+/* ---- one line at a time ---- */
+
+static bool is_blank_line(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!is_space(s[i]))
+            return false;
+    return true;
+}
+
+/* Text styles: start a record, continue the pending one, or skip a header. */
+static void text_line(struct dw_reader *r, const char *s, size_t n, long line)
+{
+    if (is_blank_line(s, n)) {
+        if (r->has_rec)
+            r->blank_lines++;
+        return;
+    }
+    bool plain = r->style == DW_STYLE_PLAIN;
+    bool starts = text_starts_record(r->style, s, n);
+    if ((starts || !plain) && text_is_header(s, n)) {
+        emit_pending(r);
+        r->st.headers++;
+        return;
+    }
+    if (!starts && r->has_rec) {
+        size_t extra = r->blank_lines + 1 + n;
+        if (r->rec.len + extra > DW_READER_MAX_RECORD) {
+            r->st.oversized++; /* the continuation is dropped, the record kept */
+            return;
+        }
+        for (size_t k = 0; k <= r->blank_lines; k++)
+            buf_putc(&r->rec, '\n');
+        r->blank_lines = 0;
+        buf_append(&r->rec, s, n);
+        return;
+    }
+    if (!starts && !plain) {
+        note_malformed(r, line, "line outside any record");
+        return;
+    }
+    emit_pending(r);
+    buf_reset(&r->rec);
+    buf_append(&r->rec, s, n);
+    r->has_rec = true;
+    r->rec_line = line;
+}
+
+static void ndjson_line(struct dw_reader *r, const char *s, size_t n, long line)
+{
+    size_t i = 0;
+    while (i < n && is_space(s[i]))
+        i++;
+    if (i == n)
+        return;
+    if (s[i] != '{') {
+        if (text_is_header(s + i, n - i))
+            r->st.headers++;
+        else
+            note_malformed(r, line, "ndjson line is not a JSON object");
+        return;
+    }
+    buf_reset(&r->rec); /* a NUL-terminated copy for ev->raw */
+    buf_append(&r->rec, s, n);
+    emit_json(r, r->rec.data, n, line);
+}
+
+static void json_line(struct dw_reader *r, const char *s, size_t n, long line)
+{
+    if (!r->js.capturing && !r->js.in_string && text_is_header(s, n)) {
+        r->st.headers++;
+        return;
+    }
+    if (!json_scan_line(&r->js, s, n, line, on_json_object, r))
+        note_malformed(r, line, "text outside a JSON object");
+}
+
+static void dispatch_line(struct dw_reader *r, const char *s, size_t n, long line)
+{
+    switch (r->style) {
+    case DW_STYLE_JSON:
+        json_line(r, s, n, line);
+        break;
+    case DW_STYLE_NDJSON:
+        ndjson_line(r, s, n, line);
+        break;
+    default:
+        text_line(r, s, n, line);
+        break;
+    }
+}
+
+/* Fixes the style and replays the lines held back while detecting. */
+static void decide(struct dw_reader *r, enum dw_style style)
+{
+    r->style = style;
+    const char *p = r->held.data;
+    size_t left = r->held.len;
+    long line = r->held_first;
+    for (size_t k = 0; k < r->held_lines; k++, line++) {
+        const char *nl = memchr(p, '\n', left);
+        size_t len = nl ? (size_t)(nl - p) : left;
+        dispatch_line(r, p, len, line);
+        p += len + (nl ? 1 : 0);
+        left -= len + (nl ? 1 : 0);
+    }
+    r->held_lines = 0;
+    buf_free(&r->held);
+}
+
+/* One complete physical line, without its newline (a final '\r' is dropped). */
+static void process_line(struct dw_reader *r, const char *s, size_t n)
+{
+    long line = ++r->lineno;
+    r->st.lines++;
+    if (n > 0 && s[n - 1] == '\r')
+        n--;
+    if (r->style == DW_STYLE_AUTO) {
+        enum dw_style d = dw_style_detect_line(s, n);
+        if (d == DW_STYLE_AUTO && r->held_lines < DW_DETECT_MAX_LINES &&
+            r->held.len + n < DW_READER_MAX_RECORD) {
+            if (r->held_lines++ == 0)
+                r->held_first = line;
+            buf_append(&r->held, s, n);
+            buf_putc(&r->held, '\n');
+            return;
+        }
+        decide(r, d == DW_STYLE_AUTO ? DW_STYLE_PLAIN : d);
+    }
+    dispatch_line(r, s, n, line);
+}
+
+/* A line longer than the limit: counted, never stored.  Inside a json
+ * record the whole record is dropped with it (its text is incomplete). */
+static void oversized_line(struct dw_reader *r)
+{
+    r->lineno++;
+    r->st.lines++;
+    r->st.oversized++;
+    if (r->style == DW_STYLE_JSON && r->js.capturing && !r->js.oversized) {
+        r->js.oversized = true;
+        r->json_line_dropped = true;
+    }
+}
+
+/* ---- public interface ---- */
+
+struct dw_reader *reader_new(const char *input_name, enum dw_style style, dw_event_fn fn,
+                             void *ctx)
+{
+    struct dw_reader *r = xcalloc(1, sizeof *r);
+    r->input = xstrdup(input_name ? input_name : "-");
+    r->style = style;
+    r->fn = fn;
+    r->ctx = ctx;
+    fields_reset(&r->fields);
+    return r;
+}
+
+void reader_feed(struct dw_reader *r, const char *data, size_t n)
+{
+    r->st.bytes += n;
+    while (n > 0) {
+        const char *nl = memchr(data, '\n', n);
+        size_t len = nl ? (size_t)(nl - data) : n;
+        if (r->skipping) {
+            if (nl) {
+                r->skipping = false;
+                oversized_line(r);
+            }
+        } else if (r->part.len + len > DW_READER_MAX_RECORD) {
+            buf_reset(&r->part);
+            if (nl)
+                oversized_line(r);
+            else
+                r->skipping = true;
+        } else if (!nl) {
+            buf_append(&r->part, data, len);
+        } else if (r->part.len == 0) {
+            process_line(r, data, len); /* the common case: no copy */
+        } else {
+            buf_append(&r->part, data, len);
+            process_line(r, r->part.data, r->part.len);
+            buf_reset(&r->part);
+        }
+        if (!nl)
+            return;
+        data += len + 1;
+        n -= len + 1;
+    }
+}
+
+void reader_flush(struct dw_reader *r)
+{
+    if (r->style != DW_STYLE_AUTO)
+        emit_pending(r);
+}
+
+void reader_finish(struct dw_reader *r)
+{
+    if (r->skipping) {
+        r->skipping = false;
+        oversized_line(r);
+    } else if (r->part.len > 0) {
+        process_line(r, r->part.data, r->part.len);
+        buf_reset(&r->part);
+    }
+    if (r->style == DW_STYLE_AUTO)
+        decide(r, DW_STYLE_PLAIN);
+    emit_pending(r);
+    if (r->style == DW_STYLE_JSON && r->js.capturing) {
+        note_malformed(r, r->js.obj_line, "truncated JSON object");
+        r->js.capturing = false;
+    }
+    r->js.depth = 0;
+    r->js.in_array = r->js.in_string = r->js.escaped = false;
+}
+
+enum dw_style reader_style(const struct dw_reader *r)
+{
+    return r->style;
+}
+
+const struct dw_reader_stats *reader_stats(const struct dw_reader *r)
+{
+    return &r->st;
+}
+
+void reader_free(struct dw_reader *r)
+{
+    if (!r)
+        return;
+    free(r->input);
+    buf_free(&r->part);
+    buf_free(&r->held);
+    buf_free(&r->rec);
+    buf_free(&r->js.obj);
+    buf_free(&r->fields.buf);
+    free(r);
+}

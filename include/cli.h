@@ -1,0 +1,31 @@
+/* cli.h - the subcommands.  Each lives in collector/cmd_<name>.c, parses its
+ * own options and calls the library; main.c only dispatches (cmd_table).
+ * A subcommand returns the process exit status:
+ *   0 nothing at or above --fail-on, 1 incidents at or above it,
+ *   2 usage or input error (2 wins over 1). */
+#ifndef DW_CLI_H
+#define DW_CLI_H
+
+#include <stdio.h>
+
+#define DW_EXIT_OK 0
+#define DW_EXIT_FOUND 1
+#define DW_EXIT_USAGE 2
+
+struct dw_command {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
+};
+
+int cmd_scan(int argc, char **argv);
+int cmd_recent(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+
+/* Shared by subcommands: prints "dextwatch: " + message to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* True when the stream is a terminal and NO_COLOR is unset. */
+int cli_use_color(FILE *f);
+
+#endif

@@ -1,0 +1,54 @@
+/* correlate.h - group findings of one failure into incidents, as a stream.
+ *
+ * Findings that share a key (bundle id however spelled, or registry tag) join
+ * one incident while each new finding is within the window of the incident's
+ * last finding: window_us of log time when both have a time, else window_lines
+ * lines of the same input.  Keys join transitively: a finding whose keys hit
+ * two open incidents merges them.  A finding without keys joins the incident
+ * of the nearest keyed finding of the same process within the window (the
+ * previous one at once, else the next one to arrive); if none comes, it stands
+ * alone with its process as subject.
+ *
+ * The caller hears of every change through one callback:
+ *   OPENED  a new incident (first finding)
+ *   GREW    a finding was added
+ *   MERGED  this incident was absorbed by another (`into`); it is freed after
+ *   CLOSED  its window passed or input ended; it is freed after the callback
+ * A live `watch` stores on each change; a batch `scan` may wait for CLOSED. */
+#ifndef DW_CORRELATE_H
+#define DW_CORRELATE_H
+
+#include <stdint.h>
+
+#include "event.h"
+#include "incident.h"
+
+enum dw_change { DW_OPENED, DW_GREW, DW_MERGED, DW_CLOSED };
+const char *dw_change_name(enum dw_change c);
+
+typedef void (*dw_incident_fn)(enum dw_change change, struct dw_incident *inc,
+                               struct dw_incident *into, void *ctx);
+
+struct dw_correlate_opts {
+    int64_t window_us; /* default 30 s */
+    long window_lines; /* default 50 */
+};
+#define DW_CORRELATE_DEFAULTS {30 * INT64_C(1000000), 50}
+
+struct dw_correlator;
+
+struct dw_correlator *correlator_new(const struct dw_correlate_opts *opts, dw_incident_fn fn,
+                                     void *ctx);
+/* Adds a finding (ownership taken). */
+void correlator_add(struct dw_correlator *c, struct dw_finding *f);
+/* Advances the clock to an event that matched no rule: closes incidents whose
+ * window this event has passed.  Cheap; call it for every event. */
+void correlator_tick(struct dw_correlator *c, const struct dw_event *ev);
+/* End of an input: closes every open incident (and places pending keyless
+ * findings). Input boundaries are correlation boundaries. */
+void correlator_finish(struct dw_correlator *c);
+/* Incidents opened so far (their seq numbers run 1..n). */
+long correlator_opened(const struct dw_correlator *c);
+void correlator_free(struct dw_correlator *c); /* finishes first */
+
+#endif

@@ -1,0 +1,48 @@
+/* dwtime.h - timestamps as log lines give them.
+ *
+ * macOS prints `2024-01-01 12:00:00.123456-0700`; pastes cut off the date or
+ * the offset; dmesg gives seconds since boot; classic syslog has no year.
+ * A dw_time keeps what was known and a number that orders and subtracts. */
+#ifndef DW_TIME_H
+#define DW_TIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum dw_time_kind {
+    DW_TIME_NONE = 0, /* the line had no time */
+    DW_TIME_DATE,     /* calendar date and time of day */
+    DW_TIME_CLOCK,    /* time of day only (the poster cut off the date) */
+    DW_TIME_UPTIME,   /* seconds since boot (dmesg) */
+};
+
+struct dw_time {
+    enum dw_time_kind kind;
+    /* DATE: microseconds since 1970-01-01T00:00Z; when the text had no offset,
+     * the wall-clock time is taken as if it were UTC.
+     * CLOCK: microseconds since midnight (UTC when an offset was given).
+     * UPTIME: microseconds since boot. */
+    int64_t us;
+    bool has_offset;
+    int offset_min;  /* minutes east of UTC, when has_offset */
+    int frac_digits; /* 0..9 digits of fraction given in the text */
+};
+
+#define DW_TIME_ISO_MAX 48
+
+/* Parses an ISO-like time at the start of s[0..n): `YYYY-MM-DD[ T]HH:MM:SS`
+ * with optional `.fraction` and optional offset `Z`, `+hhmm`, `+hh:mm` or ` +hhmm`
+ * (Console puts a space before it).  Also accepts a time of day alone
+ * `HH:MM:SS[.f][offset]` (kind CLOCK).  Returns bytes consumed, 0 if no time. */
+size_t dw_time_parse(const char *s, size_t n, struct dw_time *t);
+
+/* Writes ISO 8601 into out: `2024-01-01T12:00:00.123456-07:00` (DATE),
+ * `12:00:00.123456-07:00` (CLOCK), keeping the given fraction digits and the
+ * offset only if given.  NONE and UPTIME write "" and return false. */
+bool dw_time_format(const struct dw_time *t, char out[DW_TIME_ISO_MAX]);
+
+/* Microseconds since the epoch of a broken-down UTC time (no libc timezone). */
+int64_t dw_time_from_civil(int year, int month, int day, int hour, int min, int sec);
+
+#endif

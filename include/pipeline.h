@@ -1,0 +1,52 @@
+/* pipeline.h - reader -> rules -> correlator -> store, for one or more inputs.
+ *
+ * The stages wired together once, so `scan` (files) and a live `watch` (a
+ * child's pipe) run the same code.  The caller feeds bytes; the pipeline
+ * classifies each event, correlates findings, saves incidents (when a store is
+ * given) and then hands every incident change to the sink. */
+#ifndef DW_PIPELINE_H
+#define DW_PIPELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "correlate.h"
+#include "reader.h"
+#include "rules.h"
+#include "store.h"
+
+struct dw_pipeline_opts {
+    enum dw_style style;
+    struct dw_correlate_opts correlate;
+    bool save_every_change; /* live: save on open/grow too; batch: save when closed */
+};
+
+struct dw_pipeline_stats {
+    uint64_t inputs, bytes, lines, events, headers, malformed, oversized;
+    uint64_t findings;
+    uint64_t incidents;     /* closed incidents handed to the sink */
+    uint64_t new_incidents; /* of those, not in the store before */
+    uint64_t by_severity[4];
+};
+
+/* sink(change, inc, into, ctx) is called after the store has been updated, so
+ * inc->id is the DB id when a store is used (0 otherwise). */
+struct dw_pipeline;
+struct dw_pipeline *pipeline_new(struct dw_ruleset *rs, struct dw_store *store,
+                                 const struct dw_pipeline_opts *opts, dw_incident_fn sink,
+                                 void *ctx);
+/* Starts an input: one reader, one correlation scope, one transaction. */
+void pipeline_begin(struct dw_pipeline *p, const char *input_name);
+void pipeline_feed(struct dw_pipeline *p, const char *data, size_t n);
+/* Flushes a pending multi-line record (live sources call it when idle). */
+void pipeline_flush(struct dw_pipeline *p);
+/* Ends the input: closes its incidents and commits.  Returns 0, or -1 when the
+ * store failed (messages in err; the input's transaction is rolled back). */
+int pipeline_end(struct dw_pipeline *p, struct dw_errors *err);
+/* The style detected for the current or last input, and its reader stats. */
+enum dw_style pipeline_style(const struct dw_pipeline *p);
+const struct dw_reader_stats *pipeline_reader_stats(const struct dw_pipeline *p);
+const struct dw_pipeline_stats *pipeline_stats(const struct dw_pipeline *p);
+void pipeline_free(struct dw_pipeline *p);
+
+#endif

@@ -1,0 +1,24 @@
+/* platform.h - the places where macOS and other systems differ (paths).
+ * Everything OS-specific about locations lives in collector/platform.c. */
+#ifndef DW_PLATFORM_H
+#define DW_PLATFORM_H
+
+#include "util.h"
+
+/* Rule directory: `opt` if given, else $DEXTWATCH_RULES, else the source
+ * tree's rules/ when the running binary lives in its build tree, else the
+ * installed data directory.  argv0_path is /proc/self/exe-like path of the
+ * running binary or NULL.  Writes into out; returns out->data. */
+const char *dw_rules_dir(const char *opt, struct dw_buf *out);
+
+/* Default DB path: $DEXTWATCH_DB, else
+ *   macOS:  ~/Library/Application Support/dextwatch/dextwatch.db
+ *   others: $XDG_STATE_HOME/dextwatch/dextwatch.db (~/.local/state/...)
+ * `opt` (from --db) wins over both.  Returns out->data, or NULL with a reason
+ * in err when no home directory is known. */
+const char *dw_db_path(const char *opt, struct dw_buf *out, struct dw_errors *err);
+
+/* mkdir -p with the given mode for created directories.  0 ok, -1 errno. */
+int dw_mkdirs(const char *path, unsigned mode);
+
+#endif

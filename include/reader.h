@@ -1,0 +1,71 @@
+/* reader.h - turn bytes of any `log` output style into dw_events.
+ *
+ * Push interface, so the same code serves files, stdin and a live child:
+ *   r = reader_new("x.log", DW_STYLE_AUTO, on_event, ctx);
+ *   reader_feed(r, buf, n);  ... as often as data arrives ...
+ *   reader_finish(r);        // end of input: emits any pending record
+ * on_event is called once per record, in input order.  Header, banner and
+ * footer lines are recognised and counted, never turned into events.  What
+ * cannot be parsed is counted (stats.malformed) and skipped.  Lines longer than
+ * DW_READER_MAX_RECORD are counted as oversized and skipped; memory stays
+ * bounded by that size whatever the input. */
+#ifndef DW_READER_H
+#define DW_READER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+#define DW_READER_MAX_RECORD (4u << 20) /* 4 MiB: a record longer than this is skipped */
+
+enum dw_style {
+    DW_STYLE_AUTO = 0,
+    DW_STYLE_DEFAULT, /* log --style default */
+    DW_STYLE_SYSLOG,  /* log --style syslog */
+    DW_STYLE_COMPACT, /* log --style compact */
+    DW_STYLE_JSON,    /* log --style json: a pretty-printed JSON array */
+    DW_STYLE_NDJSON,  /* log --style ndjson: one JSON object per line */
+    DW_STYLE_PLAIN,   /* forum pastes: `process: message`, Console copies, dmesg */
+    DW_STYLE_BSD,     /* classic /var/log/system.log: `Jan 22 16:39:16 host proc[pid]: msg` */
+};
+const char *dw_style_name(enum dw_style s);
+/* Returns 0 and sets *out for a name listed above ("auto", "default", ...); -1 otherwise. */
+int dw_style_parse(const char *name, enum dw_style *out);
+
+/* Guesses the style from one line (without its newline).  Returns
+ * DW_STYLE_AUTO when the line does not decide (blank, a banner such as
+ * "Filtering the log data using ...", a column header that several styles
+ * share, etc.).  The reader calls this on the first lines of an input. */
+enum dw_style dw_style_detect_line(const char *line, size_t n);
+
+struct dw_reader_stats {
+    uint64_t bytes;     /* bytes fed */
+    uint64_t lines;     /* physical lines seen */
+    uint64_t records;   /* events emitted */
+    uint64_t headers;   /* header/banner/footer lines recognised and skipped */
+    uint64_t malformed; /* lines or records that could not be parsed */
+    uint64_t oversized; /* records longer than DW_READER_MAX_RECORD */
+    long first_malformed_line;  /* 0 if none */
+    char first_malformed_why[128];
+};
+
+typedef void (*dw_event_fn)(const struct dw_event *ev, void *ctx);
+
+struct dw_reader;
+
+/* input_name is copied.  style AUTO detects the style from the first lines. */
+struct dw_reader *reader_new(const char *input_name, enum dw_style style, dw_event_fn fn,
+                             void *ctx);
+void reader_feed(struct dw_reader *r, const char *data, size_t n);
+/* Emits a record held back because a continuation line might still follow
+ * (multi-line messages).  A live source calls this when input goes idle. */
+void reader_flush(struct dw_reader *r);
+/* End of input: flushes, and parses a final line that has no newline. */
+void reader_finish(struct dw_reader *r);
+enum dw_style reader_style(const struct dw_reader *r); /* AUTO until decided */
+const struct dw_reader_stats *reader_stats(const struct dw_reader *r);
+void reader_free(struct dw_reader *r);
+
+#endif

@@ -1,0 +1,113 @@
+/* rules.h - the rule database: YAML rule packs compiled to PCRE2 JIT.
+ *
+ * A rule pack is rules/<area>.yaml; its schema is documented in
+ * rules/README.md.  Loading validates everything (fields, class taxonomy,
+ * regex, placeholders, examples) and reports each problem as
+ * "file:line:col: reason" in a dw_errors; a pack with any error is refused.
+ * Classification tries the rules in load order (files by name, rules in file
+ * order); the first rule whose filters and pattern match wins. */
+#ifndef DW_RULES_H
+#define DW_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codes.h"
+#include "event.h"
+#include "incident.h"
+#include "util.h"
+
+struct dw_rule_example {
+    char *line;            /* a log line, read with the plain-style parser */
+    struct dw_capture *caps; /* expected captures (subset check) */
+    size_t ncaps;
+    int src_line;          /* where it is written in the pack */
+    int src_col;           /* column of the same place (1-based) */
+};
+
+struct dw_rule_decode {
+    char *capture; /* capture group name */
+    char *table;   /* code table name, e.g. "sysext-errors" */
+};
+
+struct dw_rule {
+    char *id;         /* e.g. "dk.provider-entitlements" */
+    char *class_name; /* e.g. "entitlement.provider-check" */
+    int severity;     /* enum dw_severity */
+    int priority;     /* higher = more likely the root cause */
+    char **processes; /* filter: event process must be one of these (when known) */
+    size_t nprocesses;
+    char *subsystem, *category; /* filters (exact), or NULL */
+    char *pattern;              /* PCRE2 source, matched against the message */
+    void *code;                 /* pcre2_code_8 * (void keeps PCRE2 out of this header) */
+    char *summary;              /* template with {capture} placeholders */
+    char *remediation;          /* template, may be NULL */
+    char **references;
+    size_t nreferences;
+    struct dw_rule_example *examples;
+    size_t nexamples;
+    struct dw_rule_example *counterexamples; /* caps unused */
+    size_t ncounterexamples;
+    struct dw_rule_decode *decodes;
+    size_t ndecodes;
+    char *file; /* pack path */
+    int src_line, src_col;
+};
+
+struct dw_rule_pack {
+    char *name; /* file name without .yaml */
+    char *path;
+    uint64_t hash; /* dw_hash64 of the file's bytes */
+    size_t first_rule, nrules; /* range in dw_ruleset.rules */
+};
+
+struct dw_ruleset {
+    struct dw_rule *rules;
+    size_t nrules;
+    struct dw_rule_pack *packs;
+    size_t npacks;
+    struct dw_codes *codes; /* from <dir>/codes/, may be empty */
+    char *dir;
+    void *match_data;  /* pcre2_match_data_8 *, reused */
+    void *match_ctx;   /* pcre2_match_context_8 * with match/depth limits */
+    void *jit_stack;   /* pcre2_jit_stack_8 * assigned to match_ctx, or NULL */
+    uint64_t limit_hits; /* matches abandoned on the match or depth limit */
+};
+
+/* Loads every <dir>/NAME.yaml in name order and <dir>/codes/NAME.tsv.  Returns NULL on any
+ * error (all of them in err, each "file:line:col: reason"). */
+struct dw_ruleset *ruleset_load_dir(const char *dir, struct dw_errors *err);
+/* Building blocks of ruleset_load_dir, for tests and `rules check FILE`. */
+struct dw_ruleset *ruleset_new(void);
+int ruleset_add_file(struct dw_ruleset *rs, const char *path, struct dw_errors *err);
+int ruleset_add_buffer(struct dw_ruleset *rs, const char *name, const char *yaml, size_t n,
+                       struct dw_errors *err);
+void ruleset_free(struct dw_ruleset *rs);
+
+/* Classifies one event.  Returns a new finding (caller owns it) for the first
+ * matching rule, with event fields, captures, rendered summary/remediation,
+ * decoded error codes and correlation keys filled in; NULL if no rule matches. */
+struct dw_finding *ruleset_classify(struct dw_ruleset *rs, const struct dw_event *ev);
+
+/* Runs every example and counterexample of every rule through the whole rule
+ * set: an example must be classified as its own rule with the expected
+ * captures, a counterexample must not be classified as that rule, a rule
+ * without example fails.  Writes one line per failure to err; returns the
+ * number of failures. */
+size_t ruleset_self_test(struct dw_ruleset *rs, struct dw_errors *err);
+
+/* Renders a {capture} template: each {name} naming a capture is replaced by
+ * its value (never re-expanded); {{ and }} give literal braces; other text is
+ * copied.  Captured text is data, never a template or format string. */
+char *rule_render(const char *tmpl, const struct dw_capture *caps, size_t ncaps);
+
+/* Correlation keys from captures and the sender image:
+ *   capture "bundle" (com.X or com.X.dext)  -> "bundle:com.x"
+ *   capture "path" containing "/<id>.dext/" -> "bundle:<id>" (lowercase, .dext dropped)
+ *   capture "tag" (hex, with or without 0x) -> "tag:<hex lowercase, no 0x, no leading zeros>"
+ *   event sender "<id>.dext" or a path containing "/<id>.dext/" -> "bundle:<id>"
+ * Fills f->keys. */
+void finding_derive_keys(struct dw_finding *f);
+
+#endif

@@ -1,0 +1,273 @@
+/* test_correlate.c - the correlator on hand-made findings: keys join,
+ * windows split, keyless findings find their neighbour, merges, bounds. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "correlate.h"
+#include "util.h"
+
+#define MAX_LOG 64
+
+struct log {
+    bool closes_only;
+    int n;
+    enum dw_change change[MAX_LOG];
+    long seq[MAX_LOG];
+    size_t count[MAX_LOG];
+    char *subject[MAX_LOG];
+    char *classes[MAX_LOG]; /* comma-joined, at close */
+    char *lines[MAX_LOG];   /* evidence line numbers, comma-joined */
+    char *root[MAX_LOG];
+};
+
+static void record(enum dw_change ch, struct dw_incident *inc, struct dw_incident *into,
+                   void *ctx)
+{
+    struct log *l = ctx;
+    (void)into;
+    if (l->closes_only && ch != DW_CLOSED)
+        return;
+    assert_true(l->n < MAX_LOG);
+    int i = l->n++;
+    l->change[i] = ch;
+    l->seq[i] = inc->seq;
+    l->count[i] = inc->count;
+    l->subject[i] = xstrdup(inc->subject);
+    struct dw_buf b = {0}, ln = {0};
+    for (size_t c = 0; c < inc->nclasses; c++)
+        buf_printf(&b, "%s%s", c ? "," : "", inc->classes[c]);
+    for (size_t e = 0; e < incident_evidence_count(inc); e++)
+        buf_printf(&ln, "%s%ld", e ? "," : "", incident_evidence_at(inc, e)->line);
+    l->classes[i] = buf_steal(&b);
+    l->lines[i] = buf_steal(&ln);
+    l->root[i] = xstrdup(inc->root ? inc->root->rule_id : NULL);
+}
+
+static void log_free(struct log *l)
+{
+    for (int i = 0; i < l->n; i++) {
+        free(l->subject[i]);
+        free(l->classes[i]);
+        free(l->lines[i]);
+        free(l->root[i]);
+    }
+}
+
+/* A finding at `line`, second `sec` (sec < 0: no time), with keys like
+ * "bundle:com.x" (NULL-terminated list). */
+static struct dw_finding *mk(long line, int sec, const char *process, const char *rule, int prio,
+                             const char *bundle, const char *tag)
+{
+    struct dw_finding *f = xcalloc(1, sizeof *f);
+    f->rule_id = xstrdup(rule);
+    f->class_name = xstrdup(rule);
+    f->severity = DW_SEV_ERROR;
+    f->priority = prio;
+    f->summary = xstrdup("s");
+    f->input = xstrdup("t.log");
+    f->line = line;
+    if (sec >= 0) {
+        f->time.kind = DW_TIME_DATE;
+        f->time.us = (int64_t)sec * 1000000;
+    }
+    f->process = xstrdup(process);
+    f->pid = 0;
+    f->message = xstrdup("m");
+    f->raw = xstrdup("m");
+    f->keys = xcalloc(2, sizeof *f->keys);
+    f->caps = xcalloc(2, sizeof *f->caps);
+    struct dw_buf k = {0};
+    if (bundle) {
+        buf_printf(&k, "bundle:%s", bundle);
+        f->keys[f->nkeys++] = buf_steal(&k);
+        f->caps[f->ncaps].name = xstrdup("bundle");
+        f->caps[f->ncaps++].value = xstrdup(bundle);
+    }
+    if (tag) {
+        buf_printf(&k, "tag:%s", tag);
+        f->keys[f->nkeys++] = buf_steal(&k);
+        f->caps[f->ncaps].name = xstrdup("tag");
+        f->caps[f->ncaps++].value = xstrdup(tag);
+    }
+    return f;
+}
+
+static int closed(const struct log *l)
+{
+    int n = 0;
+    for (int i = 0; i < l->n; i++)
+        n += l->change[i] == DW_CLOSED;
+    return n;
+}
+
+static int last_close(const struct log *l, int nth)
+{
+    for (int i = 0; i < l->n; i++)
+        if (l->change[i] == DW_CLOSED && nth-- == 0)
+            return i;
+    fail_msg("no close #%d", nth);
+    return -1;
+}
+
+/* The seed case: tag links to bundle, keyless amfid line waits for the keyed one. */
+static void test_seed_shape(void **state)
+{
+    (void)state;
+    struct log l = {0};
+    struct dw_correlator *c = correlator_new(NULL, record, &l);
+    correlator_add(c, mk(1, 100, "kernel", "dk.provider", 90, NULL, "100000f45"));
+    correlator_add(c, mk(2, 100, "kernel", "dk.exit", 50, "com.MyDriver", "100000f45"));
+    correlator_add(c, mk(3, 100, "kernel", "dk.requested-exit", 40, "com.MyDriver", NULL));
+    correlator_add(c, mk(4, 101, "amfid", "amfi.basic", 30, NULL, NULL));
+    correlator_add(c, mk(5, 101, "amfid", "amfi.sig", 35, "com.MyDriver", NULL));
+    correlator_free(c);
+    assert_int_equal(closed(&l), 1);
+    int i = last_close(&l, 0);
+    assert_string_equal(l.subject[i], "com.MyDriver");
+    assert_int_equal(l.count[i], 5);
+    assert_string_equal(l.lines[i], "1,2,3,4,5");
+    assert_string_equal(l.root[i], "dk.provider");
+    assert_string_equal(l.classes[i], "dk.provider,dk.exit,dk.requested-exit,amfi.basic,amfi.sig");
+    assert_int_equal(l.change[0], DW_OPENED);
+    log_free(&l);
+}
+
+/* Past the window, the same key opens a new incident. */
+static void test_time_window(void **state)
+{
+    (void)state;
+    struct log l = {0};
+    struct dw_correlator *c = correlator_new(NULL, record, &l);
+    correlator_add(c, mk(1, 0, "kernel", "a", 1, "com.x", NULL));
+    correlator_add(c, mk(2, 29, "kernel", "a", 1, "com.x", NULL)); /* sliding: within 30 s */
+    correlator_add(c, mk(3, 58, "kernel", "a", 1, "com.x", NULL)); /* within 30 s of the last */
+    correlator_add(c, mk(4, 89, "kernel", "a", 1, "com.x", NULL)); /* 31 s after: new one */
+    correlator_free(c);
+    assert_int_equal(closed(&l), 2);
+    assert_int_equal(l.count[last_close(&l, 0)], 3);
+    assert_int_equal(l.count[last_close(&l, 1)], 1);
+    log_free(&l);
+}
+
+static void test_line_window_without_time(void **state)
+{
+    (void)state;
+    struct log l = {0};
+    struct dw_correlator *c = correlator_new(NULL, record, &l);
+    correlator_add(c, mk(10, -1, "kernel", "a", 1, "com.x", NULL));
+    correlator_add(c, mk(60, -1, "kernel", "a", 1, "com.x", NULL)); /* 50 lines: within */
+    correlator_add(c, mk(111, -1, "kernel", "a", 1, "com.x", NULL)); /* 51 lines: new */
+    correlator_free(c);
+    assert_int_equal(closed(&l), 2);
+    log_free(&l);
+}
+
+/* An unrelated event far later closes the incident before input ends. */
+static void test_tick_closes(void **state)
+{
+    (void)state;
+    struct log l = {0};
+    struct dw_correlator *c = correlator_new(NULL, record, &l);
+    correlator_add(c, mk(1, 0, "kernel", "a", 1, "com.x", NULL));
+    struct dw_event ev = {.line = 2, .time = {.kind = DW_TIME_DATE, .us = 40 * INT64_C(1000000)}};
+    correlator_tick(c, &ev);
+    assert_int_equal(closed(&l), 1);
+    correlator_free(c);
+    log_free(&l);
+}
+
+/* Two incidents with different keys merge when one finding carries both. */
+static void test_transitive_merge(void **state)
+{
+    (void)state;
+    struct log l = {0};
+    struct dw_correlator *c = correlator_new(NULL, record, &l);
+    correlator_add(c, mk(1, 0, "kernel", "a", 1, NULL, "abc"));
+    correlator_add(c, mk(2, 1, "kernel", "b", 5, "com.y", NULL));
+    correlator_add(c, mk(3, 2, "kernel", "c", 2, "com.y", "abc"));
+    correlator_free(c);
+    int merged = 0;
+    for (int i = 0; i < l.n; i++)
+        merged += l.change[i] == DW_MERGED;
+    assert_int_equal(merged, 1);
+    assert_int_equal(closed(&l), 1);
+    int i = last_close(&l, 0);
+    assert_int_equal(l.count[i], 3);
+    assert_string_equal(l.lines[i], "1,2,3");
+    assert_string_equal(l.subject[i], "com.y");
+    assert_string_equal(l.root[i], "b");
+    log_free(&l);
+}
+
+/* A keyless finding with a keyed neighbour of its process before it joins at once;
+ * one with none stands alone with the process as subject. */
+static void test_keyless(void **state)
+{
+    (void)state;
+    struct log l = {0};
+    struct dw_correlator *c = correlator_new(NULL, record, &l);
+    correlator_add(c, mk(1, 0, "amfid", "k", 1, "com.z", NULL));
+    correlator_add(c, mk(2, 1, "amfid", "nokey", 1, NULL, NULL));
+    correlator_add(c, mk(3, 2, "sysextd", "nokey2", 1, NULL, NULL));
+    correlator_free(c);
+    assert_int_equal(closed(&l), 2);
+    int a = last_close(&l, 0), b = last_close(&l, 1);
+    assert_string_equal(l.subject[a], "com.z");
+    assert_int_equal(l.count[a], 2);
+    assert_string_equal(l.subject[b], "sysextd");
+    assert_int_equal(l.count[b], 1);
+    log_free(&l);
+}
+
+/* Different dexts at the same time stay apart. */
+static void test_distinct_subjects(void **state)
+{
+    (void)state;
+    struct log l = {0};
+    struct dw_correlator *c = correlator_new(NULL, record, &l);
+    correlator_add(c, mk(1, 0, "kernel", "a", 1, "com.one", NULL));
+    correlator_add(c, mk(2, 0, "kernel", "a", 1, "com.two", NULL));
+    correlator_add(c, mk(3, 0, "kernel", "a", 1, "com.one", NULL));
+    correlator_free(c);
+    assert_int_equal(closed(&l), 2);
+    log_free(&l);
+}
+
+/* Evidence stays bounded: first 20 and last 20 lines of 1000 findings. */
+static void test_bounded_evidence(void **state)
+{
+    (void)state;
+    struct log l = {.closes_only = true};
+    struct dw_correlator *c = correlator_new(NULL, record, &l);
+    for (int i = 1; i <= 1000; i++)
+        correlator_add(c, mk(i, i / 10, "kernel", i == 500 ? "root" : "a", i == 500 ? 9 : 1,
+                             "com.big", NULL));
+    correlator_free(c);
+    int i = last_close(&l, 0);
+    assert_int_equal(l.count[i], 1000);
+    assert_string_equal(l.root[i], "root");
+    assert_non_null(strstr(l.lines[i], "1,2,3,"));
+    assert_non_null(strstr(l.lines[i], ",20,981,"));
+    assert_non_null(strstr(l.lines[i], ",1000"));
+    assert_null(strstr(l.lines[i], ",500,"));
+    log_free(&l);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_seed_shape),       cmocka_unit_test(test_time_window),
+        cmocka_unit_test(test_line_window_without_time), cmocka_unit_test(test_tick_closes),
+        cmocka_unit_test(test_transitive_merge), cmocka_unit_test(test_keyless),
+        cmocka_unit_test(test_distinct_subjects), cmocka_unit_test(test_bounded_evidence),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
