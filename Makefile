@@ -18,7 +18,7 @@ build: deps
 	@cmake --build $(BUILD) -j $(JOBS)
 
 run: build
-	@$(BUILD)/dextwatch scan --db $(SAMPLE_DB) tests/logs; test $$? -le 1
+	@$(BUILD)/dextwatch scan --db $(SAMPLE_DB) tests/logs/*.log; test $$? -le 1
 	@echo
 	@$(BUILD)/dextwatch recent --db $(SAMPLE_DB)
 

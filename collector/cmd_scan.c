@@ -1,5 +1,4 @@
 /* cmd_scan.c - `dextwatch scan`: classify files or stdin into incidents. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -42,10 +41,12 @@ static const char scan_usage[] =
     "2 usage or input error (2 wins over 1).  An empty input is not an error.\n"
     "Lines that cannot be parsed are counted, skipped and reported on stderr.\n";
 
+/* Closed incidents grouped by severity, subject and root-cause class. */
 struct summary_row {
     int severity;
     char *subject;
     char *cls;
+    size_t count;
 };
 
 struct scan {
@@ -92,10 +93,18 @@ static void on_incident(enum dw_change change, struct dw_incident *inc, struct d
     fwrite(sc->out.data, 1, sc->out.len, stdout);
     if (inc->severity > sc->worst)
         sc->worst = inc->severity;
+    const char *subject = inc->subject ? inc->subject : "?";
+    const char *cls = inc->root ? inc->root->class_name : "?";
+    for (size_t i = 0; i < sc->nrows; i++) {
+        struct summary_row *r = &sc->rows[i];
+        if (r->severity == inc->severity && strcmp(r->subject, subject) == 0 &&
+            strcmp(r->cls, cls) == 0) {
+            r->count++;
+            return;
+        }
+    }
     sc->rows = xrealloc(sc->rows, (sc->nrows + 1) * sizeof *sc->rows);
-    sc->rows[sc->nrows].severity = inc->severity;
-    sc->rows[sc->nrows].subject = xstrdup(inc->subject ? inc->subject : "?");
-    sc->rows[sc->nrows].cls = xstrdup(inc->root ? inc->root->class_name : "?");
+    sc->rows[sc->nrows] = (struct summary_row){inc->severity, xstrdup(subject), xstrdup(cls), 1};
     sc->nrows++;
 }
 
@@ -172,11 +181,6 @@ static int scan_fd(struct scan *sc, struct dw_pipeline *p, const char *name, int
     return rc;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Scans a path: a regular file, or a directory recursively (name order). */
 static int scan_path(struct scan *sc, struct dw_pipeline *p, const char *path,
                      struct dw_errors *err)
@@ -189,22 +193,12 @@ static int scan_path(struct scan *sc, struct dw_pipeline *p, const char *path,
         return -1;
     }
     if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        if (!d) {
+        char **names;
+        size_t n;
+        if (dw_dir_list(path, "", &names, &n) != 0) {
             dw_errors_add(err, "%s: %s", path, strerror(errno));
             return -1;
         }
-        char **names = NULL;
-        size_t n = 0, cap = 0;
-        struct dirent *de;
-        while ((de = readdir(d)) != NULL) {
-            if (de->d_name[0] == '.')
-                continue;
-            xgrow((void **)&names, &cap, n + 1, sizeof *names);
-            names[n++] = xstrdup(de->d_name);
-        }
-        closedir(d);
-        qsort(names, n, sizeof *names, name_cmp);
         int rc = 0;
         for (size_t i = 0; i < n; i++) {
             struct dw_buf child = {0};
@@ -213,9 +207,8 @@ static int scan_path(struct scan *sc, struct dw_pipeline *p, const char *path,
             if (stat(child.data, &cst) == 0 && (S_ISDIR(cst.st_mode) || S_ISREG(cst.st_mode)))
                 rc |= scan_path(sc, p, child.data, err);
             buf_free(&child);
-            free(names[i]);
         }
-        free(names);
+        dw_strv_free(names, n);
         return rc;
     }
     int fd = open(path, O_RDONLY);
@@ -254,6 +247,8 @@ static void print_summary(struct scan *sc, const struct dw_pipeline_stats *ps, F
             report_text_escaped(&line, sc->rows[i].subject);
             buf_puts(&line, "  ");
             report_text_escaped(&line, sc->rows[i].cls);
+            if (sc->rows[i].count > 1)
+                buf_printf(&line, "  x%zu", sc->rows[i].count);
             fprintf(out, "%s\n", buf_cstr(&line));
         }
     }

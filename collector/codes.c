@@ -1,7 +1,6 @@
 /* codes.c - error-code tables loaded from the rules/codes/ TSV files (see codes.h). */
 #include "codes.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,38 +204,21 @@ int codes_load_file(struct dw_codes *c, const char *path, struct dw_errors *err)
     return rc;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Loads every *.tsv of dir in name order.  A directory that does not exist
  * gives an empty set (rule packs without code tables are valid); a malformed
  * file gives NULL, after every file was tried so all problems are reported. */
 struct dw_codes *codes_load_dir(const char *dir, struct dw_errors *err)
 {
     struct dw_codes *c = codes_new();
-    DIR *d = opendir(dir);
-    if (!d) {
+    char **names;
+    size_t n;
+    if (dw_dir_list(dir, ".tsv", &names, &n) != 0) {
         if (errno == ENOENT)
             return c;
         dw_errors_add(err, "%s: cannot open directory: %s", dir, strerror(errno));
         codes_free(c);
         return NULL;
     }
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        size_t len = strlen(de->d_name);
-        if (len > 4 && de->d_name[0] != '.' && strcmp(de->d_name + len - 4, ".tsv") == 0) {
-            xgrow((void **)&names, &cap, n + 1, sizeof(*names));
-            names[n++] = xstrdup(de->d_name);
-        }
-    }
-    closedir(d);
-    if (n > 1)
-        qsort(names, n, sizeof(*names), cmp_str);
     int failed = 0;
     struct dw_buf path = {0};
     for (size_t i = 0; i < n; i++) {
@@ -244,9 +226,8 @@ struct dw_codes *codes_load_dir(const char *dir, struct dw_errors *err)
         buf_printf(&path, "%s/%s", dir, names[i]);
         if (codes_load_file(c, buf_cstr(&path), err) != 0)
             failed = 1;
-        free(names[i]);
     }
-    free(names);
+    dw_strv_free(names, n);
     buf_free(&path);
     if (failed) {
         codes_free(c);

@@ -127,13 +127,6 @@ static char **strv_dup(char **v, size_t n)
     return d;
 }
 
-static void strv_free(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
 struct dw_finding *finding_dup(const struct dw_finding *f)
 {
     struct dw_finding *d = xcalloc(1, sizeof *d);
@@ -194,7 +187,7 @@ void finding_free(struct dw_finding *f)
         free(f->decoded[i].meaning);
     }
     free(f->decoded);
-    strv_free(f->keys, f->nkeys);
+    dw_strv_free(f->keys, f->nkeys);
     free(f);
 }
 
@@ -386,12 +379,12 @@ void incident_free(struct dw_incident *inc)
     free(inc->input);
     free(inc->first_seen_text);
     free(inc->last_seen_text);
-    strv_free(inc->classes, inc->nclasses);
+    dw_strv_free(inc->classes, inc->nclasses);
     for (size_t i = 0; i < inc->nremedies; i++) {
         free(inc->remedies[i].rule_id);
         free(inc->remedies[i].text);
     }
     free(inc->remedies);
-    strv_free(inc->keys, inc->nkeys);
+    dw_strv_free(inc->keys, inc->nkeys);
     free(inc);
 }

@@ -26,6 +26,16 @@ void report_text_escaped(struct dw_buf *out, const char *s)
         dw_escape_term(out, s, strlen(s));
 }
 
+/* True when needle occurs in hay[0..n) (needle is NUL-terminated). */
+static bool memmem_str(const char *hay, size_t n, const char *needle)
+{
+    size_t m = strlen(needle);
+    for (size_t i = 0; i + m <= n; i++)
+        if (memcmp(hay + i, needle, m) == 0)
+            return true;
+    return false;
+}
+
 static void color(struct dw_buf *out, const struct dw_text_style *st, const char *code)
 {
     if (st->color)
@@ -142,9 +152,16 @@ void report_text_incident(struct dw_buf *out, const struct dw_incident *inc, lon
         buf_printf(out, "    ... %zu more (dextwatch show %lld)\n", inc->count - shown, id);
 
     bool any = false;
+    struct dw_buf seen = {0}; /* "\ncode\n" of codes already printed */
     for (size_t i = 0; i < n; i++) {
         const struct dw_finding *f = incident_evidence_at(inc, i);
         for (size_t d = 0; d < f->ndecoded; d++) {
+            size_t mark = seen.len;
+            buf_printf(&seen, "\n%s\n", f->decoded[d].code);
+            if (memmem_str(seen.data, mark, seen.data + mark)) {
+                seen.len = mark;
+                continue;
+            }
             if (!any)
                 buf_puts(out, "  codes:\n");
             any = true;
@@ -157,6 +174,7 @@ void report_text_incident(struct dw_buf *out, const struct dw_incident *inc, lon
             buf_putc(out, '\n');
         }
     }
+    buf_free(&seen);
     if (inc->nremedies)
         buf_puts(out, "  what to do:\n");
     for (size_t i = 0; i < inc->nremedies; i++) {

@@ -7,7 +7,6 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,11 +278,6 @@ int ruleset_add_file(struct dw_ruleset *rs, const char *path, struct dw_errors *
     return rc;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Loads <dir>/codes/ first (so `decode` table names can be checked), then
  * every <dir>/NAME.yaml in name order.  All packs are tried even after an error
  * so that one run reports every problem. */
@@ -301,34 +295,21 @@ struct dw_ruleset *ruleset_load_dir(const char *dir, struct dw_errors *err)
     } else {
         failed = 1;
     }
-    DIR *d = opendir(dir);
-    if (!d) {
+    char **names;
+    size_t n;
+    if (dw_dir_list(dir, ".yaml", &names, &n) != 0) {
         dw_errors_add(err, "%s: cannot open rule directory: %s", dir, strerror(errno));
         buf_free(&path);
         ruleset_free(rs);
         return NULL;
     }
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        size_t len = strlen(de->d_name);
-        if (de->d_name[0] != '.' && len > 5 && strcmp(de->d_name + len - 5, ".yaml") == 0) {
-            xgrow((void **)&names, &cap, n + 1, sizeof(*names));
-            names[n++] = xstrdup(de->d_name);
-        }
-    }
-    closedir(d);
-    if (n > 1)
-        qsort(names, n, sizeof(*names), cmp_str);
     for (size_t i = 0; i < n; i++) {
         buf_reset(&path);
         buf_printf(&path, "%s/%s", dir, names[i]);
         if (ruleset_add_file(rs, buf_cstr(&path), err) != 0)
             failed = 1;
-        free(names[i]);
     }
-    free(names);
+    dw_strv_free(names, n);
     buf_free(&path);
     if (n == 0) {
         dw_errors_add(err, "%s: no *.yaml rule packs", dir);

@@ -1,6 +1,7 @@
 /* util.c - allocation, buffers, hashing, UTF-8 and terminal escaping. */
 #include "util.h"
 
+#include <dirent.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -290,4 +291,39 @@ bool dw_glob_match(const char *pattern, const char *s)
     buf_free(&p);
     buf_free(&t);
     return ok;
+}
+
+static int strv_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int dw_dir_list(const char *dir, const char *suffix, char ***names, size_t *n)
+{
+    DIR *d = opendir(dir);
+    *names = NULL;
+    *n = 0;
+    if (!d)
+        return -1;
+    size_t cap = 0, slen = strlen(suffix);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        size_t len = strlen(de->d_name);
+        if (de->d_name[0] == '.' || len <= slen || strcmp(de->d_name + len - slen, suffix) != 0)
+            continue;
+        xgrow((void **)names, &cap, *n + 2, sizeof **names);
+        (*names)[(*n)++] = xstrdup(de->d_name);
+        (*names)[*n] = NULL;
+    }
+    closedir(d);
+    if (*n > 1)
+        qsort(*names, *n, sizeof **names, strv_cmp);
+    return 0;
+}
+
+void dw_strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
 }

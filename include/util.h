@@ -64,6 +64,12 @@ struct dw_errors {
 void dw_errors_add(struct dw_errors *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void dw_errors_clear(struct dw_errors *e);
 
+/* The names in dir that end in suffix ("" for all), without hidden names,
+ * sorted by strcmp.  Returns 0 and a NULL-terminated array (free with
+ * dw_strv_free), or -1 with errno set when dir cannot be read. */
+int dw_dir_list(const char *dir, const char *suffix, char ***names, size_t *n);
+void dw_strv_free(char **v, size_t n);
+
 /* Case-insensitive shell glob ('*', '?', '[...]') via fnmatch. */
 bool dw_glob_match(const char *pattern, const char *s);
 
