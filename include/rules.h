@@ -40,6 +40,12 @@ struct dw_rule {
     size_t nprocesses;
     char *subsystem, *category; /* filters (exact), or NULL */
     char *pattern;              /* PCRE2 source, matched against the message */
+    /* Literals: every message this rule matches contains at least one of them
+     * (case-sensitive).  Declared with `literals:` or derived from the pattern;
+     * used to prefilter lines and to build the `log` predicate.  nliterals 0
+     * means "no literal known": the rule must see every line. */
+    char **literals;
+    size_t nliterals;
     void *code;                 /* pcre2_code_8 * (void keeps PCRE2 out of this header) */
     char *summary;              /* template with {capture} placeholders */
     char *remediation;          /* template, may be NULL */
