@@ -17,8 +17,9 @@ static const char recent_usage[] =
     "                        [--subject GLOB] [--limit N] [--format text|json]\n"
     "\n"
     "Lists stored incidents, newest first (by the log time of their last finding).\n"
-    "Text output opens with one line per class: the number of listed incidents and\n"
-    "a sparkline of them over the period.\n"
+    "Text output opens with one line per class: how many incidents of the period\n"
+    "(all that match the filters, not only the --limit listed) carry it, and a\n"
+    "sparkline of them over the period (--since .. now, else first .. last).\n"
     "\n"
     "  --db PATH         database (default: $DEXTWATCH_DB, else the per-user state dir)\n"
     "  --since WHEN      a duration back from now (30m, 2h, 7d) or an ISO 8601 time\n"
@@ -30,52 +31,29 @@ static const char recent_usage[] =
 
 static const char *const spark_chars[] = {" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
 
-/* One line per class: count and a sparkline over [start, end]. */
-static void print_class_lines(struct dw_incident **v, size_t n, int64_t start, int64_t end,
-                              bool color)
+/* One line per class: count and a sparkline of the period. */
+static void print_class_lines(const struct dw_class_hist *h, size_t n, bool color)
 {
-    char **classes = NULL;
-    size_t nclasses = 0;
-    for (size_t i = 0; i < n; i++)
-        for (size_t c = 0; c < v[i]->nclasses; c++) {
-            size_t k = 0;
-            while (k < nclasses && strcmp(classes[k], v[i]->classes[c]) != 0)
-                k++;
-            if (k == nclasses) {
-                classes = xrealloc(classes, (nclasses + 1) * sizeof *classes);
-                classes[nclasses++] = v[i]->classes[c];
-            }
-        }
-    double span = end > start ? (double)(end - start) : 1.0;
     struct dw_buf line = {0};
-    for (size_t k = 0; k < nclasses; k++) {
-        unsigned bins[SPARK_BINS] = {0}, max = 0, count = 0;
-        for (size_t i = 0; i < n; i++) {
-            bool has = false;
-            for (size_t c = 0; c < v[i]->nclasses && !has; c++)
-                has = strcmp(v[i]->classes[c], classes[k]) == 0;
-            if (!has)
-                continue;
-            count++;
-            if (v[i]->last_seen.kind != DW_TIME_DATE)
-                continue;
-            double pos = (double)(v[i]->last_seen.us - start) / span * SPARK_BINS;
-            int b = pos < 0 ? 0 : pos >= SPARK_BINS ? SPARK_BINS - 1 : (int)pos;
-            if (++bins[b] > max)
-                max = bins[b];
-        }
+    for (size_t k = 0; k < n; k++) {
+        unsigned max = 0;
+        for (int b = 0; b < DW_HIST_BINS; b++)
+            if (h[k].bins[b] > max)
+                max = h[k].bins[b];
         buf_reset(&line);
-        buf_printf(&line, "%-40s %5u  ", classes[k], count);
+        report_text_escaped(&line, h[k].class_name);
+        while (line.len < 40)
+            buf_putc(&line, ' ');
+        buf_printf(&line, " %6zu  ", h[k].count);
         if (color)
             buf_puts(&line, "\033[36m");
-        for (int b = 0; b < SPARK_BINS; b++)
-            buf_puts(&line, spark_chars[max ? (bins[b] * 8 + max - 1) / max : 0]);
+        for (int b = 0; b < DW_HIST_BINS; b++)
+            buf_puts(&line, spark_chars[max ? (h[k].bins[b] * 8 + max - 1) / max : 0]);
         if (color)
             buf_puts(&line, "\033[0m");
         printf("%s\n", line.data);
     }
     buf_free(&line);
-    free(classes);
 }
 
 int cmd_recent(int argc, char **argv)
@@ -156,17 +134,18 @@ int cmd_recent(int argc, char **argv)
         printf("no incidents%s\n", q.has_since ? " in that period" : "");
         goto done;
     }
-    int64_t start = q.has_since ? q.since_us : INT64_MAX, end = q.has_since ? now : INT64_MIN;
-    for (size_t i = 0; i < n && !q.has_since; i++)
-        if (v[i]->last_seen.kind == DW_TIME_DATE) {
-            if (v[i]->last_seen.us < start)
-                start = v[i]->last_seen.us;
-            if (v[i]->last_seen.us > end)
-                end = v[i]->last_seen.us;
-        }
-    if (start > end)
-        start = end = 0;
-    print_class_lines(v, n, start, end, st.color);
+    int64_t start = q.has_since ? q.since_us : 0, end = now;
+    struct dw_class_hist *hist = NULL;
+    size_t nhist = 0;
+    if ((!q.has_since && store_time_span(store, &q, &start, &end, &err) != 0) ||
+        store_class_histogram(store, &q, start, end, &hist, &nhist, &err) != 0) {
+        for (size_t i = 0; i < err.n; i++)
+            cli_error("%s", err.msgs[i]);
+        status = DW_EXIT_USAGE;
+        goto done;
+    }
+    print_class_lines(hist, nhist, st.color);
+    store_class_histogram_free(hist, nhist);
     putchar('\n');
     for (size_t i = 0; i < n; i++) {
         buf_reset(&out);

@@ -66,6 +66,24 @@ int store_recent(struct dw_store *s, const struct dw_query *q, struct dw_inciden
 int store_get(struct dw_store *s, int64_t id, struct dw_incident **out, struct dw_errors *err);
 void store_incidents_free(struct dw_incident **v, size_t n);
 
+#define DW_HIST_BINS 24
+
+/* Per class: how many incidents matching q (limit ignored) carry it, and how
+ * they spread over [start_us, end_us] by last_seen in DW_HIST_BINS bins
+ * (incidents without a calendar time count but fall in no bin). */
+struct dw_class_hist {
+    char *class_name;
+    size_t count;
+    unsigned bins[DW_HIST_BINS];
+};
+int store_class_histogram(struct dw_store *s, const struct dw_query *q, int64_t start_us,
+                          int64_t end_us, struct dw_class_hist **out, size_t *n,
+                          struct dw_errors *err);
+/* The time span [min, max] of last_seen over incidents matching q; 0 when none. */
+int store_time_span(struct dw_store *s, const struct dw_query *q, int64_t *min_us,
+                    int64_t *max_us, struct dw_errors *err);
+void store_class_histogram_free(struct dw_class_hist *v, size_t n);
+
 /* Key/value state (e.g. watch position). value NULL when absent. */
 int store_state_set(struct dw_store *s, const char *key, const char *value, struct dw_errors *err);
 int store_state_get(struct dw_store *s, const char *key, char **value, struct dw_errors *err);

@@ -620,6 +620,54 @@ static void test_recent_queries(void **state)
     store_close(s);
 }
 
+/* Class lines of `recent`: every matching incident counts (no limit), binned
+ * by last_seen over the span; undated incidents count but fall in no bin. */
+static void test_class_histogram(void **state)
+{
+    struct fx_hist { const char *subject, *cls; int64_t secs; } rows[] = {
+        {"com.a", "entitlement.provider-check", 0},  {"com.b", "dext.exit", 0},
+        {"com.c", "entitlement.provider-check", 23}, {"com.d", "entitlement.provider-check", -1},
+        {"com.e", "sysext.activation", 12},
+    };
+    struct fixture *fx = *state;
+    struct dw_store *s = open_ok(fx->db, DW_STORE_WRITE);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        add_simple(s, rows[i].subject, rows[i].cls, rows[i].secs);
+    struct dw_errors err = {0};
+    struct dw_query q = {.limit = 1};
+    int64_t lo, hi;
+    assert_int_equal(store_time_span(s, &q, &lo, &hi, &err), 0);
+    assert_true(lo >= T0 && lo < T0 + 1000000);
+    assert_int_equal(hi - lo, 23 * 1000000);
+    struct dw_class_hist *h;
+    size_t n;
+    assert_int_equal(store_class_histogram(s, &q, lo, hi + 1000000, &h, &n, &err), 0);
+    assert_int_equal(n, 3);
+    for (size_t i = 0; i < n; i++) {
+        unsigned in_bins = 0;
+        for (int b = 0; b < DW_HIST_BINS; b++)
+            in_bins += h[i].bins[b];
+        if (strcmp(h[i].class_name, "entitlement.provider-check") == 0) {
+            assert_int_equal(h[i].count, 3);
+            assert_int_equal(in_bins, 2);
+            assert_int_equal(h[i].bins[0], 1);
+            assert_int_equal(h[i].bins[DW_HIST_BINS - 1], 1);
+        } else if (strcmp(h[i].class_name, "sysext.activation") == 0) {
+            assert_int_equal(h[i].count, 1);
+            assert_int_equal(h[i].bins[12], 1);
+        } else {
+            assert_string_equal(h[i].class_name, "dext.exit");
+        }
+    }
+    store_class_histogram_free(h, n);
+    q = (struct dw_query){.class_glob = "sysext.*"};
+    assert_int_equal(store_class_histogram(s, &q, lo, hi, &h, &n, &err), 0);
+    assert_int_equal(n, 1);
+    store_class_histogram_free(h, n);
+    assert_int_equal(err.n, 0);
+    store_close(s);
+}
+
 static void test_get_missing(void **state)
 {
     struct fixture *fx = *state;
@@ -979,6 +1027,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_merge_flow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_evidence_window, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recent_queries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_class_histogram, setup, teardown),
         cmocka_unit_test_setup_teardown(test_get_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fresh_database_migrated, setup, teardown),
