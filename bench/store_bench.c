@@ -103,16 +103,16 @@ static void time_recent(struct dw_store *s, const char *label, struct dw_query q
     for (int r = 0; r < 9; r++) {
         double t0 = now_s();
         if (hist) {
-            struct dw_class_hist *h;
-            size_t n;
-            int64_t lo, hi;
+            struct dw_class_hist *h = NULL;
+            size_t n = 0;
+            int64_t lo = 0, hi = 0;
             if (store_time_span(s, &q, &lo, &hi, &err) ||
                 store_class_histogram(s, &q, lo, hi, &h, &n, &err))
                 die(&err);
             store_class_histogram_free(h, n);
         } else {
-            struct dw_incident **v;
-            size_t n;
+            struct dw_incident **v = NULL;
+            size_t n = 0;
             if (store_recent(s, &q, &v, &n, &err))
                 die(&err);
             store_incidents_free(v, n);

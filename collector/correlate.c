@@ -238,7 +238,9 @@ static void place_keyed(struct dw_correlator *c, struct dw_finding *f)
 }
 
 /* A keyless finding joins the incident holding the nearest earlier keyed
- * finding of its process, or waits for a later one. */
+ * finding of its process, or waits for a later one.  One whose process is
+ * unknown stands alone: joining whatever is near merged unrelated failures
+ * (a kext refusal pasted above a dext failure). */
 static void place_keyless(struct dw_correlator *c, struct dw_finding *f)
 {
     struct slot *best = NULL;

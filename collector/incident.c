@@ -109,12 +109,8 @@ char *finding_subject(const struct dw_finding *f, int *rank)
         *rank = 2;
         return buf_steal(&s);
     }
-    if (f->process) {
-        *rank = 1;
-        return xstrdup(f->process);
-    }
-    *rank = 0;
-    return NULL;
+    *rank = 1;
+    return xstrdup(f->process ? f->process : "unknown");
 }
 
 static char **strv_dup(char **v, size_t n)

@@ -7,7 +7,7 @@
  * two open incidents merges them.  A finding without keys joins the incident
  * of the nearest keyed finding of the same process within the window (the
  * previous one at once, else the next one to arrive); if none comes, it stands
- * alone with its process as subject.
+ * alone with its process as subject ("unknown" when the line had none).
  *
  * The caller hears of every change through one callback:
  *   OPENED  a new incident (first finding)

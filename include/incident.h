@@ -67,7 +67,8 @@ const char *finding_capture(const struct dw_finding *f, const char *name); /* NU
 /* The subject a finding names, as spelled in the log: the dext bundle id from
  * capture "bundle", a "/<id>.dext/" path component (capture "path" or the
  * sender), or a sender "<id>.dext" (rank 3); else "0x<tag>" (rank 2); else the
- * process (rank 1).  Returns a new string and sets *rank; NULL/0 if none. */
+ * process, or "unknown" when that is not known either (rank 1).  Returns a
+ * new string and sets *rank. */
 char *finding_subject(const struct dw_finding *f, int *rank);
 /* Extracts "<id>" from text containing "/<id>.dext/" or ending in "<id>.dext"
  * (or "<id>.dext" followed by nothing).  Returns a new string or NULL. */

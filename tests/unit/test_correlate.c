@@ -227,6 +227,26 @@ static void test_keyless(void **state)
     log_free(&l);
 }
 
+/* A keyless finding without process does not join a keyed incident of
+ * another process; alone its subject is "unknown". */
+static void test_unknown_process(void **state)
+{
+    (void)state;
+    struct log l = {0};
+    struct dw_correlator *c = correlator_new(NULL, record, &l);
+    correlator_add(c, mk(1, -1, NULL, "orphan-before", 1, NULL, NULL));
+    correlator_add(c, mk(2, -1, "amfid", "k", 1, "com.z", NULL));
+    correlator_add(c, mk(3, -1, NULL, "orphan-after", 1, NULL, NULL));
+    correlator_free(c);
+    assert_int_equal(closed(&l), 2);
+    int a = last_close(&l, 0), b = last_close(&l, 1);
+    assert_string_equal(l.subject[a], "com.z");
+    assert_string_equal(l.lines[a], "2");
+    assert_string_equal(l.subject[b], "unknown");
+    assert_string_equal(l.lines[b], "1,3");
+    log_free(&l);
+}
+
 /* Different dexts at the same time stay apart. */
 static void test_distinct_subjects(void **state)
 {
@@ -267,7 +287,7 @@ int main(void)
         cmocka_unit_test(test_seed_shape),       cmocka_unit_test(test_time_window),
         cmocka_unit_test(test_line_window_without_time), cmocka_unit_test(test_tick_closes),
         cmocka_unit_test(test_transitive_merge), cmocka_unit_test(test_keyless),
-        cmocka_unit_test(test_distinct_subjects), cmocka_unit_test(test_bounded_evidence),
+        cmocka_unit_test(test_distinct_subjects), cmocka_unit_test(test_unknown_process), cmocka_unit_test(test_bounded_evidence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
