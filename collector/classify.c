@@ -290,6 +290,27 @@ static bool captures_match(const struct dw_rule_example *ex, const struct dw_fin
     return true;
 }
 
+/* Soundness of the rule's literals: a message the rule matched must contain
+ * one of them, or the prefilter would have dropped the line. */
+static bool literals_contained(const struct dw_rule *r, const struct dw_finding *f,
+                               struct dw_buf *why)
+{
+    if (r->nliterals == 0)
+        return true;
+    for (size_t i = 0; i < r->nliterals; i++)
+        if (strstr(f->message, r->literals[i]))
+            return true;
+    buf_printf(why, "message contains none of the rule's %s literals (",
+               r->literals_declared ? "declared" : "derived");
+    for (size_t i = 0; i < r->nliterals; i++) {
+        buf_puts(why, i ? ", '" : "'");
+        dw_escape_term(why, r->literals[i], strlen(r->literals[i]));
+        buf_putc(why, '\'');
+    }
+    buf_puts(why, "): the prefilter would drop it");
+    return false;
+}
+
 size_t ruleset_self_test(struct dw_ruleset *rs, struct dw_errors *err)
 {
     size_t failures = 0;
@@ -317,8 +338,8 @@ size_t ruleset_self_test(struct dw_ruleset *rs, struct dw_errors *err)
                 buf_printf(&why, "not classified (expected '%s')", r->id);
             else if (!counter && strcmp(f->rule_id, r->id) != 0)
                 buf_printf(&why, "classified as '%s' (expected '%s')", f->rule_id, r->id);
-            else if (!counter)
-                captures_match(ex, f, &why);
+            else if (!counter && captures_match(ex, f, &why))
+                literals_contained(r, f, &why);
             if (why.len) {
                 dw_errors_add(err, "%s:%d:%d: rule '%s': %s %zu %s", r->file, ex->src_line,
                               ex->src_col, r->id, counter ? "counterexample" : "example", num,

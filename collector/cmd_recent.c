@@ -10,11 +10,10 @@
 #include "report.h"
 #include "store.h"
 
-#define SPARK_BINS 24
 
 static const char recent_usage[] =
     "usage: dextwatch recent [--db PATH] [--since DURATION|TIME] [--class GLOB]\n"
-    "                        [--subject GLOB] [--limit N] [--format text|json]\n"
+    "                        [--subject GLOB] [--limit N] [--format F [--output FILE]]...\n"
     "\n"
     "Lists stored incidents, newest first (by the log time of their last finding).\n"
     "Text output opens with one line per class: how many incidents of the period\n"
@@ -27,12 +26,17 @@ static const char recent_usage[] =
     "  --class GLOB      only incidents with a class matching GLOB (e.g. 'codesign.*')\n"
     "  --subject GLOB    only incidents whose subject matches GLOB\n"
     "  --limit N         at most N incidents (default 50; 0 = all)\n"
-    "  --format F        text (default) or json (one object per incident per line)\n";
+    "  --format F        text (default), json (one object per incident per line),\n"
+    "                    github (workflow-command annotations), junit (JUnit XML) or\n"
+    "                    markdown; may be repeated\n"
+    "  --output FILE     write the --format just before it to FILE (appended when FILE\n"
+    "                    is $GITHUB_STEP_SUMMARY); at most one format goes to stdout\n";
 
 static const char *const spark_chars[] = {" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
 
 /* One line per class: count and a sparkline of the period. */
-static void print_class_lines(const struct dw_class_hist *h, size_t n, bool color)
+static void print_class_lines(struct dw_buf *out, const struct dw_class_hist *h, size_t n,
+                              bool color)
 {
     struct dw_buf line = {0};
     for (size_t k = 0; k < n; k++) {
@@ -51,9 +55,37 @@ static void print_class_lines(const struct dw_class_hist *h, size_t n, bool colo
             buf_puts(&line, spark_chars[max ? (h[k].bins[b] * 8 + max - 1) / max : 0]);
         if (color)
             buf_puts(&line, "\033[0m");
-        printf("%s\n", line.data);
+        buf_printf(out, "%s\n", line.data);
     }
     buf_free(&line);
+}
+
+/* The text form: one line per class (counted over every incident matching the
+ * filters, from the store) with a sparkline, then one line per listed incident.
+ * 0, or -1 with a message in err. */
+static int recent_text(struct dw_output *o, struct dw_store *store, struct dw_incident **v,
+                       size_t n, const struct dw_query *q, int64_t now,
+                       const struct dw_text_style *st, struct dw_buf *out, struct dw_errors *err)
+{
+    if (n == 0) {
+        buf_printf(out, "no incidents%s\n", q->has_since ? " in that period" : "");
+        outputs_write(o, out);
+        return 0;
+    }
+    int64_t start = q->has_since ? q->since_us : 0, end = now;
+    if (!q->has_since && store_time_span(store, q, &start, &end, err) != 0)
+        return -1;
+    struct dw_class_hist *h = NULL;
+    size_t nh = 0;
+    if (store_class_histogram(store, q, start, end, &h, &nh, err) != 0)
+        return -1;
+    print_class_lines(out, h, nh, st->color && o->fp == stdout);
+    store_class_histogram_free(h, nh);
+    buf_putc(out, '\n');
+    for (size_t i = 0; i < n; i++)
+        report_text_oneline(out, v[i], (long long)v[i]->id, st);
+    outputs_write(o, out);
+    return 0;
 }
 
 int cmd_recent(int argc, char **argv)
@@ -62,10 +94,12 @@ int cmd_recent(int argc, char **argv)
         {"db", required_argument, NULL, 'd'},      {"since", required_argument, NULL, 's'},
         {"class", required_argument, NULL, 'c'},   {"subject", required_argument, NULL, 'S'},
         {"limit", required_argument, NULL, 'l'},   {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"output", required_argument, NULL, 'o'},  {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     struct dw_query q = {.limit = 50};
-    enum dw_format format = DW_FORMAT_TEXT;
+    struct dw_outputs outs = {0};
+    struct dw_errors opt_err = {0};
     const char *db_opt = NULL;
     int64_t now = dw_now_us();
     int c;
@@ -94,18 +128,27 @@ int cmd_recent(int argc, char **argv)
             break;
         }
         case 'f':
-            if (dw_format_parse(optarg, &format) != 0) {
-                cli_error("recent: unknown --format '%s' (text|json)", optarg);
-                return DW_EXIT_USAGE;
+        case 'o':
+            if ((c == 'f' ? outputs_add_format(&outs, optarg, &opt_err)
+                          : outputs_set_path(&outs, optarg, &opt_err)) != 0) {
+                cli_error("recent: %s", opt_err.msgs[0]);
+                goto usage_error;
             }
             break;
-        case 'h': fputs(recent_usage, stdout); return DW_EXIT_OK;
-        default: fputs(recent_usage, stderr); return DW_EXIT_USAGE;
+        case 'h':
+            fputs(recent_usage, stdout);
+            outputs_free(&outs);
+            return DW_EXIT_OK;
+        default: fputs(recent_usage, stderr); goto usage_error;
         }
     }
     if (optind < argc) {
         cli_error("recent: unexpected argument '%s'", argv[optind]);
-        return DW_EXIT_USAGE;
+        goto usage_error;
+    }
+    if (outputs_settle(&outs, false, &opt_err) != 0) {
+        cli_error("recent: %s", opt_err.msgs[0]);
+        goto usage_error;
     }
 
     struct dw_errors err = {0};
@@ -122,35 +165,40 @@ int cmd_recent(int argc, char **argv)
         goto done;
     }
     struct dw_text_style st = {.color = cli_use_color(stdout)};
-    if (format == DW_FORMAT_JSON) {
-        for (size_t i = 0; i < n; i++) {
-            buf_reset(&out);
-            report_json_incident(&out, v[i], (long long)v[i]->id);
-            printf("%s\n", out.data);
-        }
-        goto done;
-    }
-    if (n == 0) {
-        printf("no incidents%s\n", q.has_since ? " in that period" : "");
-        goto done;
-    }
-    int64_t start = q.has_since ? q.since_us : 0, end = now;
-    struct dw_class_hist *hist = NULL;
-    size_t nhist = 0;
-    if ((!q.has_since && store_time_span(store, &q, &start, &end, &err) != 0) ||
-        store_class_histogram(store, &q, start, end, &hist, &nhist, &err) != 0) {
+    struct dw_report_opts ro = {.title = "dextwatch recent", .color = st.color};
+    if (outputs_open(&outs, &ro, &err) != 0) {
         for (size_t i = 0; i < err.n; i++)
             cli_error("%s", err.msgs[i]);
         status = DW_EXIT_USAGE;
         goto done;
     }
-    print_class_lines(hist, nhist, st.color);
-    store_class_histogram_free(hist, nhist);
-    putchar('\n');
-    for (size_t i = 0; i < n; i++) {
-        buf_reset(&out);
-        report_text_oneline(&out, v[i], (long long)v[i]->id, &st);
-        fputs(out.data, stdout);
+    for (size_t k = 0; k < outs.n; k++) {
+        struct dw_output *o = &outs.v[k];
+        if (o->format == DW_FORMAT_TEXT) {
+            if (recent_text(o, store, v, n, &q, now, &st, &out, &err) != 0) {
+                for (size_t i = 0; i < err.n; i++)
+                    cli_error("%s", err.msgs[i]);
+                status = DW_EXIT_USAGE;
+            }
+            continue;
+        }
+        struct dw_report_run run = {0};
+        for (size_t i = 0; i < n; i++) {
+            struct dw_report_item item = {.inc = v[i], .id = (long long)v[i]->id,
+                                          .verdict = DW_VERDICT_FAIL,
+                                          .original_severity = v[i]->severity};
+            report_incident(o->report, &item, &out);
+            outputs_write(o, &out);
+            run.failing++;
+            run.incidents++;
+        }
+        report_finish(o->report, &run, &out);
+        outputs_write(o, &out);
+    }
+    if (outputs_close(&outs, &err) != 0) {
+        for (size_t i = 0; i < err.n; i++)
+            cli_error("%s", err.msgs[i]);
+        status = DW_EXIT_USAGE;
     }
 done:
     store_incidents_free(v, n);
@@ -158,5 +206,12 @@ done:
     buf_free(&path);
     buf_free(&out);
     dw_errors_clear(&err);
+    outputs_free(&outs);
+    dw_errors_clear(&opt_err);
     return status;
+
+usage_error:
+    outputs_free(&outs);
+    dw_errors_clear(&opt_err);
+    return DW_EXIT_USAGE;
 }

@@ -13,11 +13,16 @@ static const char rules_usage[] =
     "usage: dextwatch rules list  [--rules DIR] [--format text|json] [FILE...]\n"
     "       dextwatch rules check [--rules DIR] [FILE...]\n"
     "       dextwatch rules test  [--rules DIR] [FILE...]\n"
+    "       dextwatch rules try   [--rules DIR] [--style S] [--all] FILE|-\n"
+    "       dextwatch rules export [--rules DIR] --format rg\n"
     "\n"
     "  list    one line per rule: id, class, severity, priority, pack\n"
     "  check   load and validate the packs; exit 2 on any error\n"
     "  test    run every example and counterexample through the whole rule set;\n"
     "          exit 1 on a failure, 2 on a load error\n"
+    "  try     per rule, how many lines of FILE it matched; the lines of the rules'\n"
+    "          processes no rule matched (20, or --all); the time taken\n"
+    "  export  the patterns, one per line, for ripgrep (--format rg)\n"
     "\n"
     "  --rules DIR       rule directory (default: $DEXTWATCH_RULES, the source tree's\n"
     "                    rules/ or the installed one)\n"
@@ -94,11 +99,15 @@ static int list_rules(const struct dw_ruleset *rs, bool json)
         json_t *arr = json_array();
         for (size_t i = 0; i < rs->nrules; i++) {
             const struct dw_rule *r = &rs->rules[i];
+            json_t *lits = json_array();
+            for (size_t k = 0; k < r->nliterals; k++)
+                json_array_append_new(lits, json_string(r->literals[k]));
             json_array_append_new(
-                arr, json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:i}", "id", r->id, "class",
-                               r->class_name, "severity", dw_severity_name(r->severity),
+                arr, json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:o, s:b}", "id", r->id,
+                               "class", r->class_name, "severity", dw_severity_name(r->severity),
                                "priority", r->priority, "pack", pack_of(rs, i), "file", r->file,
-                               "line", r->src_line));
+                               "line", r->src_line, "literals", lits, "literals_declared",
+                               r->literals_declared));
         }
         char *s = json_dumps(arr, JSON_INDENT(2) | JSON_ENSURE_ASCII);
         if (s)
@@ -119,6 +128,28 @@ static int list_rules(const struct dw_ruleset *rs, bool json)
     }
     buf_free(&b);
     return DW_EXIT_OK;
+}
+
+/* `rules check` info: rules without literals see every line (slow path);
+ * say so, with the place to add `literals:`. */
+static void report_literals(const struct dw_ruleset *rs)
+{
+    size_t declared = 0, derived = 0, none = 0;
+    for (size_t i = 0; i < rs->nrules; i++) {
+        const struct dw_rule *r = &rs->rules[i];
+        if (r->nliterals == 0) {
+            none++;
+            printf("info: %s:%d:%d: rule '%s': no literal could be derived from the pattern; "
+                   "declare `literals:` so the prefilter can skip lines\n",
+                   r->file, r->src_line, r->src_col, r->id);
+        } else if (r->literals_declared) {
+            declared++;
+        } else {
+            derived++;
+        }
+    }
+    printf("literals: %zu derived, %zu declared, %zu rule%s without\n", derived, declared, none,
+           none == 1 ? "" : "s");
 }
 
 /* Cases the self-test runs: each example and counterexample, and one for a
@@ -172,8 +203,12 @@ int cmd_rules(int argc, char **argv)
         act = ACT_CHECK;
     } else if (strcmp(sub, "test") == 0) {
         act = ACT_TEST;
+    } else if (strcmp(sub, "try") == 0) {
+        return rules_try(argc - 1, argv + 1);
+    } else if (strcmp(sub, "export") == 0) {
+        return rules_export(argc - 1, argv + 1);
     } else {
-        cli_error("rules: unknown action '%s' (list, check or test)", sub);
+        cli_error("rules: unknown action '%s' (list, check, test, try or export)", sub);
         fputs(rules_usage, stderr);
         return DW_EXIT_USAGE;
     }
@@ -209,6 +244,7 @@ int cmd_rules(int argc, char **argv)
     } else if (act == ACT_LIST) {
         status = list_rules(rs, json);
     } else if (act == ACT_CHECK) {
+        report_literals(rs);
         printf("%zu rules in %zu pack%s, %zu code tables: ok\n", rs->nrules, rs->npacks,
                rs->npacks == 1 ? "" : "s", count_tables(rs->codes));
         status = DW_EXIT_OK;

@@ -6,9 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+struct codes_context {
+    char *table;
+    char *text;
+};
+
 struct dw_codes {
     struct dw_code *items;
     size_t n, cap;
+    struct codes_context *contexts; /* from `# context:` comment lines */
+    size_t ncontexts, ctxcap;
 };
 
 struct dw_codes *codes_new(void) { return xcalloc(1, sizeof(struct dw_codes)); }
@@ -25,7 +32,36 @@ void codes_free(struct dw_codes *c)
         free((void *)c->items[i].meaning);
     }
     free(c->items);
+    for (size_t i = 0; i < c->ncontexts; i++) {
+        free(c->contexts[i].table);
+        free(c->contexts[i].text);
+    }
+    free(c->contexts);
     free(c);
+}
+
+const char *codes_table_context(const struct dw_codes *c, const char *table)
+{
+    for (size_t i = 0; c && table && i < c->ncontexts; i++)
+        if (strcmp(c->contexts[i].table, table) == 0)
+            return c->contexts[i].text;
+    return NULL;
+}
+
+/* Remembers a `# context: text` comment line for table (the first wins). */
+static void context_add(struct dw_codes *c, const char *table, const char *line)
+{
+    static const char tag[] = "# context:";
+    if (strncmp(line, tag, sizeof(tag) - 1) != 0 || codes_table_context(c, table))
+        return;
+    const char *t = line + sizeof(tag) - 1;
+    while (*t == ' ' || *t == '\t')
+        t++;
+    if (!*t)
+        return;
+    xgrow((void **)&c->contexts, &c->ctxcap, c->ncontexts + 1, sizeof(*c->contexts));
+    c->contexts[c->ncontexts].table = xstrdup(table);
+    c->contexts[c->ncontexts++].text = xstrdup(t);
 }
 
 size_t codes_count(const struct dw_codes *c) { return c ? c->n : 0; }
@@ -124,6 +160,8 @@ int codes_load_file(struct dw_codes *c, const char *path, struct dw_errors *err)
         lineno++;
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             line[--len] = '\0';
+        if (len > 0 && line[0] == '#')
+            context_add(c, table, line);
         if (len == 0 || line[0] == '#')
             continue;
         if (memchr(line, '\0', (size_t)len)) {

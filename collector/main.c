@@ -12,6 +12,12 @@ static const struct dw_command cmd_table[] = {
     {"recent", "list recent incidents from the database", cmd_recent},
     {"show", "show one incident with its evidence and remediation", cmd_show},
     {"rules", "list, check or test the rule packs", cmd_rules},
+    {"explain", "explain an error code, a rule or a class, offline", cmd_explain},
+    {"predicate", "print the `log` predicate built from the rule packs", cmd_predicate},
+    {"watch", "run as a service: supervise `log stream`, store incidents live", cmd_watch},
+    {"stats", "what watch has read and found; incidents per class and subject", cmd_stats},
+    {"prune", "delete incidents older than a duration", cmd_prune},
+    {"agent", "install, remove or show the launchd agent/daemon that runs watch", cmd_agent},
 };
 
 void cli_error(const char *fmt, ...)
@@ -67,6 +73,8 @@ int main(int argc, char **argv)
         usage(stdout);
         return DW_EXIT_OK;
     }
+    if (strcmp(name, "__child") == 0) /* internal: the `log` child's exec wrapper */
+        return cmd_child(argc - 1, argv + 1);
     for (size_t i = 0; i < sizeof cmd_table / sizeof cmd_table[0]; i++)
         if (strcmp(name, cmd_table[i].name) == 0)
             return cmd_table[i].run(argc - 1, argv + 1);

@@ -3,8 +3,11 @@
  * Both carry the same objects; json pretty-prints them inside one array that
  * may be gigabytes long, so it is scanned line by line and each record object
  * handed to jansson on its own when it closes.  Fields are read by key, never
- * by position: key order differs between macOS versions. */
+ * by position: key order differs between macOS versions.  A crash report
+ * (.ips: a one-line JSON header, then one pretty-printed object) read as
+ * ndjson becomes one event for the crash. */
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "reader_private.h"
@@ -71,8 +74,7 @@ bool json_scan_line(struct dw_json_scan *js, const char *s, size_t n, long line,
             if (js->capturing && js->depth == base) {
                 capture(js, s + start, i + 1 - start);
                 js->capturing = false;
-                fn(ctx, js->obj.data ? js->obj.data : "", js->obj.len, js->obj_line,
-                   js->oversized);
+                fn(ctx, js->obj.data ? js->obj.data : "", js->obj.len, js->obj_line, js->oversized);
             } else if (c == ']' && js->in_array && js->depth == 0) {
                 js->in_array = false;
             } else if (!js->capturing) {
@@ -129,14 +131,69 @@ static void put_string(struct dw_fields *f, enum dw_field which, json_t *obj, co
         fields_put(f, which, v, len);
 }
 
+/* A crash report's body (`.ips`, bug_type 309: the pretty-printed object that
+ * follows its one-line header) as one event shaped like a text report's:
+ * process procName, pid, sender procPath, time captureTime, message
+ * `Exception Type: EXC_CRASH (SIGKILL); Termination Reason: Namespace X, Code N ind`. */
+static enum dw_json_result map_ips(json_t *obj, struct dw_event *ev, struct dw_fields *f)
+{
+    size_t len;
+    const char *v = get_string(obj, "captureTime", &len);
+    struct dw_time t;
+    size_t k;
+    if (v && (k = dw_time_parse(v, len, &t)) > 0) {
+        ev->time = t;
+        fields_put(f, F_TIME, v, k);
+    }
+    put_string(f, F_PROCESS, obj, "procName");
+    put_string(f, F_SENDER, obj, "procPath");
+    long long num;
+    if (get_integer(obj, "pid", &num))
+        ev->pid = (long)num;
+    fields_open(f, F_MESSAGE);
+    const char *sep = "";
+    json_t *exc = json_object_get(obj, "exception");
+    if (json_is_object(exc) && (v = get_string(exc, "type", &len))) {
+        fields_append(f, "Exception Type: ", 16);
+        fields_append(f, v, len);
+        if ((v = get_string(exc, "signal", &len))) {
+            fields_append(f, " (", 2);
+            fields_append(f, v, len);
+            fields_append(f, ")", 1);
+        }
+        sep = "; ";
+    }
+    json_t *term = json_object_get(obj, "termination");
+    if (json_is_object(term) && (v = get_string(term, "namespace", &len))) {
+        char code[32] = "";
+        fields_append(f, sep, strlen(sep));
+        fields_append(f, "Termination Reason: Namespace ", 30);
+        fields_append(f, v, len);
+        if (get_integer(term, "code", &num)) {
+            int w = snprintf(code, sizeof code, ", Code %lld", num);
+            fields_append(f, code, w > 0 ? (size_t)w : 0);
+        }
+        if ((v = get_string(term, "indicator", &len))) {
+            fields_append(f, " ", 1);
+            fields_append(f, v, len);
+        }
+    }
+    fields_close(f, F_MESSAGE);
+    return DW_JSON_EVENT;
+}
+
 /* Fills ev and f from a parsed record object.  An object without an
  * eventMessage (the ndjson completion record `{"count":N,"finished":1}`,
  * or any record that carries no text) is no event. */
 static enum dw_json_result map_object(json_t *obj, struct dw_event *ev, struct dw_fields *f)
 {
     json_t *msg = json_object_get(obj, "eventMessage");
-    if (!json_is_string(msg))
+    if (!json_is_string(msg)) {
+        if (json_is_string(json_object_get(obj, "procName")) &&
+            (json_object_get(obj, "exception") || json_object_get(obj, "termination")))
+            return map_ips(obj, ev, f);
         return DW_JSON_HEADER;
+    }
     size_t len;
     const char *v = get_string(obj, "timestamp", &len);
     if (v) {

@@ -1,6 +1,6 @@
-/* parse_text.c - the text styles of `log` (default, syslog, compact), classic
- * BSD syslog, and forum pastes (plain): recognising a record start, headers
- * and banners, and splitting one record into the fields of a dw_event.
+/* parse_text.c - the text styles of `log` (default, syslog, compact) and classic
+ * BSD syslog: recognising a record start, headers and banners, and splitting
+ * one record into the fields of a dw_event.  Pastes (plain) are parse_plain.c.
  *
  * Every function works on s[0..n) without a terminating NUL: the reader hands
  * out slices of its own buffers.  A record may span several lines joined by
@@ -10,43 +10,18 @@
 
 #include "reader_private.h"
 
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
+#define is_digit tx_is_digit
+#define is_blank tx_is_blank
+#define skip_blanks tx_skip_blanks
+#define has_prefix(s, n, lit) TX_PREFIX(s, n, lit)
 
 static bool is_hex(char c)
 {
     return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-static bool is_blank(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-/* A process name in a paste: a run of [A-Za-z0-9_.-]. */
-static bool is_proc_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' ||
-           c == '.' || c == '-';
-}
-
-static bool has_prefix(const char *s, size_t n, const char *p)
-{
-    size_t k = strlen(p);
-    return n >= k && memcmp(s, p, k) == 0;
-}
-
-static size_t skip_blanks(const char *s, size_t n, size_t i)
-{
-    while (i < n && is_blank(s[i]))
-        i++;
-    return i;
-}
-
 /* Reads a decimal number of at most 18 digits at s[*i]. */
-static bool read_dec(const char *s, size_t n, size_t *i, long long *out)
+bool text_read_dec(const char *s, size_t n, size_t *i, long long *out)
 {
     size_t j = *i;
     long long v = 0;
@@ -60,7 +35,7 @@ static bool read_dec(const char *s, size_t n, size_t *i, long long *out)
 }
 
 /* Reads hex digits (optionally after "0x") of at most 16 digits at s[*i]. */
-static bool read_hex(const char *s, size_t n, size_t *i, uint64_t *out)
+bool text_read_hex(const char *s, size_t n, size_t *i, uint64_t *out)
 {
     size_t j = *i;
     if (j + 1 < n && s[j] == '0' && (s[j + 1] == 'x' || s[j + 1] == 'X'))
@@ -78,8 +53,7 @@ static bool read_hex(const char *s, size_t n, size_t *i, uint64_t *out)
     return true;
 }
 
-/* `YYYY-MM-DD HH:MM:SS` at the start of s, by shape only. */
-static bool has_iso_prefix(const char *s, size_t n)
+bool text_has_iso_prefix(const char *s, size_t n)
 {
     return n >= 19 && is_digit(s[0]) && is_digit(s[3]) && s[4] == '-' && s[7] == '-' &&
            (s[10] == ' ' || s[10] == 'T') && s[13] == ':' && s[16] == ':' && is_digit(s[18]);
@@ -96,7 +70,7 @@ static int month_number(const char *s)
 
 /* `Mon DD HH:MM:SS ` (day space-padded or not) at the start of s; returns the
  * length of the date part or 0. */
-static size_t bsd_date_len(const char *s, size_t n, int *mon, int *day)
+size_t text_bsd_date_len(const char *s, size_t n, int *mon, int *day)
 {
     if (n < 16 || s[3] != ' ' || !(*mon = month_number(s)))
         return 0;
@@ -104,7 +78,7 @@ static size_t bsd_date_len(const char *s, size_t n, int *mon, int *day)
     if (s[i] == ' ')
         i++;
     long long d;
-    if (!read_dec(s, n, &i, &d) || d < 1 || d > 31 || i >= n || s[i] != ' ')
+    if (!text_read_dec(s, n, &i, &d) || d < 1 || d > 31 || i >= n || s[i] != ' ')
         return 0;
     *day = (int)d;
     i++;
@@ -135,13 +109,17 @@ bool text_is_header(const char *s, size_t n)
             if (s[i] != '-')
                 return false;
         return n >= 3;
-    case 'L':
-    case 'A': {
-        size_t i = s[0] == 'L' ? 3 : 8;
-        if (!has_prefix(s, n, s[0] == 'L' ? "Log" : "Activity"))
+    case 'L': {
+        if (!has_prefix(s, n, "Log"))
             return false;
-        i = skip_blanks(s, n, i);
-        return has_prefix(s + i, n - i, s[0] == 'L' ? "- Default:" : "- Create:");
+        size_t i = skip_blanks(s, n, 3);
+        return has_prefix(s + i, n - i, "- Default:");
+    }
+    case 'A': {
+        if (!has_prefix(s, n, "Activity"))
+            return false;
+        size_t i = skip_blanks(s, n, 8);
+        return has_prefix(s + i, n - i, "- Create:");
     }
     default:
         return false;
@@ -153,11 +131,11 @@ bool text_starts_record(enum dw_style style, const char *s, size_t n)
     int mon, day;
     switch (style) {
     case DW_STYLE_BSD:
-        return bsd_date_len(s, n, &mon, &day) > 0;
+        return text_bsd_date_len(s, n, &mon, &day) > 0;
     case DW_STYLE_PLAIN:
         return n > 0 && !is_blank(s[0]);
     default:
-        return has_iso_prefix(s, n);
+        return text_has_iso_prefix(s, n);
     }
 }
 
@@ -176,11 +154,38 @@ static const char *compact_level(const char *s, size_t n)
     return NULL;
 }
 
+/* `log --source` puts the caller before the message: `<image`symbol + 12>` or
+ * `<file.c:42>`.  Returns the offset after it and its blank, or i when s[i..)
+ * is no such token (`<private>` and other message text stay). */
+static size_t skip_source(const char *s, size_t eol, size_t i)
+{
+    const char *gt = memchr(s + i, '>', eol - i);
+    if (!gt)
+        return i;
+    size_t j = (size_t)(gt - s);
+    if (j + 1 < eol && s[j + 1] != ' ')
+        return i;
+    const char *in = s + i + 1;
+    size_t len = j - i - 1;
+    if (len == 0 || memchr(in, '<', len))
+        return i;
+    bool source = memchr(in, '`', len) != NULL;
+    const char *colon = memchr(in, ':', len);
+    if (!source && colon && colon > in && colon + 1 < in + len && is_digit(colon[1])) {
+        source = true; /* file:line, digits to the end */
+        for (const char *p = colon + 1; p < in + len && source; p++)
+            source = is_digit(*p);
+    }
+    if (!source)
+        return i;
+    return j + 1 < eol ? j + 2 : eol;
+}
+
 /* Reads the optional `(sender) ` and `[subsystem:category] ` that follow
  * `process: ` and stores them; returns where the message starts.  Only a
  * single token without blanks counts as a sender, so a message that itself
  * starts with "(null) ..." or "(Entitlements check failed)" is kept whole. */
-static size_t parse_sender_subsystem(const char *s, size_t eol, size_t i, struct dw_fields *f)
+size_t text_parse_sender_subsystem(const char *s, size_t eol, size_t i, struct dw_fields *f)
 {
     if (i < eol && s[i] == '(') {
         size_t j = i + 1;
@@ -191,6 +196,8 @@ static size_t parse_sender_subsystem(const char *s, size_t eol, size_t i, struct
             i = j + 1 < eol ? j + 2 : eol;
         }
     }
+    if (i < eol && s[i] == '<')
+        i = skip_source(s, eol, i);
     if (i < eol && s[i] == '[') {
         size_t j = i + 1, colon = 0;
         while (j < eol && s[j] != ']' && s[j] != '[') {
@@ -217,7 +224,7 @@ static void put_message(const char *s, size_t n, size_t i, struct dw_fields *f)
 }
 
 /* Reads the record's leading ISO time into ev and f; returns bytes used. */
-static size_t take_time(const char *s, size_t eol, struct dw_event *ev, struct dw_fields *f)
+size_t text_take_time(const char *s, size_t eol, struct dw_event *ev, struct dw_fields *f)
 {
     size_t k = dw_time_parse(s, eol, &ev->time);
     if (k)
@@ -242,7 +249,7 @@ static void parse_process_tail(const char *s, size_t n, size_t eol, size_t i,
         i = (size_t)(colon - s) + 1;
         if (i < eol && s[i] == ' ')
             i++;
-        i = parse_sender_subsystem(s, eol, i, f);
+        i = text_parse_sender_subsystem(s, eol, i, f);
     }
     put_message(s, n, i, f);
 }
@@ -251,13 +258,13 @@ static void parse_process_tail(const char *s, size_t n, size_t eol, size_t i,
 static bool parse_default(const char *s, size_t n, size_t eol, struct dw_event *ev,
                           struct dw_fields *f, const char **why)
 {
-    size_t i = take_time(s, eol, ev, f);
+    size_t i = text_take_time(s, eol, ev, f);
     long long pid, ttl;
     uint64_t activity;
     if (!i || ev->time.kind != DW_TIME_DATE)
         return *why = "default: no timestamp", false;
     i = skip_blanks(s, eol, i);
-    if (!read_hex(s, eol, &i, &ev->tid))
+    if (!text_read_hex(s, eol, &i, &ev->tid))
         return *why = "default: bad thread id", false;
     ev->has_tid = true;
     i = skip_blanks(s, eol, i);
@@ -268,14 +275,14 @@ static bool parse_default(const char *s, size_t n, size_t eol, struct dw_event *
         return *why = "default: missing type", false;
     fields_put(f, F_LEVEL, s + lv, i - lv);
     i = skip_blanks(s, eol, i);
-    if (!read_hex(s, eol, &i, &activity))
+    if (!text_read_hex(s, eol, &i, &activity))
         return *why = "default: bad activity id", false;
     i = skip_blanks(s, eol, i);
-    if (!read_dec(s, eol, &i, &pid))
+    if (!text_read_dec(s, eol, &i, &pid))
         return *why = "default: bad pid", false;
     ev->pid = (long)pid;
     i = skip_blanks(s, eol, i);
-    if (!read_dec(s, eol, &i, &ttl))
+    if (!text_read_dec(s, eol, &i, &ttl))
         return *why = "default: bad ttl", false;
     i = skip_blanks(s, eol, i);
     parse_process_tail(s, n, eol, i, f);
@@ -291,13 +298,13 @@ static size_t find_pid_bracket(const char *s, size_t eol, size_t i, bool with_ti
         size_t j = (size_t)(p - s) + 1;
         long long pid;
         uint64_t tid;
-        if (!read_dec(s, eol, &j, &pid))
+        if (!text_read_dec(s, eol, &j, &pid))
             continue;
         if (with_tid) {
             if (j >= eol || s[j] != ':')
                 continue;
             j++;
-            if (!read_hex(s, eol, &j, &tid))
+            if (!text_read_hex(s, eol, &j, &tid))
                 continue;
         }
         if (j >= eol || s[j] != ']')
@@ -317,7 +324,7 @@ static size_t find_pid_bracket(const char *s, size_t eol, size_t i, bool with_ti
 static bool parse_syslog(const char *s, size_t n, size_t eol, struct dw_event *ev,
                          struct dw_fields *f, const char **why)
 {
-    size_t i = take_time(s, eol, ev, f), after;
+    size_t i = text_take_time(s, eol, ev, f), after;
     if (!i || ev->time.kind != DW_TIME_DATE)
         return *why = "syslog: no timestamp", false;
     i = skip_blanks(s, eol, i);
@@ -331,7 +338,7 @@ static bool parse_syslog(const char *s, size_t n, size_t eol, struct dw_event *e
     i = after + 1;
     if (i < eol && s[i] == ' ')
         i++;
-    i = parse_sender_subsystem(s, eol, i, f);
+    i = text_parse_sender_subsystem(s, eol, i, f);
     put_message(s, n, i, f);
     return true;
 }
@@ -340,7 +347,7 @@ static bool parse_syslog(const char *s, size_t n, size_t eol, struct dw_event *e
 static bool parse_compact(const char *s, size_t n, size_t eol, struct dw_event *ev,
                           struct dw_fields *f, const char **why)
 {
-    size_t i = take_time(s, eol, ev, f), after;
+    size_t i = text_take_time(s, eol, ev, f), after;
     if (!i || ev->time.kind != DW_TIME_DATE)
         return *why = "compact: no timestamp", false;
     i = skip_blanks(s, eol, i);
@@ -360,7 +367,7 @@ static bool parse_compact(const char *s, size_t n, size_t eol, struct dw_event *
         return *why = "compact: no process[pid:tid]", false;
     fields_put(f, F_PROCESS, s + i, br - i);
     i = after < eol && s[after] == ' ' ? after + 1 : after;
-    i = parse_sender_subsystem(s, eol, i, f);
+    i = text_parse_sender_subsystem(s, eol, i, f);
     put_message(s, n, i, f);
     return true;
 }
@@ -368,11 +375,11 @@ static bool parse_compact(const char *s, size_t n, size_t eol, struct dw_event *
 /* `proc[pid]`, `proc(sender)[pid]` or `proc[pid:tid]` at s[i], with proc made of
  * process characters (or anything but blanks when `loose`).  Returns the
  * offset after the bracket, or 0. */
-static size_t parse_proc_pid(const char *s, size_t eol, size_t i, bool loose,
+size_t text_parse_proc_pid(const char *s, size_t eol, size_t i, bool loose,
                              struct dw_event *ev, struct dw_fields *f)
 {
     size_t j = i;
-    while (j < eol && s[j] != '[' && s[j] != '(' && (loose ? !is_blank(s[j]) : is_proc_char(s[j])))
+    while (j < eol && s[j] != '[' && s[j] != '(' && (loose ? !is_blank(s[j]) : tx_is_proc_char(s[j])))
         j++;
     if (j == i || j >= eol)
         return 0;
@@ -408,7 +415,7 @@ static bool parse_bsd(const char *s, size_t n, size_t eol, struct dw_event *ev,
                       struct dw_fields *f, const char **why)
 {
     int mon, day;
-    size_t i = bsd_date_len(s, eol, &mon, &day);
+    size_t i = text_bsd_date_len(s, eol, &mon, &day);
     struct dw_time clock;
     size_t k = i ? dw_time_parse(s + i, eol - i, &clock) : 0;
     if (!k || clock.kind != DW_TIME_CLOCK)
@@ -421,7 +428,7 @@ static bool parse_bsd(const char *s, size_t n, size_t eol, struct dw_event *ev,
     while (i < eol && !is_blank(s[i])) /* host */
         i++;
     i = skip_blanks(s, eol, i);
-    size_t after = parse_proc_pid(s, eol, i, true, ev, f);
+    size_t after = text_parse_proc_pid(s, eol, i, true, ev, f);
     if (!after)
         return *why = "bsd: no process[pid]", false;
     i = after < eol && s[after] == ':' ? after + 1 : after;
@@ -435,212 +442,6 @@ static bool parse_bsd(const char *s, size_t n, size_t eol, struct dw_event *ev,
     }
     put_message(s, n, i, f);
     return true;
-}
-
-/* Stores a Console type word ("default", "error") as a level ("Default"). */
-static void put_level_word(struct dw_fields *f, const char *s, size_t n)
-{
-    fields_put(f, F_LEVEL, s, n);
-    char *p = f->buf.data + f->off[F_LEVEL];
-    if (*p >= 'a' && *p <= 'z')
-        *p = (char)(*p - 'a' + 'A');
-}
-
-static bool is_type_word(const char *s, size_t n)
-{
-    static const char *const words[] = {"default", "info", "debug", "error", "fault", "notice"};
-    for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
-        if (strlen(words[k]) == n && memcmp(words[k], s, n) == 0)
-            return true;
-    return false;
-}
-
-/* True if s[0..n) parses as a time and nothing but blanks follows. */
-static bool whole_time(const char *s, size_t n, struct dw_time *t)
-{
-    size_t k = dw_time_parse(s, n, t);
-    return k && skip_blanks(s, n, k) == n;
-}
-
-/* Words that end in ':' at the start of a kernel message but are no process:
- * `DK: ...`, `AMFI: ...`, `Sandbox: ...`.  All-capital words count too. */
-static bool is_message_prefix(const char *s, size_t n)
-{
-    static const char *const words[] = {"Sandbox", "mac_vnode_check_signature", "Error",
-                                        "error",   "Warning",                   "warning",
-                                        "Note",    "Reason",                    "Failed"};
-    bool caps = true;
-    for (size_t k = 0; k < n && caps; k++)
-        caps = (s[k] >= 'A' && s[k] <= 'Z') || is_digit(s[k]) || s[k] == '_';
-    if (caps)
-        return true;
-    for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
-        if (strlen(words[k]) == n && memcmp(words[k], s, n) == 0)
-            return true;
-    return false;
-}
-
-/* Console.app copy-paste: `type\ttime\tprocess\tmessage`, or shorter forms
- * `time\tprocess\tmessage` and `process\tmessage`. */
-static bool parse_console_tabs(const char *s, size_t n, size_t eol, struct dw_event *ev,
-                               struct dw_fields *f)
-{
-    size_t tab[3] = {0, 0, 0}, nt = 0;
-    for (size_t j = 0; j < eol && nt < 3; j++)
-        if (s[j] == '\t')
-            tab[nt++] = j;
-    struct dw_time t;
-    if (nt >= 3 && is_type_word(s, tab[0]) && whole_time(s + tab[0] + 1, tab[1] - tab[0] - 1, &t)) {
-        put_level_word(f, s, tab[0]);
-        ev->time = t;
-        fields_put(f, F_TIME, s + tab[0] + 1, dw_time_parse(s + tab[0] + 1, tab[1] - tab[0] - 1, &t));
-        fields_put(f, F_PROCESS, s + tab[1] + 1, tab[2] - tab[1] - 1);
-        put_message(s, n, tab[2] + 1, f);
-        return true;
-    }
-    if (nt >= 2 && whole_time(s, tab[0], &t)) {
-        ev->time = t;
-        fields_put(f, F_TIME, s, dw_time_parse(s, tab[0], &t));
-        fields_put(f, F_PROCESS, s + tab[0] + 1, tab[1] - tab[0] - 1);
-        put_message(s, n, tab[1] + 1, f);
-        return true;
-    }
-    size_t j = 0;
-    while (nt >= 1 && j < tab[0] && is_proc_char(s[j]))
-        j++;
-    if (nt >= 1 && j == tab[0] && j > 0) {
-        fields_put(f, F_PROCESS, s, j);
-        put_message(s, n, j + 1, f);
-        return true;
-    }
-    return false;
-}
-
-/* Console text joined by spaces: `default 16:52:31.551867-0500 kernel message`. */
-static bool parse_console_words(const char *s, size_t n, size_t eol, struct dw_event *ev,
-                                struct dw_fields *f)
-{
-    size_t w = 0;
-    while (w < eol && s[w] >= 'a' && s[w] <= 'z')
-        w++;
-    if (w == 0 || w >= eol || s[w] != ' ' || !is_type_word(s, w))
-        return false;
-    struct dw_time t;
-    size_t k = dw_time_parse(s + w + 1, eol - w - 1, &t);
-    size_t p = w + 1 + k;
-    if (!k || p >= eol || s[p] != ' ')
-        return false;
-    size_t q = p + 1;
-    while (q < eol && is_proc_char(s[q]))
-        q++;
-    if (q == p + 1 || (q < eol && s[q] != ' '))
-        return false;
-    put_level_word(f, s, w);
-    ev->time = t;
-    fields_put(f, F_TIME, s + w + 1, k);
-    fields_put(f, F_PROCESS, s + p + 1, q - p - 1);
-    put_message(s, n, q < eol ? q + 1 : q, f);
-    return true;
-}
-
-/* dmesg: `[  389.898111]: message`, seconds since boot. */
-static size_t parse_dmesg(const char *s, size_t eol, size_t i, struct dw_event *ev,
-                          struct dw_fields *f)
-{
-    size_t j = skip_blanks(s, eol, i + 1);
-    long long sec, frac = 0;
-    if (!read_dec(s, eol, &j, &sec) || sec > INT64_MAX / 1000000 - 1)
-        return 0;
-    int nd = 0;
-    if (j < eol && s[j] == '.') {
-        j++;
-        while (j < eol && is_digit(s[j])) {
-            if (nd < 6) {
-                frac = frac * 10 + (s[j] - '0');
-                nd++;
-            }
-            j++;
-        }
-    }
-    if (j >= eol || s[j] != ']')
-        return 0;
-    for (int k = nd; k < 6; k++)
-        frac *= 10;
-    ev->time = (struct dw_time){.kind = DW_TIME_UPTIME, .us = sec * 1000000 + frac,
-                                .frac_digits = nd};
-    fields_put(f, F_TIME, s + i, j + 1 - i);
-    fields_put(f, F_PROCESS, "kernel", 6);
-    j++;
-    if (j < eol && s[j] == ':')
-        j++;
-    return skip_blanks(s, eol, j);
-}
-
-/* plain: whatever a forum post holds, most specific shape first; a line that
- * matches none is kept whole as the message of an event without a process. */
-static void parse_plain(const char *s, size_t n, size_t eol, struct dw_event *ev,
-                        struct dw_fields *f)
-{
-    size_t lead = skip_blanks(s, eol, 0); /* an indented paste line */
-    s += lead;
-    n -= lead;
-    eol -= lead;
-    const struct dw_event ev0 = *ev;
-    const char *why;
-    int mon, day;
-    if (has_iso_prefix(s, eol)) {
-        if (parse_default(s, n, eol, ev, f, &why))
-            return;
-        *ev = ev0;
-        fields_reset(f);
-        if (parse_compact(s, n, eol, ev, f, &why))
-            return;
-        *ev = ev0;
-        fields_reset(f);
-        size_t k = dw_time_parse(s, eol, &ev->time);
-        if (k && k + 2 < eol && s[k] == ' ' && s[k + 1] == ' ' && parse_syslog(s, n, eol, ev, f, &why))
-            return;
-        *ev = ev0;
-        fields_reset(f);
-    }
-    if (bsd_date_len(s, eol, &mon, &day)) {
-        if (parse_bsd(s, n, eol, ev, f, &why))
-            return;
-        *ev = ev0;
-        fields_reset(f);
-    }
-    if (memchr(s, '\t', eol) && parse_console_tabs(s, n, eol, ev, f))
-        return;
-    *ev = ev0;
-    fields_reset(f);
-    if (parse_console_words(s, n, eol, ev, f))
-        return;
-    *ev = ev0;
-    fields_reset(f);
-
-    size_t i = take_time(s, eol, ev, f);
-    i = skip_blanks(s, eol, i);
-    size_t after;
-    if (i < eol && s[i] == '[' && (after = parse_dmesg(s, eol, i, ev, f))) {
-        put_message(s, n, after, f);
-        return;
-    }
-    if ((after = parse_proc_pid(s, eol, i, false, ev, f))) {
-        i = after < eol && s[after] == ':' ? after + 1 : after;
-        i = i < eol && s[i] == ' ' ? i + 1 : i;
-        put_message(s, n, parse_sender_subsystem(s, eol, i, f), f);
-        return;
-    }
-    size_t j = i;
-    while (j < eol && is_proc_char(s[j]))
-        j++;
-    if (j > i && j < eol && s[j] == ':' && (j + 1 == eol || s[j + 1] == ' ') &&
-        !is_message_prefix(s + i, j - i)) {
-        fields_put(f, F_PROCESS, s + i, j - i);
-        i = j + 1 < eol ? j + 2 : eol;
-        i = parse_sender_subsystem(s, eol, i, f);
-    }
-    put_message(s, n, i, f);
 }
 
 bool text_parse_record(enum dw_style style, const char *s, size_t n, struct dw_event *ev,
@@ -659,7 +460,7 @@ bool text_parse_record(enum dw_style style, const char *s, size_t n, struct dw_e
     case DW_STYLE_BSD:
         return parse_bsd(s, n, eol, ev, f, why);
     case DW_STYLE_PLAIN:
-        parse_plain(s, n, eol, ev, f);
+        plain_parse_record(s, n, eol, ev, f);
         return true;
     default:
         return false;

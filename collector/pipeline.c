@@ -19,11 +19,17 @@ struct dw_pipeline {
     struct dw_pipeline_stats stats;
     struct dw_errors store_err; /* first store failure of the current input */
     bool in_tx;
+    dw_event_filter_fn filter;
+    void *filter_ctx;
+    long last_line; /* of the last event, for ticks */
 };
 
 static void on_event(const struct dw_event *ev, void *ctx)
 {
     struct dw_pipeline *p = ctx;
+    p->last_line = ev->line;
+    if (p->filter && !p->filter(ev, p->filter_ctx))
+        return;
     p->stats.events++;
     struct dw_finding *f = ruleset_classify(p->rs, ev);
     if (f) {
@@ -175,4 +181,58 @@ void pipeline_free(struct dw_pipeline *p)
         dw_errors_clear(&e);
     }
     free(p);
+}
+
+void pipeline_set_filter(struct dw_pipeline *p, dw_event_filter_fn fn, void *ctx)
+{
+    p->filter = fn;
+    p->filter_ctx = ctx;
+}
+
+void pipeline_tick(struct dw_pipeline *p, int64_t now_us)
+{
+    if (!p->corr)
+        return;
+    /* an event-less point in time: same line (line windows never pass) */
+    struct dw_event ev = {0};
+    ev.input = "";
+    ev.line = p->last_line;
+    ev.time.kind = DW_TIME_DATE;
+    ev.time.us = now_us;
+    ev.time.has_offset = true;
+    ev.pid = -1;
+    ev.message = "";
+    ev.raw = "";
+    correlator_tick(p->corr, &ev);
+}
+
+bool pipeline_pending(const struct dw_pipeline *p)
+{
+    return p->in_tx || p->store_err.n;
+}
+
+int pipeline_commit(struct dw_pipeline *p, struct dw_errors *err)
+{
+    int rc = 0;
+    if (p->in_tx) {
+        if (p->store_err.n)
+            store_rollback(p->store);
+        else
+            store_commit(p->store, &p->store_err);
+        p->in_tx = false;
+    }
+    if (p->store_err.n) {
+        for (size_t i = 0; i < p->store_err.n; i++)
+            dw_errors_add(err, "%s", p->store_err.msgs[i]);
+        dw_errors_clear(&p->store_err);
+        rc = -1;
+    }
+    return rc;
+}
+
+struct dw_ruleset *pipeline_set_rules(struct dw_pipeline *p, struct dw_ruleset *rs)
+{
+    struct dw_ruleset *old = p->rs;
+    p->rs = rs;
+    return old;
 }

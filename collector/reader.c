@@ -33,8 +33,11 @@ struct dw_reader {
     long rec_line;
     size_t blank_lines; /* blank lines after the pending record, kept back */
 
+    struct dw_plain_state plain; /* the pending plain record's boundaries */
+
     struct dw_json_scan js;
     bool json_line_dropped; /* js.oversized was set by a dropped line */
+    bool ips_body;          /* ndjson: inside a pretty-printed .ips crash report */
     struct dw_fields fields;
 };
 
@@ -82,6 +85,23 @@ static void append_no_nul(struct dw_buf *b, const char *s, size_t n)
     buf_append(b, s, n);
 }
 
+void fields_open(struct dw_fields *f, enum dw_field which)
+{
+    f->off[which] = f->buf.len;
+}
+
+void fields_append(struct dw_fields *f, const char *s, size_t n)
+{
+    append_no_nul(&f->buf, s, n);
+}
+
+void fields_close(struct dw_fields *f, enum dw_field which)
+{
+    if (which == F_MESSAGE)
+        f->message_len = f->buf.len - f->off[which];
+    buf_putc(&f->buf, '\0');
+}
+
 void fields_put(struct dw_fields *f, enum dw_field which, const char *s, size_t n)
 {
     f->off[which] = f->buf.len;
@@ -89,6 +109,20 @@ void fields_put(struct dw_fields *f, enum dw_field which, const char *s, size_t 
     if (which == F_MESSAGE)
         f->message_len = f->buf.len - f->off[which];
     buf_putc(&f->buf, '\0');
+}
+
+const char *tx_find(const char *s, size_t n, const char *needle, size_t k)
+{
+    if (k == 0)
+        return s;
+    for (const char *p = s, *end = s + n; p + k <= end; p++) {
+        p = memchr(p, needle[0], (size_t)(end - p) - k + 1);
+        if (!p)
+            return NULL;
+        if (memcmp(p, needle, k) == 0)
+            return p;
+    }
+    return NULL;
 }
 
 void fields_apply(struct dw_fields *f, struct dw_event *ev)
@@ -127,15 +161,19 @@ static bool contains(const char *s, size_t n, const char *needle, size_t k)
 }
 
 /* After `YYYY-MM-DD HH:MM:SS`: `.mmm Ty ` is compact, `...  host` syslog,
- * ` 0x` default. */
+ * ` 0x` default; anything else (NSLog, `time process: msg`) is a paste. */
 static enum dw_style detect_iso(const char *s, size_t n)
 {
     struct dw_time t;
     size_t k = dw_time_parse(s, n, &t);
     if (!k || t.kind != DW_TIME_DATE)
         return DW_STYLE_PLAIN;
-    if (!t.has_offset && t.frac_digits == 3 && k + 3 < n && s[k] == ' ' && s[k + 1] != ' ')
-        return DW_STYLE_COMPACT;
+    if (!t.has_offset && t.frac_digits == 3 && k + 3 < n && s[k] == ' ' && s[k + 1] != ' ') {
+        size_t e = k + 1; /* compact's type code, else NSLog's `App[pid:tid]` (plain) */
+        while (e < n && e - k <= 3 && !is_space(s[e]))
+            e++;
+        return e < n && e - k <= 3 && s[e] == ' ' ? DW_STYLE_COMPACT : DW_STYLE_PLAIN;
+    }
     if (k + 2 < n && s[k] == ' ' && s[k + 1] == ' ' && !is_space(s[k + 2]))
         return DW_STYLE_SYSLOG;
     size_t i = k;
@@ -272,6 +310,48 @@ static bool is_blank_line(const char *s, size_t n)
     return true;
 }
 
+/* Appends a continuation line (and the blank lines before it) to the pending
+ * record; false if the record would outgrow the limit (the line is dropped). */
+static bool continue_record(struct dw_reader *r, const char *s, size_t n)
+{
+    size_t extra = r->blank_lines + 1 + n;
+    if (r->rec.len + extra > DW_READER_MAX_RECORD) {
+        r->st.oversized++; /* the continuation is dropped, the record kept */
+        return false;
+    }
+    for (size_t k = 0; k <= r->blank_lines; k++)
+        buf_putc(&r->rec, '\n');
+    r->blank_lines = 0;
+    buf_append(&r->rec, s, n);
+    return true;
+}
+
+static void start_record(struct dw_reader *r, const char *s, size_t n, long line)
+{
+    emit_pending(r);
+    buf_reset(&r->rec);
+    buf_append(&r->rec, s, n);
+    r->has_rec = true;
+    r->rec_line = line;
+}
+
+/* plain: where a record ends depends on the record (parse_plain.c). */
+static void plain_line(struct dw_reader *r, const char *s, size_t n, long line)
+{
+    if (!plain_starts_record(&r->plain, r->has_rec, r->blank_lines > 0, s, n)) {
+        if (continue_record(r, s, n))
+            plain_record_append(&r->plain, s, n);
+        return;
+    }
+    if (plain_is_header(s, n)) {
+        emit_pending(r);
+        r->st.headers++;
+        return;
+    }
+    start_record(r, s, n, line);
+    plain_record_begin(&r->plain, s, n);
+}
+
 /* Text styles: start a record, continue the pending one, or skip a header. */
 static void text_line(struct dw_reader *r, const char *s, size_t n, long line)
 {
@@ -280,38 +360,43 @@ static void text_line(struct dw_reader *r, const char *s, size_t n, long line)
             r->blank_lines++;
         return;
     }
-    bool plain = r->style == DW_STYLE_PLAIN;
-    bool starts = text_starts_record(r->style, s, n);
-    if ((starts || !plain) && text_is_header(s, n)) {
+    if (r->style == DW_STYLE_PLAIN) {
+        plain_line(r, s, n, line);
+        return;
+    }
+    if (text_starts_record(r->style, s, n)) {
+        start_record(r, s, n, line);
+        return;
+    }
+    if (text_is_header(s, n)) {
         emit_pending(r);
         r->st.headers++;
         return;
     }
-    if (!starts && r->has_rec) {
-        size_t extra = r->blank_lines + 1 + n;
-        if (r->rec.len + extra > DW_READER_MAX_RECORD) {
-            r->st.oversized++; /* the continuation is dropped, the record kept */
-            return;
-        }
-        for (size_t k = 0; k <= r->blank_lines; k++)
-            buf_putc(&r->rec, '\n');
-        r->blank_lines = 0;
-        buf_append(&r->rec, s, n);
-        return;
-    }
-    if (!starts && !plain) {
+    if (r->has_rec)
+        continue_record(r, s, n);
+    else
         note_malformed(r, line, "line outside any record");
-        return;
+}
+
+/* One line of a pretty-printed object inside ndjson (an .ips body). */
+static void ips_line(struct dw_reader *r, const char *s, size_t n, long line)
+{
+    if (!json_scan_line(&r->js, s, n, line, on_json_object, r))
+        note_malformed(r, line, "text outside a JSON object");
+    if (!r->js.capturing) {
+        r->ips_body = false;
+        r->js.in_array = false;
+        r->js.depth = 0;
     }
-    emit_pending(r);
-    buf_reset(&r->rec);
-    buf_append(&r->rec, s, n);
-    r->has_rec = true;
-    r->rec_line = line;
 }
 
 static void ndjson_line(struct dw_reader *r, const char *s, size_t n, long line)
 {
+    if (r->ips_body) {
+        ips_line(r, s, n, line);
+        return;
+    }
     size_t i = 0;
     while (i < n && is_space(s[i]))
         i++;
@@ -322,6 +407,12 @@ static void ndjson_line(struct dw_reader *r, const char *s, size_t n, long line)
             r->st.headers++;
         else
             note_malformed(r, line, "ndjson line is not a JSON object");
+        return;
+    }
+    if (is_blank_line(s + i + 1, n - i - 1)) { /* a lone `{`: an .ips crash report body */
+        r->js = (struct dw_json_scan){.in_array = true, .depth = 1, .obj = r->js.obj};
+        r->ips_body = true;
+        ips_line(r, s, n, line);
         return;
     }
     buf_reset(&r->rec); /* a NUL-terminated copy for ev->raw */
@@ -401,7 +492,7 @@ static void oversized_line(struct dw_reader *r)
     r->lineno++;
     r->st.lines++;
     r->st.oversized++;
-    if (r->style == DW_STYLE_JSON && r->js.capturing && !r->js.oversized) {
+    if ((r->style == DW_STYLE_JSON || r->ips_body) && r->js.capturing && !r->js.oversized) {
         r->js.oversized = true;
         r->json_line_dropped = true;
     }
@@ -472,12 +563,13 @@ void reader_finish(struct dw_reader *r)
     if (r->style == DW_STYLE_AUTO)
         decide(r, DW_STYLE_PLAIN);
     emit_pending(r);
-    if (r->style == DW_STYLE_JSON && r->js.capturing) {
+    if ((r->style == DW_STYLE_JSON || r->ips_body) && r->js.capturing) {
         note_malformed(r, r->js.obj_line, "truncated JSON object");
         r->js.capturing = false;
     }
     r->js.depth = 0;
     r->js.in_array = r->js.in_string = r->js.escaped = false;
+    r->ips_body = false;
 }
 
 enum dw_style reader_style(const struct dw_reader *r)

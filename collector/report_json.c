@@ -1,19 +1,9 @@
 /* report_json.c - the JSON form of an incident (docs/incident.schema.json). */
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
-
-int dw_format_parse(const char *s, enum dw_format *out)
-{
-    if (strcmp(s, "text") == 0)
-        *out = DW_FORMAT_TEXT;
-    else if (strcmp(s, "json") == 0)
-        *out = DW_FORMAT_JSON;
-    else
-        return -1;
-    return 0;
-}
 
 /* A JSON string from log text: invalid UTF-8 becomes U+FFFD; NULL becomes null. */
 static json_t *jstr(const char *s)
@@ -110,3 +100,25 @@ void report_json_incident(struct dw_buf *out, const struct dw_incident *inc, lon
     }
     json_decref(o);
 }
+
+/* ---- the json sink: one line per incident, nothing else ---- */
+
+static void *json_create(const struct dw_report_opts *opts)
+{
+    (void)opts;
+    return xcalloc(1, 1);
+}
+
+static void json_on_incident(void *state, const struct dw_report_item *item, struct dw_buf *out)
+{
+    (void)state;
+    report_json_incident(out, item->inc, item->id);
+    buf_putc(out, '\n');
+}
+
+const struct dw_report_ops report_json_ops = {
+    .name = "json",
+    .create = json_create,
+    .incident = json_on_incident,
+    .destroy = free,
+};

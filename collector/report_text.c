@@ -1,5 +1,6 @@
 /* report_text.c - incidents for people.  Every string that came from a log
  * goes through dw_escape_term before it reaches the output. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
@@ -24,16 +25,6 @@ void report_text_escaped(struct dw_buf *out, const char *s)
         buf_putc(out, '-');
     else
         dw_escape_term(out, s, strlen(s));
-}
-
-/* True when needle occurs in hay[0..n) (needle is NUL-terminated). */
-static bool memmem_str(const char *hay, size_t n, const char *needle)
-{
-    size_t m = strlen(needle);
-    for (size_t i = 0; i + m <= n; i++)
-        if (memcmp(hay + i, needle, m) == 0)
-            return true;
-    return false;
 }
 
 static void color(struct dw_buf *out, const struct dw_text_style *st, const char *code)
@@ -108,8 +99,10 @@ static void evidence_line(struct dw_buf *out, const struct dw_finding *f,
     buf_printf(out, "  [%s]\n", f->class_name);
 }
 
-void report_text_incident(struct dw_buf *out, const struct dw_incident *inc, long long id,
-                          const struct dw_text_style *st)
+/* The incident in full; status (may be NULL or "") is a line saying it was
+ * baselined, suppressed or lowered by the config. */
+static void text_incident(struct dw_buf *out, const struct dw_incident *inc, long long id,
+                          const struct dw_text_style *st, const char *status)
 {
     severity_label(out, inc->severity, st);
     buf_putc(out, ' ');
@@ -124,6 +117,11 @@ void report_text_incident(struct dw_buf *out, const struct dw_incident *inc, lon
         buf_puts(out, " [");
         report_text_escaped(out, inc->root->rule_id);
         buf_puts(out, "]\n");
+    }
+    if (status && *status) {
+        buf_puts(out, "  status:   ");
+        report_text_escaped(out, status);
+        buf_putc(out, '\n');
     }
     buf_puts(out, "  classes:  ");
     for (size_t i = 0; i < inc->nclasses; i++) {
@@ -151,30 +149,12 @@ void report_text_incident(struct dw_buf *out, const struct dw_incident *inc, lon
     if (inc->count > shown)
         buf_printf(out, "    ... %zu more (dextwatch show %lld)\n", inc->count - shown, id);
 
-    bool any = false;
-    struct dw_buf seen = {0}; /* "\ncode\n" of codes already printed */
-    for (size_t i = 0; i < n; i++) {
-        const struct dw_finding *f = incident_evidence_at(inc, i);
-        for (size_t d = 0; d < f->ndecoded; d++) {
-            size_t mark = seen.len;
-            buf_printf(&seen, "\n%s\n", f->decoded[d].code);
-            if (memmem_str(seen.data, mark, seen.data + mark)) {
-                seen.len = mark;
-                continue;
-            }
-            if (!any)
-                buf_puts(out, "  codes:\n");
-            any = true;
-            buf_puts(out, "    ");
-            report_text_escaped(out, f->decoded[d].code);
-            buf_puts(out, " = ");
-            report_text_escaped(out, f->decoded[d].name);
-            buf_puts(out, ": ");
-            report_text_escaped(out, f->decoded[d].meaning);
-            buf_putc(out, '\n');
-        }
+    struct dw_buf codes = {0};
+    if (report_codes(inc, &codes)) {
+        buf_puts(out, "  codes:\n");
+        indented(out, codes.data, "    ");
     }
-    buf_free(&seen);
+    buf_free(&codes);
     if (inc->nremedies)
         buf_puts(out, "  what to do:\n");
     for (size_t i = 0; i < inc->nremedies; i++) {
@@ -188,3 +168,134 @@ void report_text_incident(struct dw_buf *out, const struct dw_incident *inc, lon
         indented(out, inc->remedies[i].text, "      ");
     }
 }
+
+void report_text_incident(struct dw_buf *out, const struct dw_incident *inc, long long id,
+                          const struct dw_text_style *st)
+{
+    text_incident(out, inc, id, st, NULL);
+}
+
+/* ---- the text sink: incidents as they close, then a summary ---- */
+
+#define SUMMARY_MAX_ROWS 15
+
+/* Reported incidents grouped by severity, subject, root-cause class and verdict. */
+struct summary_row {
+    int severity;
+    char *subject;
+    char *cls;
+    enum dw_verdict verdict;
+    size_t count;
+};
+
+struct text_sink {
+    struct dw_report_opts opts;
+    struct summary_row *rows;
+    size_t nrows, cap;
+};
+
+static void *text_create(const struct dw_report_opts *opts)
+{
+    struct text_sink *t = xcalloc(1, sizeof *t);
+    t->opts = *opts;
+    return t;
+}
+
+static void text_add_row(struct text_sink *t, const struct dw_report_item *item)
+{
+    const struct dw_incident *inc = item->inc;
+    const char *subject = inc->subject ? inc->subject : "?";
+    const char *cls = inc->root && inc->root->class_name ? inc->root->class_name : "?";
+    for (size_t i = 0; i < t->nrows; i++) {
+        struct summary_row *r = &t->rows[i];
+        if (r->severity == inc->severity && r->verdict == item->verdict &&
+            strcmp(r->subject, subject) == 0 && strcmp(r->cls, cls) == 0) {
+            r->count++;
+            return;
+        }
+    }
+    xgrow((void **)&t->rows, &t->cap, t->nrows + 1, sizeof *t->rows);
+    t->rows[t->nrows++] =
+        (struct summary_row){inc->severity, xstrdup(subject), xstrdup(cls), item->verdict, 1};
+}
+
+static void text_on_incident(void *state, const struct dw_report_item *item, struct dw_buf *out)
+{
+    struct text_sink *t = state;
+    text_add_row(t, item);
+    if (t->opts.summary_only)
+        return;
+    struct dw_text_style st = {.color = t->opts.color};
+    struct dw_buf status = {0};
+    report_item_status(item, &status);
+    text_incident(out, item->inc, item->id, &st, buf_cstr(&status));
+    buf_putc(out, '\n');
+    buf_free(&status);
+}
+
+static void text_on_input(void *state, const struct dw_report_input *in, struct dw_buf *out)
+{
+    (void)state, (void)in, (void)out; /* warnings about inputs go to stderr (cmd_scan) */
+}
+
+static void text_finish(void *state, const struct dw_report_run *run, struct dw_buf *out)
+{
+    struct text_sink *t = state;
+    if (t->opts.quiet || !run->have_scan_stats)
+        return;
+    buf_printf(out, "── %llu incident%s (%llu new)", (unsigned long long)run->incidents,
+               run->incidents == 1 ? "" : "s", (unsigned long long)run->new_incidents);
+    for (int s = DW_SEV_CRITICAL; s >= DW_SEV_INFO; s--)
+        if (run->by_severity[s])
+            buf_printf(out, ", %llu %s", (unsigned long long)run->by_severity[s],
+                       dw_severity_name(s));
+    if (run->baselined)
+        buf_printf(out, ", %llu baselined", (unsigned long long)run->baselined);
+    if (run->suppressed)
+        buf_printf(out, ", %llu suppressed", (unsigned long long)run->suppressed);
+    buf_printf(out, " · %llu input%s, %llu lines, %llu events, %llu findings, "
+                    "%llu skipped as unparseable\n",
+               (unsigned long long)run->inputs, run->inputs == 1 ? "" : "s",
+               (unsigned long long)run->lines, (unsigned long long)run->events,
+               (unsigned long long)run->findings, (unsigned long long)run->skipped);
+    size_t shown = 0;
+    for (int s = DW_SEV_CRITICAL; s >= DW_SEV_INFO; s--) {
+        for (size_t i = 0; i < t->nrows && shown < SUMMARY_MAX_ROWS; i++) {
+            const struct summary_row *r = &t->rows[i];
+            if (r->severity != s)
+                continue;
+            shown++;
+            buf_printf(out, "   %-8s ", dw_severity_name(s));
+            report_text_escaped(out, r->subject);
+            buf_puts(out, "  ");
+            report_text_escaped(out, r->cls);
+            if (r->count > 1)
+                buf_printf(out, "  x%zu", r->count);
+            if (r->verdict == DW_VERDICT_BASELINED || r->verdict == DW_VERDICT_SUPPRESSED)
+                buf_printf(out, "  (%s)", dw_verdict_name(r->verdict));
+            buf_putc(out, '\n');
+        }
+    }
+    if (t->nrows > SUMMARY_MAX_ROWS)
+        buf_printf(out, "   ... and %zu more\n", t->nrows - SUMMARY_MAX_ROWS);
+}
+
+static void text_destroy(void *state)
+{
+    struct text_sink *t = state;
+    for (size_t i = 0; i < t->nrows; i++) {
+        free(t->rows[i].subject);
+        free(t->rows[i].cls);
+    }
+    free(t->rows);
+    free(t);
+}
+
+const struct dw_report_ops report_text_ops = {
+    .name = "text",
+    .create = text_create,
+    .input = text_on_input,
+    .incident = text_on_incident,
+    .finish = text_finish,
+    .destroy = text_destroy,
+};

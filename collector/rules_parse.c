@@ -26,10 +26,11 @@ static const char *const taxonomy[] = {
 static const char *const rule_keys[] = {
     "id",      "class",       "severity",   "priority", "process",  "subsystem",
     "category", "match",      "summary",    "remediation", "references", "decode",
-    "examples", "counterexamples",
+    "examples", "counterexamples", "literals",
 };
 enum { K_ID, K_CLASS, K_SEVERITY, K_PRIORITY, K_PROCESS, K_SUBSYSTEM, K_CATEGORY, K_MATCH,
-       K_SUMMARY, K_REMEDIATION, K_REFERENCES, K_DECODE, K_EXAMPLES, K_COUNTEREXAMPLES, K_COUNT };
+       K_SUMMARY, K_REMEDIATION, K_REFERENCES, K_DECODE, K_EXAMPLES, K_COUNTEREXAMPLES, K_LITERALS,
+       K_COUNT };
 
 void rule_clear(struct dw_rule *r)
 {
@@ -41,6 +42,9 @@ void rule_clear(struct dw_rule *r)
     free(r->subsystem);
     free(r->category);
     free(r->pattern);
+    for (size_t i = 0; i < r->nliterals; i++)
+        free(r->literals[i]);
+    free(r->literals);
     pcre2_code_free(r->code);
     free(r->summary);
     free(r->remediation);
@@ -451,6 +455,21 @@ int rule_parse(struct rule_loader *lc, yaml_node_t *node, struct dw_rule *r)
     if (f[K_MATCH] && (s = scalar(lc, f[K_MATCH], r->id, "match"))) {
         r->pattern = xstrdup(s);
         compile_pattern(lc, f[K_MATCH], r);
+    }
+    if (f[K_LITERALS]) {
+        r->literals_declared = true;
+        if (string_list(lc, f[K_LITERALS], r->id, "literals", true, &r->literals,
+                        &r->nliterals) == 0) {
+            if (r->nliterals == 0)
+                loader_error(lc, &f[K_LITERALS]->start_mark, r->id,
+                             "literals: at least one needed (leave the key out to derive them)");
+            for (size_t i = 0; i < r->nliterals; i++)
+                if (!r->literals[i][0])
+                    loader_error(lc, &f[K_LITERALS]->start_mark, r->id,
+                                 "literals: an empty literal would let every line through");
+        }
+    } else if (r->pattern) {
+        r->nliterals = rule_literals_derive(r->pattern, &r->literals);
     }
     if (f[K_SUMMARY] && (s = scalar(lc, f[K_SUMMARY], r->id, "summary"))) {
         r->summary = xstrdup(s);

@@ -22,6 +22,17 @@ int cmd_scan(int argc, char **argv);
 int cmd_recent(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+/* `rules try` and `rules export` (collector/cmd_rules_try.c); argv[0] is the action. */
+int rules_try(int argc, char **argv);
+int rules_export(int argc, char **argv);
+int cmd_predicate(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_prune(int argc, char **argv);
+int cmd_agent(int argc, char **argv);
+/* `dextwatch __child PPID CMD ARGS...`: the exec wrapper of logcmd_guard.h (hidden). */
+int cmd_child(int argc, char **argv);
 
 /* Shared by subcommands: prints "dextwatch: " + message to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -39,6 +39,11 @@ void codes_free(struct dw_codes *c);
  * sysext-errors 1..13 or kern-return codes).  NULL if not found. */
 const struct dw_code *codes_lookup(const struct dw_codes *c, const char *table, const char *text);
 
+/* The table's context line: what a code of this table usually means for a
+ * dext, written in the table file as a comment `# context: ...`.  NULL when
+ * the table has none or does not exist. */
+const char *codes_table_context(const struct dw_codes *c, const char *table);
+
 /* Iteration, for `explain` and tests. */
 size_t codes_count(const struct dw_codes *c);
 const struct dw_code *codes_at(const struct dw_codes *c, size_t i);

@@ -49,4 +49,23 @@ const struct dw_reader_stats *pipeline_reader_stats(const struct dw_pipeline *p)
 const struct dw_pipeline_stats *pipeline_stats(const struct dw_pipeline *p);
 void pipeline_free(struct dw_pipeline *p);
 
+/* Live use (watch).  A filter sees every event before the rules and returns
+ * false to drop it (a duplicate from a resume overlap).  NULL: none. */
+typedef bool (*dw_event_filter_fn)(const struct dw_event *ev, void *ctx);
+void pipeline_set_filter(struct dw_pipeline *p, dw_event_filter_fn fn, void *ctx);
+/* Time for a quiet stream: closes incidents whose window has passed at log
+ * time now_us (a DATE time, as dw_time.us; watch passes the last event's time
+ * plus the wall-clock time since it arrived).  The correlator otherwise only
+ * moves on events.  Scan never calls it. */
+void pipeline_tick(struct dw_pipeline *p, int64_t now_us);
+/* True while the current input has uncommitted store writes. */
+bool pipeline_pending(const struct dw_pipeline *p);
+/* Commits what the current input wrote so far and keeps going (live).
+ * Returns 0, or -1 with messages in err (those writes are rolled back; the
+ * incidents are written again on their next change). */
+int pipeline_commit(struct dw_pipeline *p, struct dw_errors *err);
+/* Swaps the rule set for later events (SIGHUP reload); returns the old one,
+ * which the caller frees: findings already made keep their own copies. */
+struct dw_ruleset *pipeline_set_rules(struct dw_pipeline *p, struct dw_ruleset *rs);
+
 #endif

@@ -1,12 +1,24 @@
-/* report.h - incidents as text for people and JSON for programs.
+/* report.h - incidents for people (text, markdown), programs (json) and CI
+ * systems (github workflow commands, junit XML).
  *
  * JSON (one object per incident per line) is a versioned interface,
- * documented by docs/incident.schema.json.  Text escapes every control
- * character that came from a log, so log text cannot act on a terminal. */
+ * documented by docs/incident.schema.json.  Every format escapes text that
+ * came from a log for its own syntax, after dw_escape_term has made control
+ * characters visible, so log text cannot act on a terminal, a CI annotation,
+ * an XML parser or a markdown renderer.
+ *
+ * Each format is one file, collector/report_<format>.c, exporting a
+ * dw_report_ops (a "sink"): it receives the inputs and incidents of a run and
+ * appends its output to a buffer the caller writes wherever --output says.
+ * Streaming formats (text, json, github) write as incidents arrive; formats
+ * that need totals first (junit, markdown) keep what they need and write it
+ * all in finish().  Sinks never keep pointers to incidents: the correlator
+ * frees them after the callback. */
 #ifndef DW_REPORT_H
 #define DW_REPORT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "incident.h"
@@ -14,9 +26,17 @@
 
 #define DW_JSON_FORMAT_VERSION 1
 
-enum dw_format { DW_FORMAT_TEXT, DW_FORMAT_JSON };
-/* Returns 0 and sets *out for "text" or "json"; -1 otherwise. */
+enum dw_format {
+    DW_FORMAT_TEXT,
+    DW_FORMAT_JSON,
+    DW_FORMAT_GITHUB,
+    DW_FORMAT_JUNIT,
+    DW_FORMAT_MARKDOWN,
+};
+#define DW_FORMAT_NAMES "text|json|github|junit|markdown"
+/* Returns 0 and sets *out for a name in DW_FORMAT_NAMES; -1 otherwise. */
 int dw_format_parse(const char *s, enum dw_format *out);
+const char *dw_format_name(enum dw_format f);
 
 /* Appends the incident as one line of compact JSON (no newline) to out.
  * id is the number to print as "id" (the DB id, or the output ordinal). */
@@ -34,5 +54,139 @@ void report_text_oneline(struct dw_buf *out, const struct dw_incident *inc, long
                          const struct dw_text_style *st);
 /* Appends s escaped for a terminal (see dw_escape_term); NULL prints "-". */
 void report_text_escaped(struct dw_buf *out, const char *s);
+
+/* ---- escaping for the CI formats (exported for the unit tests) ---- */
+
+/* GitHub workflow commands: `::cmd prop=P,prop=P::DATA`.  Data: % CR LF
+ * become %25 %0D %0A; a property value also : and , (%3A %2C).  s is log text
+ * or rule text: it is first made visible with dw_escape_term (so no control
+ * character, ESC or invalid UTF-8 byte reaches the runner), then escaped. */
+void report_github_data(struct dw_buf *out, const char *s);
+void report_github_property(struct dw_buf *out, const char *s);
+/* XML 1.0 character data or attribute value: & < > " ' as references; tab,
+ * LF and CR as &#9; &#10; &#13; (kept through attribute normalisation);
+ * other characters XML 1.0 forbids (C0 controls, U+FFFE, U+FFFF, invalid
+ * UTF-8) as the visible text \xNN / \uFFFE.  The result is always well formed. */
+void report_xml_text(struct dw_buf *out, const char *s, size_t n);
+/* Markdown inline text (table cells, headings): dw_escape_term, then every
+ * ASCII punctuation character that markdown or GFM might interpret
+ * backslash-escaped (pipes included, so a cell cannot end early), and < > &
+ * as entities. */
+void report_markdown_inline(struct dw_buf *out, const char *s);
+/* A fenced code block holding text (already free of control characters): the
+ * fence is one backtick longer than the longest backtick run inside, so no
+ * line of text can close it. */
+void report_markdown_code_block(struct dw_buf *out, const char *text, const char *info);
+
+/* ---- sinks ---- */
+
+/* What the run decided about one incident. */
+enum dw_verdict {
+    DW_VERDICT_FAIL,       /* at or above --fail-on: makes the run exit 1 */
+    DW_VERDICT_PASS,       /* below --fail-on */
+    DW_VERDICT_BASELINED,  /* matched an entry of --baseline */
+    DW_VERDICT_SUPPRESSED, /* every finding's rule is disabled by the config */
+};
+const char *dw_verdict_name(enum dw_verdict v);
+
+struct dw_report_item {
+    const struct dw_incident *inc; /* severity already adjusted by the config */
+    long long id;                  /* DB id, or the output ordinal */
+    enum dw_verdict verdict;
+    int original_severity; /* != inc->severity when the config lowered it */
+    const char *note;      /* baseline note or config reason, or NULL */
+};
+
+/* One input of a scan, reported after its incidents. */
+struct dw_report_input {
+    const char *name;
+    uint64_t events;
+    bool read_error;         /* could not be read (or `log show` failed) */
+    bool no_events_is_error; /* --require-events */
+};
+
+/* Totals for finish(). */
+struct dw_report_run {
+    bool have_scan_stats; /* false for `recent` */
+    uint64_t inputs, lines, events, findings, skipped;
+    uint64_t incidents, new_incidents;
+    uint64_t by_severity[4];
+    uint64_t failing, passing, baselined, suppressed;
+};
+
+struct dw_report_opts {
+    const char *title; /* "dextwatch scan", "dextwatch recent" */
+    bool color;        /* text on a terminal */
+    bool
+        summary_only; /* text: only the closing summary (stderr when stdout holds another format) */
+    bool quiet;       /* text: no closing summary */
+};
+
+struct dw_report;
+struct dw_report_ops {
+    const char *name;
+    void *(*create)(const struct dw_report_opts *opts);
+    void (*input)(void *state, const struct dw_report_input *in, struct dw_buf *out);
+    void (*incident)(void *state, const struct dw_report_item *item, struct dw_buf *out);
+    void (*finish)(void *state, const struct dw_report_run *run, struct dw_buf *out);
+    void (*destroy)(void *state);
+};
+extern const struct dw_report_ops report_text_ops, report_json_ops, report_github_ops,
+    report_junit_ops, report_markdown_ops;
+
+/* A sink of a format.  Each call appends that format's text to out. */
+struct dw_report *report_new(enum dw_format f, const struct dw_report_opts *opts);
+void report_input(struct dw_report *r, const struct dw_report_input *in, struct dw_buf *out);
+void report_incident(struct dw_report *r, const struct dw_report_item *item, struct dw_buf *out);
+void report_finish(struct dw_report *r, const struct dw_report_run *run, struct dw_buf *out);
+void report_free(struct dw_report *r);
+
+/* ---- where reports go: --format F [--output FILE] pairs (report_output.c) ---- */
+
+struct dw_output {
+    enum dw_format format;
+    const char *path;  /* NULL: stdout (or stderr for summary_only) */
+    bool append;       /* path is $GITHUB_STEP_SUMMARY */
+    bool summary_only; /* the text summary on stderr */
+    FILE *fp;
+    struct dw_report *report;
+    bool write_failed;
+};
+
+struct dw_outputs {
+    struct dw_output *v;
+    size_t n, cap;
+};
+
+/* --format NAME.  -1 with a message for an unknown name. */
+int outputs_add_format(struct dw_outputs *o, const char *name, struct dw_errors *err);
+/* --output PATH for the --format just before it; appending when PATH equals
+ * $GITHUB_STEP_SUMMARY.  -1 with a message when no --format precedes it. */
+int outputs_set_path(struct dw_outputs *o, const char *path, struct dw_errors *err);
+/* After the options: no --format means text on stdout; at most one format on
+ * stdout; no file twice.  With stderr_summary, a text summary goes to stderr
+ * when stdout holds no text report.  0, or -1 with a message. */
+int outputs_settle(struct dw_outputs *o, bool stderr_summary, struct dw_errors *err);
+/* Opens the files (O_CLOEXEC; replaced, or appended for the step summary) and
+ * creates each format's sink from opts (colour only for a terminal stdout). */
+int outputs_open(struct dw_outputs *o, const struct dw_report_opts *opts, struct dw_errors *err);
+/* Writes b to one output and empties b. */
+void outputs_write(struct dw_output *out, struct dw_buf *b);
+/* Flushes and closes; a write error is reported (-1). */
+int outputs_close(struct dw_outputs *o, struct dw_errors *err);
+void outputs_free(struct dw_outputs *o);
+
+/* Helpers shared by the formats (report_sink.c). */
+/* "com.MyDriver: entitlement.provider-check" (raw, unescaped; caller frees). */
+char *report_item_title(const struct dw_report_item *item);
+/* Every decoded code of the incident once, in evidence order, as
+ * "code = name: meaning" lines (raw text).  Returns the number of lines. */
+size_t report_codes(const struct dw_incident *inc, struct dw_buf *lines);
+/* "input:line  process: (sender) message  [class]" as in the text report (raw
+ * text: the caller escapes it). */
+void report_evidence_line(struct dw_buf *out, const struct dw_finding *f);
+/* "baselined: note" / "suppressed by config: reason" / "severity lowered from
+ * error by config: reason"; "" when there is nothing to say (raw text). */
+void report_item_status(const struct dw_report_item *item, struct dw_buf *out);
 
 #endif

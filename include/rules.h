@@ -46,6 +46,7 @@ struct dw_rule {
      * means "no literal known": the rule must see every line. */
     char **literals;
     size_t nliterals;
+    bool literals_declared; /* from `literals:` (else derived, possibly none) */
     void *code;                 /* pcre2_code_8 * (void keeps PCRE2 out of this header) */
     char *summary;              /* template with {capture} placeholders */
     char *remediation;          /* template, may be NULL */
@@ -96,9 +97,16 @@ void ruleset_free(struct dw_ruleset *rs);
  * decoded error codes and correlation keys filled in; NULL if no rule matches. */
 struct dw_finding *ruleset_classify(struct dw_ruleset *rs, const struct dw_event *ev);
 
+/* Derives a rule's literals from its PCRE2 pattern (see rules_literals.c):
+ * strings of which every matching message contains at least one, or none
+ * (returns 0, *out NULL) when that cannot be said safely.  *out is a new
+ * array of new strings (caller frees each and the array). */
+size_t rule_literals_derive(const char *pattern, char ***out);
+
 /* Runs every example and counterexample of every rule through the whole rule
  * set: an example must be classified as its own rule with the expected
- * captures, a counterexample must not be classified as that rule, a rule
+ * captures and its message must contain one of the rule's literals (when it
+ * has any), a counterexample must not be classified as that rule, a rule
  * without example fails.  Writes one line per failure to err; returns the
  * number of failures. */
 size_t ruleset_self_test(struct dw_ruleset *rs, struct dw_errors *err);

@@ -5,13 +5,13 @@ set -eu
 
 if [ "$(uname -s)" = Darwin ]; then
     command -v brew >/dev/null 2>&1 || { echo "install Homebrew first: https://brew.sh" >&2; exit 1; }
-    for p in cmake pkg-config pcre2 sqlite jansson libyaml cmocka; do
+    for p in cmake pkg-config pcre2 sqlite jansson libyaml cmocka zlib; do
         brew list --versions "$p" >/dev/null 2>&1 || brew install "$p"
     done
     exit 0
 fi
 
-pkgs="cmake make gcc clang pkg-config libpcre2-dev libsqlite3-dev sqlite3 libjansson-dev libyaml-dev libcmocka-dev libxml2-utils"
+pkgs="cmake make gcc clang pkg-config libpcre2-dev libsqlite3-dev sqlite3 libjansson-dev libyaml-dev libcmocka-dev libxml2-utils zlib1g-dev python3"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -5,10 +5,17 @@
  * feed boundaries is exercised, with a reader_flush now and then as a live
  * source would do.  Each event is checked for the promises of event.h.
  *
- * Build: clang -fsanitize=fuzzer,address -Iinclude tests/fuzz/fuzz_reader.c \
- *   collector/reader.c collector/parse_*.c collector/dwtime.c collector/util.c \
- *   $(pkg-config --cflags --libs jansson)
- * Seeds: tests/logs/ */
+ * The paste shapes (plain: Console, dmesg, NSLog, systemextensionsctl tables,
+ * NSError blocks, crash reports, kextutil diagnostics) and .ips bodies in
+ * ndjson are reached through styles PLAIN, AUTO and NDJSON; the dictionary
+ * beside this file holds their key tokens.  dw_style_detect_line is fuzzed on
+ * the first line too.
+ *
+ * Build: clang -fsanitize=fuzzer,address,undefined -D_XOPEN_SOURCE=700 -Iinclude \
+ *   tests/fuzz/fuzz_reader.c collector/reader.c collector/parse_*.c collector/dwtime.c \
+ *   collector/util.c $(pkg-config --cflags --libs jansson)
+ * Run:   ./a.out -dict=tests/fuzz/fuzz_reader.dict -max_len=65536 -rss_limit_mb=512 CORPUS
+ * tests/logs/ Seeds: tests/logs/ */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,12 +31,13 @@ static void check_event(const struct dw_event *ev, void *ctx)
     (*count)++;
     if (!ev->message || !ev->raw || !ev->input || strlen(ev->message) != ev->message_len)
         abort();
-    const char *strs[] = {ev->time_text, ev->process,  ev->level, ev->subsystem,
-                          ev->category,  ev->sender};
+    const char *strs[] = {ev->time_text, ev->process,  ev->level,
+                          ev->subsystem, ev->category, ev->sender};
     for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++)
         if (strs[k])
             (void)strlen(strs[k]); /* must be terminated inside readable memory */
-    if (ev->raw[ev->raw_len] != '\0' || ev->line < 1)
+    if (ev->raw[ev->raw_len] != '\0' || ev->line < 1 || ev->raw_len > DW_READER_MAX_RECORD ||
+        ev->message_len > DW_READER_MAX_RECORD + 64)
         abort();
     char iso[DW_TIME_ISO_MAX];
     dw_time_format(&ev->time, iso);
@@ -43,6 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint32_t rng = data[1] * 2654435761u + 1;
     data += 2;
     size -= 2;
+    const uint8_t *nl = memchr(data, '\n', size);
+    (void)dw_style_detect_line((const char *)data, nl ? (size_t)(nl - data) : size);
     size_t count = 0;
     struct dw_reader *r = reader_new("fuzz", style, check_event, &count);
     while (size > 0) {

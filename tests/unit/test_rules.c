@@ -464,6 +464,89 @@ static void test_decode_table(void **state)
     ruleset_free(rs);
 }
 
+/* Derives the literals of pattern and compares them with the expected list
+ * (NULL-terminated; an empty list means "no literal"). */
+static void expect_literals(const char *pattern, const char *const *want)
+{
+    char **got;
+    size_t n = rule_literals_derive(pattern, &got);
+    size_t nw = 0;
+    while (want[nw])
+        nw++;
+    if (n != nw)
+        print_error("pattern %s: %zu literals (expected %zu)\n", pattern, n, nw);
+    assert_int_equal(n, nw);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(got[i], want[i]);
+        free(got[i]);
+    }
+    free(got);
+}
+
+static void test_literals_derive(void **state)
+{
+    (void)state;
+    expect_literals("^\\s*DK: (?<c>[^\\s:]+?)-0x(?<t>[0-9a-f]+): provider entitlements check failed\\s*$",
+                    (const char *[]){": provider entitlements check failed", NULL});
+    /* escaped punctuation is literal; the quantified atom leaves the run */
+    expect_literals("Kernel requested exit \\((?<r>.*)\\)", (const char *[]){"Kernel requested exit (", NULL});
+    expect_literals("abcdef?ghi", (const char *[]){"abcde", NULL});
+    expect_literals("AMFI: bailing out\\.?$", (const char *[]){"AMFI: bailing out", NULL});
+    expect_literals("x{2,3}yz0123", (const char *[]){"yz0123", NULL});
+    /* top-level alternation: one literal per branch, or none */
+    expect_literals("ack timer expired after \\d+|Shutdown timed out",
+                    (const char *[]){"ack timer expired after ", "Shutdown timed out", NULL});
+    expect_literals("long literal here|\\d+", (const char *[]){NULL});
+    /* a required group gives its branches' literals; an optional one nothing */
+    expect_literals("^\\s*(?:Could not initialize token|(?<s>\\S+) failed to create check in token)\\s*$",
+                    (const char *[]){"Could not initialize token", " failed to create check in token", NULL});
+    expect_literals("^(?:abcdef|ghijkl)?x$", (const char *[]){NULL});
+    expect_literals("^(?=abcdef)\\w+$", (const char *[]){NULL});
+    expect_literals("^(?!abcdef)\\w+$", (const char *[]){NULL});
+    /* caseless or extended patterns: literal text does not mean what it says */
+    expect_literals("(?i)provider entitlements", (const char *[]){NULL});
+    expect_literals("(?x) provider \\s entitlements", (const char *[]){NULL});
+    /* classes, dots and escapes end runs; too short gives nothing */
+    expect_literals("ab[cde]fg.hi\\dkl", (const char *[]){NULL});
+    expect_literals("[(|)]abcd", (const char *[]){"abcd", NULL});
+    expect_literals("pr\\x{e9}f\\x41bc", (const char *[]){NULL});
+    expect_literals("vérifié", (const char *[]){"vérifié", NULL});
+}
+
+/* Declared literals are checked against the examples by the self-test. */
+static void test_literals_declared_and_soundness(void **state)
+{
+    (void)state;
+    const char *yaml = "rules:\n  - id: t.lit\n    class: other\n    severity: info\n"
+                       "    match: '^(?:alpha|beta) one$'\n    literals: [gamma]\n"
+                       "    summary: s\n    references: [r]\n"
+                       "    examples: ['k: alpha one']\n";
+    struct dw_errors err = {0};
+    struct dw_ruleset *rs;
+    assert_int_equal(load_text(yaml, &err, &rs), 0);
+    assert_int_equal(rs->rules[0].nliterals, 1);
+    assert_true(rs->rules[0].literals_declared);
+    assert_int_equal(ruleset_self_test(rs, &err), 1);
+    assert_non_null(strstr(err.msgs[0], "none of the rule's declared literals ('gamma')"));
+    dw_errors_clear(&err);
+    ruleset_free(rs);
+    const char *empty = "rules:\n  - id: t.lit\n    class: other\n    severity: info\n"
+                        "    match: 'x'\n    literals: ['']\n    summary: s\n"
+                        "    references: [r]\n    examples: ['k: x']\n";
+    assert_int_equal(load_text(empty, &err, &rs), -1);
+    assert_non_null(strstr(err.msgs[0], "empty literal"));
+    dw_errors_clear(&err);
+    ruleset_free(rs);
+    /* every shipped rule has literals, and every example contains one */
+    rs = load_shipped();
+    for (size_t i = 0; i < rs->nrules; i++) {
+        if (rs->rules[i].nliterals == 0)
+            print_error("rule %s has no literals\n", rs->rules[i].id);
+        assert_true(rs->rules[i].nliterals > 0);
+    }
+    ruleset_free(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -484,6 +567,8 @@ int main(void)
         cmocka_unit_test(test_render),
         cmocka_unit_test(test_derive_keys),
         cmocka_unit_test(test_decode_table),
+        cmocka_unit_test(test_literals_derive),
+        cmocka_unit_test(test_literals_declared_and_soundness),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,335 @@
+/* agent.c - launchd plists and `launchctl`.  The one file that knows about
+ * launchd; everything Apple-specific about it is inside the #ifdef below. */
+#include "agent.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "platform.h"
+
+#ifdef __APPLE__
+#include <grp.h>
+#include <mach-o/dyld.h>
+#endif
+
+#ifndef PATH_MAX
+#define PATH_MAX 4096
+#endif
+
+extern char **environ;
+
+/* packaging/launchd/dextwatch.agent.plist.in */
+static const char agent_template[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n"
+    "<!-- dextwatch LaunchAgent: `dextwatch agent install` writes this to\n"
+    "     ~/Library/LaunchAgents/org.dextwatch.watch.plist with @BIN@ (the dextwatch\n"
+    "     binary) and @LOG@ (~/Library/Logs/dextwatch/watch.log) filled in. -->\n"
+    "<plist version=\"1.0\">\n"
+    "<dict>\n"
+    "\t<key>Label</key>\n"
+    "\t<string>org.dextwatch.watch</string>\n"
+    "\t<key>ProgramArguments</key>\n"
+    "\t<array>\n"
+    "\t\t<string>@BIN@</string>\n"
+    "\t\t<string>watch</string>\n"
+    "\t</array>\n"
+    "\t<key>RunAtLoad</key>\n"
+    "\t<true/>\n"
+    "\t<key>KeepAlive</key>\n"
+    "\t<true/>\n"
+    "\t<key>ThrottleInterval</key>\n"
+    "\t<integer>30</integer>\n"
+    "\t<key>ProcessType</key>\n"
+    "\t<string>Background</string>\n"
+    "\t<key>LowPriorityIO</key>\n"
+    "\t<true/>\n"
+    "\t<key>StandardOutPath</key>\n"
+    "\t<string>@LOG@</string>\n"
+    "\t<key>StandardErrorPath</key>\n"
+    "\t<string>@LOG@</string>\n"
+    "</dict>\n"
+    "</plist>\n";
+
+/* packaging/launchd/dextwatch.daemon.plist.in */
+static const char daemon_template[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n"
+    "<!-- dextwatch LaunchDaemon (root): `sudo dextwatch agent install` with the\n"
+    "     system option writes this to /Library/LaunchDaemons/org.dextwatch.watch.plist\n"
+    "     with @BIN@ (the dextwatch binary) and @LOG@ (/Library/Logs/dextwatch/watch.log)\n"
+    "     filled in.  The database is readable by the admin group, so admin users can\n"
+    "     run `dextwatch recent` on it without sudo. -->\n"
+    "<plist version=\"1.0\">\n"
+    "<dict>\n"
+    "\t<key>Label</key>\n"
+    "\t<string>org.dextwatch.watch</string>\n"
+    "\t<key>ProgramArguments</key>\n"
+    "\t<array>\n"
+    "\t\t<string>@BIN@</string>\n"
+    "\t\t<string>watch</string>\n"
+    "\t\t<string>--db</string>\n"
+    "\t\t<string>/Library/Application Support/dextwatch/dextwatch.db</string>\n"
+    "\t\t<string>--group</string>\n"
+    "\t\t<string>admin</string>\n"
+    "\t</array>\n"
+    "\t<key>RunAtLoad</key>\n"
+    "\t<true/>\n"
+    "\t<key>KeepAlive</key>\n"
+    "\t<true/>\n"
+    "\t<key>ThrottleInterval</key>\n"
+    "\t<integer>30</integer>\n"
+    "\t<key>ProcessType</key>\n"
+    "\t<string>Background</string>\n"
+    "\t<key>LowPriorityIO</key>\n"
+    "\t<true/>\n"
+    "\t<key>StandardOutPath</key>\n"
+    "\t<string>@LOG@</string>\n"
+    "\t<key>StandardErrorPath</key>\n"
+    "\t<string>@LOG@</string>\n"
+    "</dict>\n"
+    "</plist>\n";
+
+void agent_xml_escape(struct dw_buf *out, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': buf_puts(out, "&amp;"); break;
+        case '<': buf_puts(out, "&lt;"); break;
+        case '>': buf_puts(out, "&gt;"); break;
+        case '"': buf_puts(out, "&quot;"); break;
+        case '\'': buf_puts(out, "&apos;"); break;
+        default: buf_putc(out, *s);
+        }
+    }
+}
+
+void agent_plist(struct dw_buf *out, bool system, const struct dw_agent_paths *p)
+{
+    for (const char *t = system ? daemon_template : agent_template; *t;) {
+        if (strncmp(t, "@BIN@", 5) == 0) {
+            agent_xml_escape(out, p->bin);
+            t += 5;
+        } else if (strncmp(t, "@LOG@", 5) == 0) {
+            agent_xml_escape(out, p->log);
+            t += 5;
+        } else {
+            buf_putc(out, *t++);
+        }
+    }
+}
+
+/* Absolute path of the running binary ("" when the system will not say). */
+static void self_path(char out[PATH_MAX])
+{
+    out[0] = '\0';
+#ifdef __APPLE__
+    char raw[PATH_MAX];
+    uint32_t n = sizeof raw;
+    if (_NSGetExecutablePath(raw, &n) != 0 || !realpath(raw, out))
+        out[0] = '\0';
+#else
+    ssize_t n = readlink("/proc/self/exe", out, PATH_MAX - 1);
+    out[n > 0 ? n : 0] = '\0';
+#endif
+}
+
+int agent_paths(bool system, struct dw_agent_paths *p, struct dw_errors *err)
+{
+    memset(p, 0, sizeof *p);
+    char bin[PATH_MAX];
+    self_path(bin);
+    if (!bin[0]) {
+        dw_errors_add(err, "cannot find the path of the dextwatch binary");
+        return -1;
+    }
+    p->bin = xstrdup(bin);
+    struct dw_buf b = {0};
+    if (system) {
+        p->plist = xstrdup("/Library/LaunchDaemons/" DW_AGENT_LABEL ".plist");
+        p->log = xstrdup("/Library/Logs/dextwatch/watch.log");
+        return 0;
+    }
+    const char *home = getenv("HOME");
+    if (!home || *home != '/') {
+        dw_errors_add(err, "HOME is not set: cannot place the LaunchAgent");
+        agent_paths_free(p);
+        return -1;
+    }
+    buf_printf(&b, "%s/Library/LaunchAgents/" DW_AGENT_LABEL ".plist", home);
+    p->plist = buf_steal(&b);
+    buf_printf(&b, "%s/Library/Logs/dextwatch/watch.log", home);
+    p->log = buf_steal(&b);
+    return 0;
+}
+
+void agent_paths_free(struct dw_agent_paths *p)
+{
+    free(p->plist);
+    free(p->log);
+    free(p->bin);
+    memset(p, 0, sizeof *p);
+}
+
+#ifdef __APPLE__
+bool agent_supported(void)
+{
+    return true;
+}
+
+/* Runs /bin/launchctl with args; returns its exit status (-1: not run). */
+static int launchctl(char *const args[], bool quiet)
+{
+    char *argv[8] = {"/bin/launchctl"};
+    for (int i = 0; args[i] && i < 6; i++)
+        argv[i + 1] = args[i];
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    if (quiet) {
+        posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+        posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    }
+    pid_t pid;
+    int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0)
+        return -1;
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void domain(bool system, char out[64])
+{
+    if (system)
+        snprintf(out, 64, "system");
+    else
+        snprintf(out, 64, "gui/%ld", (long)getuid());
+}
+
+static int dir_of(const char *path, struct dw_buf *out)
+{
+    buf_reset(out);
+    buf_puts(out, path);
+    char *slash = strrchr(out->data, '/');
+    if (!slash)
+        return -1;
+    *slash = '\0';
+    return 0;
+}
+
+int agent_install(bool system, const struct dw_agent_paths *p, struct dw_errors *err)
+{
+    struct dw_buf text = {0}, dir = {0}, tmp = {0};
+    agent_plist(&text, system, p);
+    int rc = -1;
+    if (dir_of(p->log, &dir) == 0 && dw_mkdirs(dir.data, 0755) != 0) {
+        dw_errors_add(err, "%s: %s", dir.data, strerror(errno));
+        goto out;
+    }
+    if (system) {
+        const char *dbdir = "/Library/Application Support/dextwatch";
+        struct group *g = getgrnam("admin");
+        if (dw_mkdirs(dbdir, 0750) != 0) {
+            dw_errors_add(err, "%s: %s", dbdir, strerror(errno));
+            goto out;
+        }
+        if (g && chown(dbdir, 0, g->gr_gid) == 0)
+            chmod(dbdir, 0750);
+    }
+    if (dir_of(p->plist, &dir) == 0 && dw_mkdirs(dir.data, 0755) != 0) {
+        dw_errors_add(err, "%s: %s", dir.data, strerror(errno));
+        goto out;
+    }
+    buf_printf(&tmp, "%s.tmp", p->plist);
+    FILE *f = fopen(tmp.data, "w");
+    if (!f || fwrite(text.data, 1, text.len, f) != text.len || fclose(f) != 0 ||
+        chmod(tmp.data, 0644) != 0 || rename(tmp.data, p->plist) != 0) {
+        dw_errors_add(err, "%s: %s", p->plist, strerror(errno));
+        unlink(tmp.data);
+        goto out;
+    }
+    char dom[64], target[128];
+    domain(system, dom);
+    snprintf(target, sizeof target, "%s/%s", dom, DW_AGENT_LABEL);
+    char *bootout[] = {"bootout", target, NULL};
+    launchctl(bootout, true); /* an older copy may be loaded */
+    char *bootstrap[] = {"bootstrap", dom, p->plist, NULL};
+    if (launchctl(bootstrap, false) != 0) {
+        dw_errors_add(err, "launchctl bootstrap %s %s failed (the plist stays; see above)", dom,
+                      p->plist);
+        goto out;
+    }
+    rc = 0;
+out:
+    buf_free(&text);
+    buf_free(&dir);
+    buf_free(&tmp);
+    return rc;
+}
+
+int agent_uninstall(bool system, const struct dw_agent_paths *p, struct dw_errors *err)
+{
+    char dom[64], target[128];
+    domain(system, dom);
+    snprintf(target, sizeof target, "%s/%s", dom, DW_AGENT_LABEL);
+    char *bootout[] = {"bootout", target, NULL};
+    launchctl(bootout, true);
+    if (unlink(p->plist) != 0 && errno != ENOENT) {
+        dw_errors_add(err, "%s: %s", p->plist, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int agent_status(bool system, const struct dw_agent_paths *p, struct dw_buf *out)
+{
+    char dom[64], target[128];
+    domain(system, dom);
+    snprintf(target, sizeof target, "%s/%s", dom, DW_AGENT_LABEL);
+    struct stat st;
+    bool installed = stat(p->plist, &st) == 0;
+    char *print[] = {"print", target, NULL};
+    bool loaded = launchctl(print, true) == 0;
+    buf_printf(out, "%s: %s\n", p->plist, installed ? "installed" : "not installed");
+    buf_printf(out, "launchd %s: %s\n", target, loaded ? "loaded (details: launchctl print " : "not loaded");
+    if (loaded)
+        buf_printf(out, "  %s)\n", target);
+    buf_printf(out, "log: %s\n", p->log);
+    return installed && loaded ? 0 : 1;
+}
+#else
+bool agent_supported(void)
+{
+    return false;
+}
+
+int agent_install(bool system, const struct dw_agent_paths *p, struct dw_errors *err)
+{
+    (void)system, (void)p;
+    dw_errors_add(err, "launchd agents are macOS-only: nothing was written (use --print to "
+                       "see the plist, or run `dextwatch watch` under your own supervisor)");
+    return -1;
+}
+
+int agent_uninstall(bool system, const struct dw_agent_paths *p, struct dw_errors *err)
+{
+    return agent_install(system, p, err);
+}
+
+int agent_status(bool system, const struct dw_agent_paths *p, struct dw_buf *out)
+{
+    (void)system;
+    buf_printf(out, "launchd is macOS-only: no agent here (it would be %s)\n", p->plist);
+    return 1;
+}
+#endif

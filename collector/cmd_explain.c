@@ -1,0 +1,303 @@
+/* cmd_explain.c - `dextwatch explain CODE|RULE|CLASS`: offline help for an
+ * error code (any shipped table), a rule id or a finding class.
+ *
+ * A code may be written as it appears in logs (-67050, 0xe00002e2), or with a
+ * domain or table prefix (OSSystemExtensionErrorDomain:8, sysext:8,
+ * kern-return-codes:5).  The output is the decoding, the table's context line
+ * (what the code usually means for a dext; data from the table file) and the
+ * remediation of the rules that report it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "platform.h"
+#include "reader.h"
+#include "rules.h"
+
+static const char explain_usage[] =
+    "usage: dextwatch explain [--rules DIR] CODE|RULE|CLASS\n"
+    "\n"
+    "  CODE    an error code as logged (-67050, 0xe00002e2, 8), or DOMAIN:VALUE\n"
+    "          (OSSystemExtensionErrorDomain:8, sysext:8, AppleMobileFileIntegrityError:-413,\n"
+    "          amfi:-413, or a table name such as kern-return-codes:5)\n"
+    "  RULE    a rule id (dk.provider-entitlements)\n"
+    "  CLASS   a finding class (entitlement.provider-check): lists its rules\n"
+    "\n"
+    "A negative number is an operand, not an option. Exit status 2 for unknown input.\n";
+
+/* Domain names and short aliases for the code tables. */
+static const struct {
+    const char *alias;
+    const char *table;
+} table_aliases[] = {
+    {"OSSystemExtensionErrorDomain", "sysext-errors"},
+    {"sysext", "sysext-errors"},
+    {"AppleMobileFileIntegrityError", "amfi-errors"},
+    {"amfi", "amfi-errors"},
+    {"NSOSStatusErrorDomain", NULL}, /* OSStatus: any table */
+    {"OSStatus", NULL},
+    {"codesign", "codesign-errors"},
+    {"errSecCS", "codesign-errors"},
+    {"IOReturn", "ioreturn-codes"},
+    {"ioreturn", "ioreturn-codes"},
+    {"kern_return_t", "kern-return-codes"},
+    {"kern", "kern-return-codes"},
+    {"mach", "kern-return-codes"},
+    {"OSKextReturn", "oskext-codes"},
+    {"oskext", "oskext-codes"},
+    {"security", "security-errors"},
+};
+
+static void print_indented(const char *text, const char *indent)
+{
+    struct dw_buf b = {0};
+    const char *p = text;
+    while (p && *p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        buf_reset(&b);
+        dw_escape_term(&b, p, n);
+        printf("%s%s\n", indent, buf_cstr(&b));
+        p = nl ? nl + 1 : NULL;
+    }
+    buf_free(&b);
+}
+
+static void print_rule(const struct dw_rule *r, bool full)
+{
+    printf("%s  (%s, %s, pack %s)\n", r->id, r->class_name, dw_severity_name(r->severity),
+           r->file);
+    print_indented(r->summary, "    ");
+    if (full && r->remediation) {
+        printf("\n");
+        print_indented(r->remediation, "    ");
+    }
+    if (full) {
+        printf("    references:\n");
+        for (size_t i = 0; i < r->nreferences; i++)
+            printf("      %s\n", r->references[i]);
+    }
+}
+
+struct example_decodes {
+    struct dw_ruleset *rs;
+    const struct dw_code *code;
+    bool hit;
+};
+
+static void example_event(const struct dw_event *ev, void *ctx)
+{
+    struct example_decodes *x = ctx;
+    struct dw_finding *f = ruleset_classify(x->rs, ev);
+    for (size_t i = 0; f && i < f->ndecoded; i++)
+        if (strcmp(f->decoded[i].name, x->code->name) == 0)
+            x->hit = true;
+    finding_free(f);
+}
+
+/* True when one of the rule's examples, classified, decodes to code. */
+static bool rule_example_decodes(struct dw_ruleset *rs, const struct dw_rule *r,
+                                 const struct dw_code *code)
+{
+    struct example_decodes x = {rs, code, false};
+    for (size_t i = 0; i < r->nexamples && !x.hit; i++) {
+        struct dw_reader *rd = reader_new(r->file, DW_STYLE_PLAIN, example_event, &x);
+        reader_feed(rd, r->examples[i].line, strlen(r->examples[i].line));
+        reader_feed(rd, "\n", 1);
+        reader_finish(rd);
+        reader_free(rd);
+    }
+    return x.hit;
+}
+
+static bool rule_decodes_table(const struct dw_rule *r, const char *table)
+{
+    for (size_t i = 0; i < r->ndecodes; i++)
+        if (strcmp(r->decodes[i].table, table) == 0)
+            return true;
+    return false;
+}
+
+/* Prints one code with its context and the rules that report it. */
+static void explain_code(struct dw_ruleset *rs, const struct dw_code *c)
+{
+    printf("%s  %s  (table %s)\n", c->text, c->name, c->table);
+    print_indented(c->meaning, "  ");
+    const char *ctx = codes_table_context(rs->codes, c->table);
+    if (ctx) {
+        printf("  For a dext: ");
+        print_indented(ctx, "");
+    }
+    size_t shown = 0;
+    for (size_t i = 0; i < rs->nrules; i++)
+        if (rule_example_decodes(rs, &rs->rules[i], c)) {
+            printf(shown++ ? "\n" : "\nReported by:\n");
+            print_rule(&rs->rules[i], true);
+        }
+    if (shown)
+        return;
+    /* No example shows this very code: name the rules that decode its table. */
+    for (size_t i = 0; i < rs->nrules; i++) {
+        const struct dw_rule *r = &rs->rules[i];
+        bool decodes = rule_decodes_table(r, c->table);
+        for (size_t k = 0; !decodes && k < r->nexamples; k++) {
+            const struct dw_code *any = NULL;
+            for (size_t j = 0; !any && j < codes_count(rs->codes); j++) {
+                const struct dw_code *e = codes_at(rs->codes, j);
+                if (strcmp(e->table, c->table) == 0 && strstr(r->examples[k].line, e->text))
+                    any = e;
+            }
+            decodes = any && rule_example_decodes(rs, r, any);
+        }
+        if (decodes) {
+            printf(shown++ ? "\n" : "\nRules that report codes of this table:\n");
+            print_rule(r, true);
+        }
+    }
+    if (!shown)
+        printf("\nNo shipped rule reports this code in its examples.\n");
+}
+
+/* Splits "DOMAIN:VALUE" into a table (NULL: any) and the value text.
+ * Returns false when the prefix names no table. */
+static bool split_domain(const struct dw_ruleset *rs, const char *arg, const char **table,
+                         const char **value)
+{
+    const char *colon = strrchr(arg, ':');
+    *table = NULL;
+    *value = arg;
+    if (!colon)
+        return true;
+    size_t n = (size_t)(colon - arg);
+    *value = colon + 1;
+    for (size_t i = 0; i < sizeof table_aliases / sizeof table_aliases[0]; i++)
+        if (strlen(table_aliases[i].alias) == n && strncmp(table_aliases[i].alias, arg, n) == 0) {
+            *table = table_aliases[i].table;
+            return true;
+        }
+    for (size_t i = 0; i < codes_count(rs->codes); i++) {
+        const char *t = codes_at(rs->codes, i)->table;
+        if (strlen(t) == n && strncmp(t, arg, n) == 0) {
+            *table = t;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Explains every table entry the value matches.  Returns the count. */
+static size_t explain_value(struct dw_ruleset *rs, const char *table, const char *value)
+{
+    size_t found = 0;
+    const char *prev = NULL;
+    for (size_t i = 0; i < codes_count(rs->codes); i++) {
+        const char *t = codes_at(rs->codes, i)->table;
+        if ((table && strcmp(t, table) != 0) || (prev && strcmp(prev, t) == 0))
+            continue;
+        prev = t;
+        const struct dw_code *c = codes_lookup(rs->codes, t, value);
+        if (c) {
+            if (found++)
+                printf("\n----\n\n");
+            explain_code(rs, c);
+        }
+    }
+    return found;
+}
+
+static bool class_matches(const char *cls, const char *want)
+{
+    size_t n = strlen(want);
+    return strncmp(cls, want, n) == 0 && (cls[n] == '\0' || cls[n] == '.');
+}
+
+static int explain(struct dw_ruleset *rs, const char *arg)
+{
+    for (size_t i = 0; i < rs->nrules; i++)
+        if (strcmp(rs->rules[i].id, arg) == 0) {
+            print_rule(&rs->rules[i], true);
+            if (rs->rules[i].nexamples) {
+                printf("    example:\n");
+                print_indented(rs->rules[i].examples[0].line, "      ");
+            }
+            return DW_EXIT_OK;
+        }
+    size_t nclass = 0;
+    for (size_t i = 0; i < rs->nrules; i++)
+        if (class_matches(rs->rules[i].class_name, arg)) {
+            if (nclass++ == 0)
+                printf("Rules of class %s:\n\n", arg);
+            else
+                printf("\n");
+            print_rule(&rs->rules[i], false);
+        }
+    if (nclass) {
+        printf("\n%zu rule%s. `dextwatch explain RULE` prints a rule's remediation.\n", nclass,
+               nclass == 1 ? "" : "s");
+        return DW_EXIT_OK;
+    }
+    const char *table, *value;
+    if (split_domain(rs, arg, &table, &value) && explain_value(rs, table, value))
+        return DW_EXIT_OK;
+    struct dw_buf b = {0};
+    dw_escape_term(&b, arg, strlen(arg));
+    cli_error("explain: '%s' is not a code in the shipped tables, a rule id or a class "
+              "(see `dextwatch rules list`)",
+              buf_cstr(&b));
+    buf_free(&b);
+    return DW_EXIT_USAGE;
+}
+
+int cmd_explain(int argc, char **argv)
+{
+    const char *rules_opt = NULL, *operand = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool negative_number = a[0] == '-' && a[1] >= '0' && a[1] <= '9';
+        if (strcmp(a, "--") == 0) {
+            if (i + 1 < argc && !operand)
+                operand = argv[++i];
+            if (i + 1 < argc) {
+                cli_error("explain: one operand expected");
+                return DW_EXIT_USAGE;
+            }
+            break;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(explain_usage, stdout);
+            return DW_EXIT_OK;
+        } else if (strcmp(a, "--rules") == 0 && i + 1 < argc) {
+            rules_opt = argv[++i];
+        } else if (strncmp(a, "--rules=", 8) == 0) {
+            rules_opt = a + 8;
+        } else if (a[0] == '-' && a[1] && !negative_number) {
+            cli_error("explain: unknown option '%s'", a);
+            fputs(explain_usage, stderr);
+            return DW_EXIT_USAGE;
+        } else if (operand) {
+            cli_error("explain: one operand expected");
+            return DW_EXIT_USAGE;
+        } else {
+            operand = a;
+        }
+    }
+    if (!operand) {
+        fputs(explain_usage, stderr);
+        return DW_EXIT_USAGE;
+    }
+    struct dw_buf dir = {0};
+    struct dw_errors err = {0};
+    struct dw_ruleset *rs = ruleset_load_dir(dw_rules_dir(rules_opt, &dir), &err);
+    int status;
+    if (!rs) {
+        for (size_t i = 0; i < err.n; i++)
+            cli_error("%s", err.msgs[i]);
+        status = DW_EXIT_USAGE;
+    } else {
+        status = explain(rs, operand);
+    }
+    ruleset_free(rs);
+    dw_errors_clear(&err);
+    buf_free(&dir);
+    return status;
+}

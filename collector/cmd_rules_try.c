@@ -1,0 +1,369 @@
+/* cmd_rules_try.c - two `rules` actions that look at patterns rather than
+ * packs:
+ *   rules try FILE|-        a rule tester in the spirit of fail2ban-regex: how
+ *                           many lines each rule matched, the lines of the
+ *                           rules' processes that no rule matched, the time
+ *   rules export --format rg  the patterns, one per line, for ripgrep's
+ *                           default (Rust regex) engine */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "platform.h"
+#include "reader.h"
+#include "rules.h"
+
+#define TRY_UNMATCHED_DEFAULT 20
+
+static const char try_usage[] =
+    "usage: dextwatch rules try [--rules DIR] [--style S] [--all] FILE|-\n"
+    "\n"
+    "Runs every line of FILE (any log style) through the rule packs and prints how many\n"
+    "lines each rule matched, then the lines of processes the rules care about (and lines\n"
+    "without a process) that no rule matched: the first 20, or all with --all.\n";
+
+static const char export_usage[] =
+    "usage: dextwatch rules export [--rules DIR] --format rg\n"
+    "\n"
+    "Prints each rule's pattern on one line in a form ripgrep's default engine accepts:\n"
+    "named groups become non-capturing (ripgrep joins -f patterns into one regex, where\n"
+    "repeated names would clash), escapes Rust does not know are rewritten, leading ^ and\n"
+    "trailing $ are dropped (rules match the message, ripgrep the whole line). A pattern\n"
+    "that needs PCRE2-only syntax (lookaround, atomic groups, possessive quantifiers, back\n"
+    "references) is skipped with a comment on stderr.\n";
+
+struct try_state {
+    struct dw_ruleset *rs;
+    size_t *counts;          /* per rule */
+    char **processes;        /* union of the rules' process filters */
+    size_t nprocesses;
+    size_t events, matched, unmatched_relevant, shown;
+    size_t limit;            /* 0: all */
+    struct dw_buf out;       /* the unmatched lines to print */
+};
+
+static bool process_relevant(const struct try_state *t, const char *process)
+{
+    if (!process)
+        return true;
+    for (size_t i = 0; i < t->nprocesses; i++)
+        if (strcmp(t->processes[i], process) == 0)
+            return true;
+    return false;
+}
+
+static void try_event(const struct dw_event *ev, void *ctx)
+{
+    struct try_state *t = ctx;
+    t->events++;
+    struct dw_finding *f = ruleset_classify(t->rs, ev);
+    if (f) {
+        t->matched++;
+        for (size_t i = 0; i < t->rs->nrules; i++)
+            if (strcmp(t->rs->rules[i].id, f->rule_id) == 0) {
+                t->counts[i]++;
+                break;
+            }
+        finding_free(f);
+        return;
+    }
+    if (!process_relevant(t, ev->process))
+        return;
+    t->unmatched_relevant++;
+    if (t->limit && t->shown >= t->limit)
+        return;
+    t->shown++;
+    buf_printf(&t->out, "  %6ld: ", ev->line);
+    size_t n = ev->raw_len;
+    while (n && (ev->raw[n - 1] == '\n' || ev->raw[n - 1] == '\r'))
+        n--;
+    dw_escape_term(&t->out, ev->raw, n);
+    buf_putc(&t->out, '\n');
+}
+
+/* Collects the distinct process names of all rule filters. */
+static void collect_processes(struct try_state *t)
+{
+    size_t cap = 0;
+    for (size_t i = 0; i < t->rs->nrules; i++) {
+        const struct dw_rule *r = &t->rs->rules[i];
+        for (size_t k = 0; k < r->nprocesses; k++) {
+            bool seen = false;
+            for (size_t j = 0; j < t->nprocesses && !seen; j++)
+                seen = strcmp(t->processes[j], r->processes[k]) == 0;
+            if (!seen) {
+                xgrow((void **)&t->processes, &cap, t->nprocesses + 1, sizeof(char *));
+                t->processes[t->nprocesses++] = r->processes[k];
+            }
+        }
+    }
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Feeds the whole input to the reader.  Returns 0, or -1 (message printed). */
+static int feed_input(struct dw_reader *rd, const char *path)
+{
+    FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!fp) {
+        cli_error("rules try: %s: %s", path, strerror(errno));
+        return -1;
+    }
+    char buf[65536];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, fp)) > 0)
+        reader_feed(rd, buf, got);
+    int bad = ferror(fp);
+    if (fp != stdin)
+        fclose(fp);
+    reader_finish(rd);
+    if (bad) {
+        cli_error("rules try: %s: read error", path);
+        return -1;
+    }
+    return 0;
+}
+
+static void print_try_report(struct try_state *t, const struct dw_reader_stats *st,
+                             double seconds)
+{
+    printf("Lines: %llu lines, %zu events, %zu matched, %zu not matched from the rules' "
+           "processes\n\n",
+           (unsigned long long)st->lines, t->events, t->matched, t->unmatched_relevant);
+    printf("Rules that matched:\n");
+    size_t any = 0;
+    for (size_t i = 0; i < t->rs->nrules; i++)
+        if (t->counts[i]) {
+            any++;
+            printf("  %7zu  %-36s %s\n", t->counts[i], t->rs->rules[i].id,
+                   t->rs->rules[i].class_name);
+        }
+    if (!any)
+        printf("  (none)\n");
+    printf("\nLines of the rules' processes no rule matched");
+    if (t->unmatched_relevant > t->shown)
+        printf(" (first %zu of %zu; --all for all)", t->shown, t->unmatched_relevant);
+    printf(":\n%s", t->shown ? buf_cstr(&t->out) : "  (none)\n");
+    if (st->malformed)
+        printf("\n%llu line%s could not be parsed (first at line %ld: %s)\n",
+               (unsigned long long)st->malformed, st->malformed == 1 ? "" : "s",
+               st->first_malformed_line, st->first_malformed_why);
+    printf("\nTime: %.3f s (%.0f lines/s)\n", seconds,
+           seconds > 0 ? (double)st->lines / seconds : 0.0);
+}
+
+int rules_try(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"rules", required_argument, NULL, 'r'}, {"style", required_argument, NULL, 's'},
+        {"all", no_argument, NULL, 'a'},         {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *rules_opt = NULL;
+    enum dw_style style = DW_STYLE_AUTO;
+    size_t limit = TRY_UNMATCHED_DEFAULT;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'r': rules_opt = optarg; break;
+        case 's':
+            if (dw_style_parse(optarg, &style) != 0) {
+                cli_error("rules try: unknown style '%s'", optarg);
+                return DW_EXIT_USAGE;
+            }
+            break;
+        case 'a': limit = 0; break;
+        case 'h': fputs(try_usage, stdout); return DW_EXIT_OK;
+        default: fputs(try_usage, stderr); return DW_EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 1) {
+        fputs(try_usage, stderr);
+        return DW_EXIT_USAGE;
+    }
+    const char *path = argv[optind];
+    struct dw_buf dir = {0};
+    struct dw_errors err = {0};
+    struct dw_ruleset *rs = ruleset_load_dir(dw_rules_dir(rules_opt, &dir), &err);
+    buf_free(&dir);
+    if (!rs) {
+        for (size_t i = 0; i < err.n; i++)
+            cli_error("%s", err.msgs[i]);
+        dw_errors_clear(&err);
+        return DW_EXIT_USAGE;
+    }
+    struct try_state t = {.rs = rs, .limit = limit};
+    t.counts = xcalloc(rs->nrules ? rs->nrules : 1, sizeof(*t.counts));
+    collect_processes(&t);
+    double start = now_seconds();
+    struct dw_reader *rd = reader_new(path, style, try_event, &t);
+    int rc = feed_input(rd, path);
+    double seconds = now_seconds() - start;
+    if (rc == 0)
+        print_try_report(&t, reader_stats(rd), seconds);
+    reader_free(rd);
+    buf_free(&t.out);
+    free(t.counts);
+    free(t.processes);
+    ruleset_free(rs);
+    return rc == 0 ? DW_EXIT_OK : DW_EXIT_USAGE;
+}
+
+/* ---- export ---- */
+
+/* Rust regex meta characters: the only punctuation it lets be escaped in
+ * older versions (ripgrep 13). */
+static bool rust_meta(char c) { return c && strchr("\\.+*?()|[]{}^$#&-~", c) != NULL; }
+
+/* Rewrites one PCRE2 pattern for Rust regex.  Returns NULL (and sets *why)
+ * when it uses syntax Rust does not have. */
+static char *pattern_to_rust(const char *p, const char **why)
+{
+    struct dw_buf b = {0};
+    size_t n = strlen(p);
+    int depth = 0;
+    bool in_class = false, branch_start = true;
+    *why = NULL;
+    for (size_t i = 0; i < n && !*why; i++) {
+        char c = p[i];
+        if (c == '\\' && i + 1 < n) {
+            char e = p[i + 1];
+            if (e >= '1' && e <= '9')
+                *why = "back reference";
+            else if (e == 'K' || e == 'G' || e == 'Q' || e == 'E' || e == 'R' || e == 'X' ||
+                     e == 'C' || e == 'g' || e == 'k' || e == 'Z' || e == 'h' || e == 'H' ||
+                     e == 'v' || e == 'V' || e == 'N')
+                *why = "PCRE2-only escape";
+            else if (!(e >= 'a' && e <= 'z') && !(e >= 'A' && e <= 'Z') &&
+                     !(e >= '0' && e <= '9') && !rust_meta(e) && !(in_class && (e == ':')))
+                buf_putc(&b, e); /* \: \/ \' \" : plain characters for Rust */
+            else {
+                buf_putc(&b, c);
+                buf_putc(&b, e);
+            }
+            i++;
+            branch_start = false;
+            continue;
+        }
+        if (in_class) {
+            if (c == ']')
+                in_class = false;
+            buf_putc(&b, c);
+            continue;
+        }
+        if (c == '[') {
+            in_class = true;
+            buf_putc(&b, c);
+            if (i + 1 < n && p[i + 1] == '^')
+                buf_putc(&b, p[++i]);
+            if (i + 1 < n && p[i + 1] == ']')
+                buf_putc(&b, p[++i]);
+            branch_start = false;
+            continue;
+        }
+        if (c == '(') {
+            depth++;
+            const char *q = p + i;
+            if (strncmp(q, "(?=", 3) == 0 || strncmp(q, "(?!", 3) == 0 ||
+                strncmp(q, "(?<=", 4) == 0 || strncmp(q, "(?<!", 4) == 0)
+                *why = "lookaround";
+            else if (strncmp(q, "(?>", 3) == 0)
+                *why = "atomic group";
+            else if (strncmp(q, "(?|", 3) == 0)
+                *why = "branch reset";
+            else if (strncmp(q, "(*", 2) == 0 || strncmp(q, "(?R", 3) == 0 ||
+                     (q[1] == '?' && q[2] >= '0' && q[2] <= '9'))
+                *why = "PCRE2 verb or recursion";
+            else if (strncmp(q, "(?<", 3) == 0 || strncmp(q, "(?P<", 4) == 0 ||
+                     strncmp(q, "(?'", 3) == 0) {
+                const char *e = strpbrk(q + 3, ">'");
+                if (!e) {
+                    *why = "unterminated group name";
+                    break;
+                }
+                buf_puts(&b, "(?:"); /* names would clash when rg joins the patterns */
+                i = (size_t)(e - p);
+                branch_start = false;
+                continue;
+            }
+            buf_putc(&b, c);
+            branch_start = false;
+            continue;
+        }
+        if (c == ')') {
+            depth--;
+        } else if ((c == '+' || c == '?') && i > 0 && strchr("*+?}", p[i - 1]) &&
+                   !(i > 1 && p[i - 2] == '\\') && !(p[i - 1] == '?' && c == '?')) {
+            if (c == '+')
+                *why = "possessive quantifier";
+        } else if (c == '^' && depth == 0 && branch_start) {
+            continue; /* rules match the message; ripgrep sees the whole line */
+        } else if (c == '$' && depth == 0 && (i + 1 == n || p[i + 1] == '|')) {
+            continue;
+        }
+        branch_start = depth == 0 && c == '|';
+        buf_putc(&b, c);
+    }
+    if (*why) {
+        buf_free(&b);
+        return NULL;
+    }
+    return b.data ? buf_steal(&b) : xstrdup("");
+}
+
+int rules_export(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"rules", required_argument, NULL, 'r'},
+        {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *rules_opt = NULL, *format = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'r': rules_opt = optarg; break;
+        case 'f': format = optarg; break;
+        case 'h': fputs(export_usage, stdout); return DW_EXIT_OK;
+        default: fputs(export_usage, stderr); return DW_EXIT_USAGE;
+        }
+    }
+    if (!format || strcmp(format, "rg") != 0 || optind != argc) {
+        cli_error("rules export: --format rg is required (the only format)");
+        fputs(export_usage, stderr);
+        return DW_EXIT_USAGE;
+    }
+    struct dw_buf dir = {0};
+    struct dw_errors err = {0};
+    struct dw_ruleset *rs = ruleset_load_dir(dw_rules_dir(rules_opt, &dir), &err);
+    buf_free(&dir);
+    if (!rs) {
+        for (size_t i = 0; i < err.n; i++)
+            cli_error("%s", err.msgs[i]);
+        dw_errors_clear(&err);
+        return DW_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < rs->nrules; i++) {
+        const char *why;
+        char *rx = pattern_to_rust(rs->rules[i].pattern, &why);
+        if (rx)
+            printf("%s\n", rx);
+        else
+            fprintf(stderr, "# skipped %s: %s\n", rs->rules[i].id, why);
+        free(rx);
+    }
+    ruleset_free(rs);
+    return DW_EXIT_OK;
+}

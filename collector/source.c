@@ -1,0 +1,216 @@
+/* source.c - the followed file (tail -F) and the watcher's pidfile. */
+#include "source.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "logcmd_guard.h"
+
+struct dw_follow {
+    char *path;
+    int fd;
+    dev_t dev;
+    ino_t ino;
+    off_t offset;
+    bool missing_noted;
+    bool last_nl; /* the last byte delivered was a newline (or none yet) */
+};
+
+struct dw_follow *follow_open(const char *path)
+{
+    struct dw_follow *f = xcalloc(1, sizeof *f);
+    f->path = xstrdup(path);
+    f->fd = -1;
+    f->last_nl = true;
+    return f;
+}
+
+static void end_line(struct dw_follow *f, dw_source_data_fn fn, void *ctx)
+{
+    if (!f->last_nl)
+        fn("\n", 1, ctx);
+    f->last_nl = true;
+}
+
+/* Reads fd from the current offset to its end. */
+static size_t drain(struct dw_follow *f, dw_source_data_fn fn, void *ctx, struct dw_errors *notes)
+{
+    char buf[65536];
+    size_t total = 0;
+    for (;;) {
+        ssize_t n = read(f->fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            dw_errors_add(notes, "%s: read: %s", f->path, strerror(errno));
+            break;
+        }
+        if (n == 0)
+            break;
+        fn(buf, (size_t)n, ctx);
+        f->last_nl = buf[n - 1] == '\n';
+        f->offset += n;
+        total += (size_t)n;
+        if (total >= (4u << 20))
+            break; /* let the caller commit and look at signals */
+    }
+    return total;
+}
+
+static void open_current(struct dw_follow *f, struct dw_errors *notes)
+{
+    int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        if (fd >= 0)
+            close(fd);
+        if (!f->missing_noted)
+            dw_errors_add(notes, "%s: %s; waiting for it", f->path, strerror(errno));
+        f->missing_noted = true;
+        return;
+    }
+    if (f->missing_noted)
+        dw_errors_add(notes, "%s: appeared, reading it", f->path);
+    f->missing_noted = false;
+    f->fd = fd;
+    f->dev = st.st_dev;
+    f->ino = st.st_ino;
+    f->offset = 0;
+}
+
+size_t follow_read(struct dw_follow *f, dw_source_data_fn fn, void *ctx, struct dw_errors *notes)
+{
+    size_t total = 0;
+    if (f->fd < 0)
+        open_current(f, notes);
+    if (f->fd < 0)
+        return 0;
+    struct stat cur;
+    if (fstat(f->fd, &cur) == 0 && cur.st_size < f->offset) {
+        dw_errors_add(notes, "%s: truncated, reading from the start", f->path);
+        end_line(f, fn, ctx);
+        lseek(f->fd, 0, SEEK_SET);
+        f->offset = 0;
+    }
+    total += drain(f, fn, ctx, notes);
+    struct stat now;
+    bool replaced = stat(f->path, &now) != 0 || now.st_dev != f->dev || now.st_ino != f->ino;
+    if (replaced) {
+        /* rotated: finish the old file (a writer may have added a last line) */
+        total += drain(f, fn, ctx, notes);
+        end_line(f, fn, ctx);
+        close(f->fd);
+        f->fd = -1;
+        dw_errors_add(notes, "%s: replaced (rotated), reopening", f->path);
+        open_current(f, notes);
+        if (f->fd >= 0)
+            total += drain(f, fn, ctx, notes);
+    }
+    return total;
+}
+
+void follow_close(struct dw_follow *f)
+{
+    if (!f)
+        return;
+    if (f->fd >= 0)
+        close(f->fd);
+    free(f->path);
+    free(f);
+}
+
+struct dw_pidfile {
+    char *path;
+    char *cmd;
+    int fd;
+};
+
+/* Ends each child listed in an old pidfile that is still one of ours. */
+static void end_leftovers(const char *text, const char *cmd, const char *path,
+                          struct dw_errors *notes)
+{
+    const char *line = text;
+    while (line && *line) {
+        long pid = 0;
+        if (sscanf(line, "child %ld", &pid) == 1 && pid > 1) {
+            if (logcmd_pid_is_ours((pid_t)pid, cmd)) {
+                kill((pid_t)pid, SIGKILL);
+                dw_errors_add(notes, "%s: ended pid %ld, a `log` child left by an earlier watcher",
+                              path, pid);
+            } else if (kill((pid_t)pid, 0) == 0) {
+                dw_errors_add(notes, "%s: pid %ld is listed but is not (verifiably) our `log` "
+                              "child; left alone", path, pid);
+            }
+        }
+        line = strchr(line, '\n');
+        if (line)
+            line++;
+    }
+}
+
+struct dw_pidfile *pidfile_open(const char *db_path, const char *cmd, struct dw_errors *err,
+                                struct dw_errors *notes)
+{
+    struct dw_buf path = {0};
+    buf_printf(&path, "%s-watch.pid", db_path);
+    int fd = open(buf_cstr(&path), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        dw_errors_add(err, "%s: %s", buf_cstr(&path), strerror(errno));
+        buf_free(&path);
+        return NULL;
+    }
+    struct flock lk = {0};
+    lk.l_type = F_WRLCK;
+    lk.l_whence = SEEK_SET;
+    if (fcntl(fd, F_SETLK, &lk) != 0) {
+        struct flock who = lk;
+        fcntl(fd, F_GETLK, &who);
+        dw_errors_add(err, "%s: another `dextwatch watch` (pid %ld) uses this database",
+                      buf_cstr(&path), (long)who.l_pid);
+        close(fd);
+        buf_free(&path);
+        return NULL;
+    }
+    char old[4096];
+    ssize_t n = pread(fd, old, sizeof old - 1, 0);
+    old[n > 0 ? n : 0] = '\0';
+    end_leftovers(old, cmd, buf_cstr(&path), notes);
+    struct dw_pidfile *pf = xcalloc(1, sizeof *pf);
+    pf->path = buf_steal(&path);
+    pf->cmd = xstrdup(cmd);
+    pf->fd = fd;
+    pidfile_record(pf, NULL, 0);
+    return pf;
+}
+
+void pidfile_record(struct dw_pidfile *pf, const pid_t *pids, size_t n)
+{
+    if (!pf)
+        return;
+    struct dw_buf b = {0};
+    buf_printf(&b, "watch %ld\n", (long)getpid());
+    for (size_t i = 0; i < n; i++)
+        if (pids[i] > 0)
+            buf_printf(&b, "child %ld %s\n", (long)pids[i], pf->cmd);
+    if (ftruncate(pf->fd, 0) == 0 && pwrite(pf->fd, b.data, b.len, 0) < 0) {
+        /* best effort: the lock, not the content, keeps watchers apart */
+    }
+    buf_free(&b);
+}
+
+void pidfile_close(struct dw_pidfile *pf)
+{
+    if (!pf)
+        return;
+    unlink(pf->path);
+    close(pf->fd);
+    free(pf->path);
+    free(pf->cmd);
+    free(pf);
+}

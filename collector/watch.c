@@ -1,0 +1,862 @@
+/* watch.c - the live service: one poll loop over the `log` children (or a
+ * followed file, or stdin), feeding the pipeline, committing each round,
+ * keeping the resume position, restarting the child with backoff, reloading
+ * rules on SIGHUP.  See watch.h for the promises. */
+#include "watch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "duration.h"
+#include "logcmd.h"
+#include "logcmd_guard.h"
+#include "pipeline.h"
+#include "predicate.h"
+#include "rules.h"
+#include "source.h"
+#include "store.h"
+#include "store_extra.h"
+
+#define OVERLAP_US (2 * INT64_C(1000000))   /* catch-up starts this much before the position */
+#define HEALTHY_US (30 * INT64_C(1000000))  /* a run this long resets the backoff */
+#define PRUNE_EVERY_US (3600 * INT64_C(1000000))
+#define STATE_EVERY_US INT64_C(1000000)     /* position without incident change: at most 1/s */
+#define HOLD_MAX (64u << 20)                /* held stream output during a catch-up */
+#define ROUND_MS 100                        /* longest poll wait: bounds commit latency */
+
+/* One `log` process: `stream` or the catch-up `show`. */
+struct kid {
+    const char *what;
+    struct dw_child c;
+    bool running;       /* spawned and not reaped */
+    bool out_eof, err_eof;
+    bool hold;          /* stdout goes to held, not the pipeline (stream during catch-up) */
+    bool last_nl;       /* last byte fed ended a line */
+    struct dw_buf held;
+    struct dw_buf errline;
+    char last_err[200]; /* last stderr line, for the exit message */
+    int64_t started_us; /* monotonic */
+    bool exited;        /* reaped, exit not handled yet */
+    int status;
+    uint64_t events;    /* events taken from it (show: the catch-up count) */
+};
+
+struct position {
+    bool known;
+    struct dw_time t;
+    char text[64];
+    long count;
+};
+
+struct watch {
+    const struct dw_watch_opts *o;
+    struct dw_store *store;
+    struct dw_ruleset *rs;
+    struct dw_pipeline *p;
+    char *predicate;
+    char hash[17];
+    struct dw_pidfile *pf;
+    bool log_mode; /* the log command (positions, children) */
+    struct kid stream, show;
+    struct kid *feeding; /* whose output the pipeline is reading */
+    bool started_once;
+    int64_t restart_at; /* monotonic; 0 = none due */
+    int64_t backoff;
+    struct position cur, resume;
+    bool resume_active;
+    long seen_at_resume;
+    struct dw_watch_counters base;
+    uint64_t restarts, duplicates;
+    struct dw_time last_time; /* of the last event (DATE), for ticks */
+    int64_t last_event_mono;
+    bool unflushed, state_dirty, ticked;
+    int64_t state_saved_mono, pruned_mono;
+    struct dw_follow *follow;
+    bool stdin_eof;
+    enum dw_watch_status status;
+};
+
+static volatile sig_atomic_t stop_requested, reload_requested;
+static int signal_pipe[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    if (sig == SIGHUP)
+        reload_requested = 1;
+    else
+        stop_requested = 1;
+    if (signal_pipe[1] >= 0) {
+        char c = 0;
+        ssize_t r = write(signal_pipe[1], &c, 1);
+        (void)r;
+    }
+    errno = saved;
+}
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void say(struct watch *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct watch *w, const char *fmt, ...)
+{
+    if (!w->o->log)
+        return;
+    struct dw_buf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    w->o->log(w->o->log_ctx, buf_cstr(&b));
+    buf_free(&b);
+}
+
+static void say_errors(struct watch *w, const char *prefix, struct dw_errors *e)
+{
+    for (size_t i = 0; i < e->n; i++)
+        say(w, "%s%s", prefix, e->msgs[i]);
+    dw_errors_clear(e);
+}
+
+/* ---- counters and positions in the state table ---- */
+
+void watch_counters_parse(const char *text, struct dw_watch_counters *c)
+{
+    memset(c, 0, sizeof *c);
+    struct { const char *name; uint64_t *v; } f[] = {
+        {"lines", &c->lines},         {"events", &c->events},     {"findings", &c->findings},
+        {"malformed", &c->malformed}, {"restarts", &c->restarts}, {"duplicates", &c->duplicates},
+    };
+    for (const char *p = text; p && *p;) {
+        while (*p == ' ')
+            p++;
+        const char *eq = strchr(p, '=');
+        if (!eq)
+            break;
+        for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+            if ((size_t)(eq - p) == strlen(f[i].name) && strncmp(p, f[i].name, eq - p) == 0)
+                *f[i].v = strtoull(eq + 1, NULL, 10);
+        p = strchr(eq, ' ');
+    }
+}
+
+void watch_counters_format(const struct dw_watch_counters *c, struct dw_buf *out)
+{
+    buf_printf(out,
+               "lines=%" PRIu64 " events=%" PRIu64 " findings=%" PRIu64 " malformed=%" PRIu64
+               " restarts=%" PRIu64 " duplicates=%" PRIu64,
+               c->lines, c->events, c->findings, c->malformed, c->restarts, c->duplicates);
+}
+
+/* Days since 1970-01-01 -> civil date (proleptic Gregorian). */
+static void civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+void watch_format_start(int64_t utc_us, int offset_min, char out[64])
+{
+    int64_t secs = utc_us / 1000000 - (utc_us % 1000000 < 0); /* floor */
+    secs += (int64_t)offset_min * 60;
+    int64_t days = secs / 86400 - (secs % 86400 < 0);
+    int64_t sod = secs - days * 86400;
+    int y, m, d;
+    civil_from_days(days, &y, &m, &d);
+    int off = offset_min < 0 ? -offset_min : offset_min;
+    snprintf(out, 64, "%04d-%02d-%02d %02d:%02d:%02d%c%02d%02d", y, m, d, (int)(sod / 3600),
+             (int)(sod / 60 % 60), (int)(sod % 60), offset_min < 0 ? '-' : '+', off / 60, off % 60);
+}
+
+static struct dw_watch_counters counters_now(struct watch *w)
+{
+    struct dw_watch_counters c = w->base;
+    const struct dw_reader_stats *rs = pipeline_reader_stats(w->p);
+    const struct dw_pipeline_stats *ps = pipeline_stats(w->p);
+    uint64_t lines = rs->lines > w->duplicates ? rs->lines - w->duplicates : 0;
+    c.lines += lines;
+    c.events += ps->events;
+    c.findings += ps->findings;
+    c.malformed += rs->malformed;
+    c.restarts += w->restarts;
+    c.duplicates += w->duplicates;
+    return c;
+}
+
+/* Writes position and counters (inside the pipeline's open transaction when
+ * there is one, so they commit together with the incidents). */
+static void save_state(struct watch *w)
+{
+    struct dw_errors e = {0};
+    struct dw_buf b = {0};
+    if (w->log_mode && w->cur.known) {
+        buf_printf(&b, "%ld %s", w->cur.count, w->cur.text);
+        store_state_set(w->store, DW_STATE_POSITION, buf_cstr(&b), &e);
+    }
+    buf_reset(&b);
+    struct dw_watch_counters c = counters_now(w);
+    watch_counters_format(&c, &b);
+    store_state_set(w->store, DW_STATE_COUNTERS, buf_cstr(&b), &e);
+    buf_free(&b);
+    say_errors(w, "cannot save the watch state: ", &e);
+    w->state_dirty = false;
+    w->state_saved_mono = mono_us();
+}
+
+static bool position_parse(const char *text, struct position *pos)
+{
+    memset(pos, 0, sizeof *pos);
+    char *end;
+    long count = strtol(text, &end, 10);
+    if (end == text || *end != ' ' || count < 0)
+        return false;
+    const char *t = end + 1;
+    size_t n = strlen(t);
+    if (n == 0 || n >= sizeof pos->text || dw_time_parse(t, n, &pos->t) != n ||
+        pos->t.kind != DW_TIME_DATE)
+        return false;
+    memcpy(pos->text, t, n + 1);
+    pos->count = count;
+    pos->known = true;
+    return true;
+}
+
+/* ---- the event filter: resume without duplicates, track the position ---- */
+
+static bool on_event(const struct dw_event *ev, void *ctx)
+{
+    struct watch *w = ctx;
+    w->last_event_mono = mono_us();
+    if (ev->time.kind == DW_TIME_DATE)
+        w->last_time = ev->time;
+    if (!w->log_mode || ev->time.kind != DW_TIME_DATE)
+        return true;
+    if (w->resume_active) {
+        if (ev->time.us < w->resume.t.us ||
+            (ev->time.us == w->resume.t.us && w->seen_at_resume < w->resume.count)) {
+            if (ev->time.us == w->resume.t.us)
+                w->seen_at_resume++;
+            w->duplicates++;
+            return false;
+        }
+        if (ev->time.us > w->resume.t.us)
+            w->resume_active = false;
+    }
+    if (!w->cur.known || ev->time.us > w->cur.t.us) {
+        w->cur.known = true;
+        w->cur.t = ev->time;
+        w->cur.count = 1;
+        if (ev->time_text && strlen(ev->time_text) < sizeof w->cur.text)
+            snprintf(w->cur.text, sizeof w->cur.text, "%s", ev->time_text);
+        else
+            dw_time_format(&ev->time, w->cur.text);
+    } else if (ev->time.us == w->cur.t.us) {
+        w->cur.count++;
+    } /* an older event (out of order): the position stays */
+    if (w->feeding)
+        w->feeding->events++;
+    w->state_dirty = true;
+    return true;
+}
+
+static void on_change(enum dw_change change, struct dw_incident *inc, struct dw_incident *into,
+                      void *ctx)
+{
+    struct watch *w = ctx;
+    if (change == DW_OPENED && inc->id)
+        say(w, "incident %" PRId64 " opened: %s: %s", inc->id, inc->subject ? inc->subject : "?",
+            inc->root && inc->root->summary ? inc->root->summary : "");
+    if (w->o->on_change)
+        w->o->on_change(change, inc, into, w->o->change_ctx);
+}
+
+/* ---- the children ---- */
+
+static void feed(struct watch *w, struct kid *k, const char *data, size_t n)
+{
+    if (n == 0)
+        return;
+    w->feeding = k;
+    pipeline_feed(w->p, data, n);
+    w->feeding = NULL;
+    if (k)
+        k->last_nl = data[n - 1] == '\n';
+    w->unflushed = true;
+}
+
+/* Ends a partial last line of k so it cannot run into the next output. */
+static void end_line(struct watch *w, struct kid *k)
+{
+    if (!k->last_nl)
+        feed(w, k, "\n", 1);
+}
+
+static void kid_reset(struct kid *k)
+{
+    buf_free(&k->held);
+    buf_free(&k->errline);
+    const char *what = k->what;
+    memset(k, 0, sizeof *k);
+    k->what = what;
+    k->c.pid = 0;
+    k->c.out_fd = k->c.err_fd = -1;
+    k->last_nl = true;
+}
+
+static void record_pids(struct watch *w)
+{
+    pid_t pids[2] = {w->stream.running ? w->stream.c.pid : 0,
+                     w->show.running ? w->show.c.pid : 0};
+    pidfile_record(w->pf, pids, 2);
+}
+
+static bool kid_spawn(struct watch *w, struct kid *k, char **args)
+{
+    struct dw_errors e = {0};
+    kid_reset(k);
+    if (logcmd_spawn(w->o->log_command, args, &k->c, &e) != 0) {
+        say_errors(w, "", &e);
+        return false;
+    }
+    k->running = true;
+    k->started_us = mono_us();
+    return true;
+}
+
+static void start_log(struct watch *w)
+{
+    bool catch_up = w->cur.known && (w->started_once ? true : w->o->catch_up);
+    bool everything = predicate_is_everything(w->predicate);
+    char *sargs[] = {"stream", "--style", "ndjson", "--level", "info",
+                     everything ? NULL : "--predicate", w->predicate, NULL};
+    w->restart_at = 0;
+    if (!kid_spawn(w, &w->stream, sargs)) {
+        w->restart_at = mono_us() + w->backoff;
+        say(w, "retrying in %" PRId64 " s", w->backoff / 1000000);
+        w->backoff = w->backoff * 2 > w->o->backoff_max_us ? w->o->backoff_max_us : w->backoff * 2;
+        return;
+    }
+    w->resume = w->cur;
+    w->resume_active = w->cur.known;
+    w->seen_at_resume = 0;
+    if (catch_up) {
+        int64_t from = w->cur.t.us - OVERLAP_US;
+        int64_t floor_us = dw_now_us() - w->o->max_catch_up_us;
+        char start[64];
+        if (from < floor_us) {
+            watch_format_start(floor_us, w->cur.t.offset_min, start);
+            say(w, "catch-up limited to --max-catch-up: events between %s and %s are skipped",
+                w->cur.text, start);
+            from = floor_us;
+        }
+        watch_format_start(from, w->cur.t.offset_min, start);
+        char *cargs[] = {"show", "--style", "ndjson", "--info", "--start", start,
+                         everything ? NULL : "--predicate", w->predicate, NULL};
+        w->stream.hold = true;
+        if (kid_spawn(w, &w->show, cargs))
+            say(w, "catching up from %s (position %s, %ld taken)", start, w->cur.text,
+                w->cur.count);
+        else
+            w->stream.hold = false;
+    }
+    if (!w->started_once || w->stream.hold)
+        say(w, "reading `%s stream`%s", w->o->log_command, w->stream.hold ? " (held until caught up)" : "");
+    w->started_once = true;
+    record_pids(w);
+}
+
+/* Reads what k has now: stdout to the pipeline (or held), stderr to the log. */
+static bool kid_read(struct watch *w, struct kid *k)
+{
+    char buf[65536];
+    bool got = false;
+    while (k->running && !k->out_eof && !(k->hold && k->held.len >= HOLD_MAX)) {
+        ssize_t n = read(k->c.out_fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+            say(w, "log %s: read: %s", k->what, strerror(errno));
+        if (n <= 0) {
+            k->out_eof = n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+            break;
+        }
+        got = true;
+        if (k->hold)
+            buf_append(&k->held, buf, (size_t)n);
+        else
+            feed(w, k, buf, (size_t)n);
+        if (n < (ssize_t)sizeof buf)
+            break;
+    }
+    while (k->running && !k->err_eof) {
+        ssize_t n = read(k->c.err_fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            k->err_eof = n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+            break;
+        }
+        buf_append(&k->errline, buf, (size_t)n);
+        char *nl;
+        while (k->errline.len && (nl = memchr(k->errline.data, '\n', k->errline.len))) {
+            size_t len = (size_t)(nl - k->errline.data);
+            say(w, "log %s: %.*s", k->what, (int)len, k->errline.data);
+            snprintf(k->last_err, sizeof k->last_err, "%.*s", (int)len, k->errline.data);
+            memmove(k->errline.data, nl + 1, k->errline.len - len - 1);
+            k->errline.len -= len + 1;
+        }
+        if (k->errline.len > 4096) {
+            say(w, "log %s: %.*s", k->what, (int)k->errline.len, k->errline.data);
+            k->errline.len = 0;
+        }
+    }
+    if (k->running && k->out_eof && k->err_eof) {
+        if (k->errline.len) {
+            say(w, "log %s: %.*s", k->what, (int)k->errline.len, k->errline.data);
+            snprintf(k->last_err, sizeof k->last_err, "%.*s", (int)k->errline.len,
+                     k->errline.data);
+            k->errline.len = 0;
+        }
+        int st = logcmd_poll_exit(&k->c);
+        if (st != -1 || k->c.pid == 0) {
+            k->running = false;
+            k->exited = true;
+            k->status = st;
+        }
+    }
+    return got;
+}
+
+static void describe_exit(struct dw_buf *b, const struct kid *k)
+{
+    if (k->status > 128)
+        buf_printf(b, "`log %s` was killed by signal %d", k->what, k->status - 128);
+    else
+        buf_printf(b, "`log %s` exited with status %d", k->what, k->status);
+    if (k->last_err[0])
+        buf_printf(b, " (last message: %s)", k->last_err);
+}
+
+static bool not_admin(struct watch *w, const struct kid *k)
+{
+    if (k->status != 77)
+        return false;
+    say(w, "`%s %s` exited with status 77: %s", w->o->log_command, k->what,
+        k->last_err[0] ? k->last_err : "Must be admin");
+    say(w, "reading the live system log needs an administrator: run `dextwatch watch` as an "
+           "admin user, or install it as a LaunchDaemon with `sudo dextwatch agent install "
+           "--system` (runs as root)");
+    w->status = DW_WATCH_NOT_ADMIN;
+    stop_requested = 1;
+    return true;
+}
+
+/* Handles children that ended: the catch-up first (then the held stream is
+ * released), then the stream (restart with backoff). */
+static void reap(struct watch *w)
+{
+    if (w->show.exited) {
+        struct kid *k = &w->show;
+        if (not_admin(w, k))
+            return;
+        if (k->status != 0) {
+            struct dw_buf b = {0};
+            describe_exit(&b, k);
+            say(w, "catch-up failed: %s; continuing with the stream", buf_cstr(&b));
+            buf_free(&b);
+        } else {
+            say(w, "caught up: %" PRIu64 " event(s) from `log show`", k->events);
+        }
+        end_line(w, k);
+        kid_reset(k);
+        record_pids(w);
+        /* the stream overlaps what show gave: drop up to the new position */
+        w->resume = w->cur;
+        w->resume_active = w->cur.known;
+        w->seen_at_resume = 0;
+        struct kid *s = &w->stream;
+        s->hold = false;
+        if (s->held.len) {
+            struct dw_buf held = s->held;
+            memset(&s->held, 0, sizeof s->held);
+            feed(w, s, held.data, held.len);
+            buf_free(&held);
+        }
+    }
+    if (w->stream.exited && !w->show.running) {
+        struct kid *k = &w->stream;
+        if (k->held.len) {
+            feed(w, k, k->held.data, k->held.len);
+            k->held.len = 0;
+        }
+        end_line(w, k);
+        if (not_admin(w, k))
+            return;
+        if (mono_us() - k->started_us >= HEALTHY_US)
+            w->backoff = w->o->backoff_min_us;
+        struct dw_buf b = {0};
+        describe_exit(&b, k);
+        say(w, "%s; restarting in %.1f s", buf_cstr(&b), (double)w->backoff / 1e6);
+        buf_free(&b);
+        w->restarts++;
+        w->state_dirty = true;
+        w->restart_at = mono_us() + w->backoff;
+        w->backoff = w->backoff * 2 > w->o->backoff_max_us ? w->o->backoff_max_us : w->backoff * 2;
+        kid_reset(k);
+        record_pids(w);
+    }
+}
+
+static void stop_kids(struct watch *w)
+{
+    struct kid *ks[2] = {&w->show, &w->stream};
+    for (int i = 0; i < 2; i++) {
+        if (ks[i]->running)
+            logcmd_stop_within(&ks[i]->c, SIGTERM, 2000);
+        kid_reset(ks[i]);
+    }
+    record_pids(w);
+}
+
+/* ---- rules ---- */
+
+static void set_predicate(struct watch *w, char *p)
+{
+    free(w->predicate);
+    w->predicate = p;
+    predicate_hash(p, w->hash);
+}
+
+static void reload(struct watch *w)
+{
+    struct dw_errors e = {0};
+    struct dw_ruleset *rs = ruleset_load_dir(w->o->rules_dir, &e);
+    if (!rs) {
+        say(w, "SIGHUP: the rules in %s do not load; keeping the rules in use:", w->o->rules_dir);
+        say_errors(w, "  ", &e);
+        return;
+    }
+    struct dw_ruleset *old = pipeline_set_rules(w->p, rs);
+    ruleset_free(old);
+    w->rs = rs;
+    store_record_rules(w->store, rs, &e);
+    say_errors(w, "", &e);
+    say(w, "SIGHUP: reloaded %zu rule(s) from %zu pack(s)", rs->nrules, rs->npacks);
+    char *p = predicate_build(rs, &e);
+    dw_errors_clear(&e);
+    if (w->log_mode && strcmp(p, w->predicate) != 0) {
+        set_predicate(w, p);
+        store_state_set(w->store, DW_STATE_PREDICATE, w->hash, &e);
+        say_errors(w, "", &e);
+        say(w, "the predicate changed: restarting `log` (catching up from the position)");
+        stop_kids(w);
+        w->restart_at = 1; /* now */
+    } else {
+        free(p);
+    }
+}
+
+/* ---- setup ---- */
+
+/* The daemon's DB: readable by a group (admin) so that `recent` works without
+ * sudo.  The -shm file must be writable for a WAL reader. */
+static void share_db(struct watch *w, struct dw_errors *err)
+{
+    struct group *g = getgrnam(w->o->db_group);
+    if (!g) {
+        dw_errors_add(err, "--group %s: no such group", w->o->db_group);
+        return;
+    }
+    const char *suffix[] = {"", "-wal", "-shm"};
+    mode_t mode[] = {0640, 0640, 0660};
+    for (int i = 0; i < 3; i++) {
+        struct dw_buf path = {0};
+        buf_printf(&path, "%s%s", w->o->db_path, suffix[i]);
+        if (chown(buf_cstr(&path), (uid_t)-1, g->gr_gid) == 0)
+            chmod(buf_cstr(&path), mode[i]);
+        else if (i == 0)
+            say(w, "%s: cannot give group %s access: %s", buf_cstr(&path), w->o->db_group,
+                strerror(errno));
+        buf_free(&path);
+    }
+    struct dw_buf dir = {0};
+    buf_puts(&dir, w->o->db_path);
+    char *slash = strrchr(dir.data, '/');
+    if (slash && slash != dir.data) {
+        *slash = '\0';
+        if (chown(dir.data, (uid_t)-1, g->gr_gid) == 0)
+            chmod(dir.data, 0750);
+    }
+    buf_free(&dir);
+}
+
+static bool open_all(struct watch *w, struct dw_errors *err)
+{
+    const struct dw_watch_opts *o = w->o;
+    struct dw_errors notes = {0};
+    w->rs = ruleset_load_dir(o->rules_dir, err);
+    if (!w->rs)
+        return false;
+    w->store = store_open(o->db_path, DW_STORE_WRITE, err);
+    if (!w->store)
+        return false;
+    store_record_rules(w->store, w->rs, err);
+    if (!err->n && o->db_group)
+        share_db(w, err);
+    if (err->n)
+        return false;
+    if (w->log_mode) {
+        w->pf = pidfile_open(o->db_path, o->log_command, err, &notes);
+        say_errors(w, "", &notes);
+        if (!w->pf)
+            return false;
+    }
+    char *value = NULL;
+    store_state_get(w->store, DW_STATE_COUNTERS, &value, err);
+    watch_counters_parse(value, &w->base);
+    free(value);
+    set_predicate(w, predicate_build(w->rs, &notes));
+    if (w->log_mode) {
+        say_errors(w, "predicate: ", &notes);
+        char *hash = NULL, *pos = NULL;
+        store_state_get(w->store, DW_STATE_PREDICATE, &hash, err);
+        store_state_get(w->store, DW_STATE_POSITION, &pos, err);
+        if (pos && (!hash || strcmp(hash, w->hash) != 0)) {
+            say(w, "the predicate changed since the saved position (%s): dropping the position, "
+                   "starting from now", pos);
+            store_state_set(w->store, DW_STATE_POSITION, NULL, err);
+        } else if (pos && !position_parse(pos, &w->cur)) {
+            say(w, "unreadable saved position '%s': starting from now", pos);
+        }
+        store_state_set(w->store, DW_STATE_PREDICATE, w->hash, err);
+        free(hash);
+        free(pos);
+    }
+    dw_errors_clear(&notes);
+    if (err->n)
+        return false;
+    struct dw_pipeline_opts popts = {
+        .style = w->log_mode ? DW_STYLE_NDJSON : o->style,
+        .correlate = DW_CORRELATE_DEFAULTS,
+        .save_every_change = true,
+    };
+    w->p = pipeline_new(w->rs, w->store, &popts, on_change, w);
+    pipeline_set_filter(w->p, on_event, w);
+    pipeline_begin(w->p, w->log_mode ? "log stream"
+                         : strcmp(o->follow_path, "-") == 0 ? "-" : o->follow_path);
+    if (o->follow_path && strcmp(o->follow_path, "-") != 0)
+        w->follow = follow_open(o->follow_path);
+    return true;
+}
+
+static void commit_round(struct watch *w)
+{
+    struct dw_errors e = {0};
+    int64_t now = mono_us();
+    if (pipeline_pending(w->p)) {
+        save_state(w);
+        pipeline_commit(w->p, &e);
+        say_errors(w, "cannot store: ", &e);
+    } else if (w->state_dirty && now - w->state_saved_mono >= STATE_EVERY_US) {
+        save_state(w);
+    }
+    if (w->o->retain_us > 0 && (w->pruned_mono == 0 || now - w->pruned_mono >= PRUNE_EVERY_US)) {
+        int64_t n = 0;
+        if (store_prune(w->store, dw_now_us() - w->o->retain_us, &n, &e) == 0 && n)
+            say(w, "pruned %" PRId64 " incident(s) older than the retention", n);
+        say_errors(w, "", &e);
+        w->pruned_mono = now ? now : 1;
+    }
+}
+
+/* After an idle round: emit a held-back record, and let the correlator's
+ * clock run on so a quiet stream still closes its incidents. */
+static void idle(struct watch *w)
+{
+    if (w->unflushed) {
+        pipeline_flush(w->p);
+        w->unflushed = false;
+    }
+    if (w->last_time.kind == DW_TIME_DATE && w->last_event_mono)
+        pipeline_tick(w->p, w->last_time.us + (mono_us() - w->last_event_mono));
+}
+
+static void follow_data(const char *data, size_t n, void *ctx)
+{
+    feed(ctx, NULL, data, n);
+}
+
+/* One poll round. */
+static void round_once(struct watch *w)
+{
+    struct pollfd fds[6];
+    nfds_t nfds = 0;
+    fds[nfds++] = (struct pollfd){.fd = signal_pipe[0], .events = POLLIN};
+    struct kid *ks[2] = {&w->show, &w->stream};
+    for (int i = 0; i < 2; i++) {
+        struct kid *k = ks[i];
+        if (!k->running)
+            continue;
+        if (!k->out_eof && !(k->hold && k->held.len >= HOLD_MAX))
+            fds[nfds++] = (struct pollfd){.fd = k->c.out_fd, .events = POLLIN};
+        if (!k->err_eof)
+            fds[nfds++] = (struct pollfd){.fd = k->c.err_fd, .events = POLLIN};
+    }
+    bool use_stdin = !w->log_mode && !w->follow && !w->stdin_eof;
+    if (use_stdin)
+        fds[nfds++] = (struct pollfd){.fd = 0, .events = POLLIN};
+    int timeout = ROUND_MS;
+    if (w->follow || w->unflushed)
+        timeout = 50;
+    for (int i = 0; i < 2; i++)
+        if (ks[i]->running && ks[i]->out_eof && ks[i]->err_eof)
+            timeout = 10; /* waiting to reap */
+    if (w->restart_at) {
+        int64_t left = (w->restart_at - mono_us()) / 1000;
+        if (left < timeout)
+            timeout = left < 0 ? 0 : (int)left;
+    }
+    int n = poll(fds, nfds, timeout);
+    if (n < 0 && errno != EINTR)
+        say(w, "poll: %s", strerror(errno));
+    if (n > 0 && fds[0].revents) {
+        char junk[64];
+        while (read(signal_pipe[0], junk, sizeof junk) > 0) {
+        }
+    }
+    bool got = false;
+    for (int i = 0; i < 2; i++)
+        if (ks[i]->running)
+            got |= kid_read(w, ks[i]);
+    if (use_stdin && n > 0 && fds[nfds - 1].revents) {
+        char buf[65536];
+        ssize_t r = read(0, buf, sizeof buf);
+        if (r > 0) {
+            feed(w, NULL, buf, (size_t)r);
+            got = true;
+        } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
+            w->stdin_eof = true;
+            stop_requested = 1;
+        }
+    }
+    if (w->follow) {
+        struct dw_errors notes = {0};
+        got |= follow_read(w->follow, follow_data, w, &notes) > 0;
+        say_errors(w, "", &notes);
+    }
+    reap(w);
+    if (!got)
+        idle(w);
+    if (reload_requested) {
+        reload_requested = 0;
+        reload(w);
+    }
+    if (w->log_mode && w->restart_at && mono_us() >= w->restart_at && !stop_requested)
+        start_log(w);
+    commit_round(w);
+}
+
+static void install_signals(struct sigaction old[4])
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, &old[0]);
+    sigaction(SIGINT, &sa, &old[1]);
+    sigaction(SIGHUP, &sa, &old[2]);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, &old[3]);
+}
+
+static void restore_signals(const struct sigaction old[4])
+{
+    sigaction(SIGTERM, &old[0], NULL);
+    sigaction(SIGINT, &old[1], NULL);
+    sigaction(SIGHUP, &old[2], NULL);
+    sigaction(SIGPIPE, &old[3], NULL);
+}
+
+enum dw_watch_status watch_run(const struct dw_watch_opts *o, struct dw_errors *err)
+{
+    struct watch w;
+    memset(&w, 0, sizeof w);
+    w.o = o;
+    w.log_mode = o->follow_path == NULL;
+    w.backoff = o->backoff_min_us;
+    w.stream.what = "stream";
+    w.show.what = "show";
+    kid_reset(&w.stream);
+    kid_reset(&w.show);
+    stop_requested = reload_requested = 0;
+    if (pipe(signal_pipe) != 0) {
+        dw_errors_add(err, "pipe: %s", strerror(errno));
+        return DW_WATCH_FAILED;
+    }
+    for (int i = 0; i < 2; i++) {
+        fcntl(signal_pipe[i], F_SETFD, FD_CLOEXEC);
+        fcntl(signal_pipe[i], F_SETFL, fcntl(signal_pipe[i], F_GETFL) | O_NONBLOCK);
+    }
+    struct sigaction old[4];
+    install_signals(old);
+    w.status = DW_WATCH_STOPPED;
+    if (!open_all(&w, err)) {
+        w.status = DW_WATCH_FAILED;
+    } else {
+        if (w.log_mode) {
+            logcmd_guard_enable();
+            say(&w, "predicate: %zu characters, hash %s (`dextwatch predicate` prints it)",
+                strlen(w.predicate), w.hash);
+            start_log(&w);
+        } else {
+            say(&w, "reading %s", strcmp(o->follow_path, "-") == 0 ? "stdin" : o->follow_path);
+        }
+        while (!stop_requested)
+            round_once(&w);
+        /* stop reading, flush what is open, commit */
+        stop_kids(&w);
+        pipeline_flush(w.p);
+        save_state(&w);
+        struct dw_errors e = {0};
+        pipeline_end(w.p, &e);
+        say_errors(&w, "cannot store: ", &e);
+        save_state(&w);
+        if (w.status == DW_WATCH_STOPPED)
+            say(&w, "stopped: %" PRIu64 " event(s), %" PRIu64 " finding(s) this run",
+                pipeline_stats(w.p)->events, pipeline_stats(w.p)->findings);
+    }
+    restore_signals(old);
+    pipeline_free(w.p);
+    follow_close(w.follow);
+    pidfile_close(w.pf);
+    if (w.store)
+        store_close(w.store);
+    ruleset_free(w.rs);
+    free(w.predicate);
+    close(signal_pipe[0]);
+    close(signal_pipe[1]);
+    signal_pipe[0] = signal_pipe[1] = -1;
+    return w.status;
+}

@@ -1,0 +1,52 @@
+#!/bin/sh
+# explain_all.sh DEXTWATCH RULES_DIR - `dextwatch explain` works for every code of every
+# shipped table (each file in RULES_DIR/codes is iterated, so a new table is tested too),
+# for every rule id and class, and refuses unknown input with exit status 2.
+set -u
+dw=$1
+rules=$2
+fail=0
+n=0
+for tsv in "$rules"/codes/*.tsv; do
+    table=$(basename "$tsv" .tsv)
+    # rows: skip comments and the header (the first non-comment line)
+    for value in $(grep -v '^#' "$tsv" | sed 1d | cut -f1); do
+        n=$((n + 1))
+        name=$(grep -v '^#' "$tsv" | sed 1d | awk -F'\t' -v v="$value" '$1 == v { print $2; exit }')
+        out=$("$dw" explain --rules "$rules" "$table:$value" 2>&1)
+        st=$?
+        if [ $st -ne 0 ] || ! printf '%s' "$out" | grep -qF "$name"; then
+            echo "FAIL explain $table:$value (exit $st): expected '$name'"; fail=1
+        fi
+        if ! printf '%s' "$out" | grep -q "For a dext:"; then
+            echo "FAIL explain $table:$value: no context line"; fail=1
+        fi
+    done
+done
+# codes as they appear in logs, without a table prefix; a negative number is an operand
+for arg in -67050 0xe00002e2 OSSystemExtensionErrorDomain:8 sysext:8 amfi:-413 -603946981; do
+    n=$((n + 1))
+    "$dw" explain --rules "$rules" "$arg" >/dev/null 2>&1 || { echo "FAIL explain $arg"; fail=1; }
+done
+"$dw" explain --rules "$rules" -67050 | grep -q 'amfi.requirement-failed' || { echo "FAIL -67050 names no rule"; fail=1; }
+"$dw" explain --rules "$rules" sysext:8 | grep -q 'sx.err-code-signature' || { echo "FAIL sysext:8 names no rule"; fail=1; }
+"$dw" explain --rules "$rules" -- -67050 >/dev/null 2>&1 || { echo "FAIL explain -- -67050"; fail=1; }
+# every rule id and every class
+for id in $("$dw" rules list --rules "$rules" | awk '{print $1}'); do
+    n=$((n + 1))
+    "$dw" explain --rules "$rules" "$id" | grep -q "^$id " || { echo "FAIL explain $id"; fail=1; }
+done
+"$dw" explain --rules "$rules" entitlement.provider-check | grep -q 'dk.provider-entitlements' ||
+    { echo "FAIL class listing"; fail=1; }
+# unknown input: exit 2 and a message
+for bad in nonsense -1234567 sysext:99 nosuchdomain:5 dk.no-such-rule; do
+    "$dw" explain --rules "$rules" "$bad" >/dev/null 2>/tmp/explain_err.$$
+    st=$?
+    if [ $st -ne 2 ] || ! grep -q 'not a code' /tmp/explain_err.$$; then
+        echo "FAIL explain $bad: exit $st (expected 2 with a message)"; fail=1
+    fi
+done
+rm -f /tmp/explain_err.$$
+"$dw" explain --rules "$rules" -x >/dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL unknown option"; fail=1; }
+echo "explain: $n inputs checked"
+exit $fail
