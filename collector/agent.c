@@ -17,7 +17,6 @@
 
 #ifdef __APPLE__
 #include <grp.h>
-#include <mach-o/dyld.h>
 #endif
 
 #ifndef PATH_MAX
@@ -127,26 +126,11 @@ void agent_plist(struct dw_buf *out, bool system, const struct dw_agent_paths *p
     }
 }
 
-/* Absolute path of the running binary ("" when the system will not say). */
-static void self_path(char out[PATH_MAX])
-{
-    out[0] = '\0';
-#ifdef __APPLE__
-    char raw[PATH_MAX];
-    uint32_t n = sizeof raw;
-    if (_NSGetExecutablePath(raw, &n) != 0 || !realpath(raw, out))
-        out[0] = '\0';
-#else
-    ssize_t n = readlink("/proc/self/exe", out, PATH_MAX - 1);
-    out[n > 0 ? n : 0] = '\0';
-#endif
-}
-
 int agent_paths(bool system, struct dw_agent_paths *p, struct dw_errors *err)
 {
     memset(p, 0, sizeof *p);
     char bin[PATH_MAX];
-    self_path(bin);
+    dw_self_exe(bin, sizeof bin);
     if (!bin[0]) {
         dw_errors_add(err, "cannot find the path of the dextwatch binary");
         return -1;

@@ -48,7 +48,7 @@ static void usage(FILE *out)
           "commands:\n",
           out);
     for (size_t i = 0; i < sizeof cmd_table / sizeof cmd_table[0]; i++)
-        fprintf(out, "  %-8s %s\n", cmd_table[i].name, cmd_table[i].summary);
+        fprintf(out, "  %-10s %s\n", cmd_table[i].name, cmd_table[i].summary);
     fputs("\n"
           "Run 'dextwatch <command> --help' for a command's options.\n"
           "Exit status: 0 nothing at or above --fail-on, 1 incidents at or above it,\n"

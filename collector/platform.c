@@ -17,8 +17,7 @@
 #define PATH_MAX 4096
 #endif
 
-/* Absolute path of the running binary, or "" when the system will not say. */
-static void self_exe(char *out, size_t size)
+void dw_self_exe(char *out, size_t size)
 {
     out[0] = '\0';
 #ifdef __APPLE__
@@ -43,7 +42,7 @@ const char *dw_rules_dir(const char *opt, struct dw_buf *out)
         buf_puts(out, env);
     } else {
         char exe[PATH_MAX], build[PATH_MAX];
-        self_exe(exe, sizeof exe);
+        dw_self_exe(exe, sizeof exe);
         const char *b = realpath(DW_BUILD_DIR, build) ? build : DW_BUILD_DIR;
         size_t n = strlen(b);
         if (exe[0] && strncmp(exe, b, n) == 0 && exe[n] == '/')

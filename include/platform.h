@@ -18,6 +18,10 @@ const char *dw_rules_dir(const char *opt, struct dw_buf *out);
  * in err when no home directory is known. */
 const char *dw_db_path(const char *opt, struct dw_buf *out, struct dw_errors *err);
 
+/* Absolute path of the running binary into out[size]; "" when the system
+ * will not say (Linux /proc/self/exe, macOS _NSGetExecutablePath). */
+void dw_self_exe(char *out, size_t size);
+
 /* mkdir -p with the given mode for created directories.  0 ok, -1 errno. */
 int dw_mkdirs(const char *path, unsigned mode);
 
