@@ -4,8 +4,9 @@
  * AMFI/amfid chatter, sysextd state changes) among everyday noise, with a
  * small share of real failure sequences.
  *
- *   gen syslog|ndjson SIZE_MB [SEED] > corpus.log
+ *   gen syslog|ndjson SIZE_MB [SEED [EVERY]] > corpus.log
  *
+ * A failure sequence comes every EVERY lines (default 20,000).
  * The same style, size and seed always give the same bytes. */
 /* The message tables below are this file's own printf formats. */
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
@@ -133,12 +134,15 @@ static void emit(FILE *f, int ndjson, const struct proc *p, const char *msg)
 int main(int argc, char **argv)
 {
     if (argc < 3 || (strcmp(argv[1], "syslog") != 0 && strcmp(argv[1], "ndjson") != 0)) {
-        fprintf(stderr, "usage: gen syslog|ndjson SIZE_MB [SEED]\n");
+        fprintf(stderr, "usage: gen syslog|ndjson SIZE_MB [SEED [EVERY]]\n");
         return 2;
     }
     int ndjson = strcmp(argv[1], "ndjson") == 0;
     long long limit = atoll(argv[2]) * 1000000LL;
     rng_state = argc > 3 ? strtoull(argv[3], NULL, 10) | 1 : 0x9e3779b97f4a7c15ULL;
+    long long every = argc > 4 ? atoll(argv[4]) : 20000;
+    if (every < 1)
+        every = 20000;
     static char buf[1 << 20];
     setvbuf(stdout, buf, _IOFBF, sizeof buf);
     if (!ndjson)
@@ -146,7 +150,7 @@ int main(int argc, char **argv)
     char msg[512];
     long long lines = 0;
     while (ftell(stdout) < limit) {
-        if (++lines % 20000 == 0) { /* one failure sequence per 20,000 lines */
+        if (++lines % every == 0) { /* one failure sequence per EVERY lines */
             unsigned tag = rnd();
             for (size_t i = 0; i < sizeof failure / sizeof failure[0]; i++) {
                 snprintf(msg, sizeof msg, failure[i][1],

@@ -9,9 +9,12 @@
 # `dextwatch rules export --format rg`, then runs, alternating, RUNS times each:
 #   dextwatch scan --no-store --quiet --format json FILE
 #   rg -c -f PATTERNS FILE
-#   grep -E -c -f PATTERNS FILE
+#   grep -E -c -f PATTERNS FILE   (for scale only: ERE lacks PCRE's (?:...) and \s, so
+#                                  GNU grep warns and matches something else)
 # and prints median wall time, MB/s, peak RSS and the ratio dextwatch/rg.
 # Also runs the store benchmark (findings/s, `recent` latency).
+# DEXTWATCH_NO_PREFILTER=1 in the environment measures the slow path (every
+# event parsed and tried against every rule) instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
@@ -29,18 +32,20 @@ DW=build-bench/dextwatch
 echo "patterns: $(wc -l <"$BENCH_DIR/patterns.rg") (from $($DW rules list | wc -l) rules)"
 
 # run NAME CMD... -> prints "seconds maxrss_kb" of one run
-run() { /usr/bin/time -f "%e %M" -o "$BENCH_DIR/t" "$@" >/dev/null 2>&1 || true; cat "$BENCH_DIR/t"; }
+# (time writes "Command exited with non-zero status N" first when N != 0: skip it)
+run() { /usr/bin/time -f "%e %M" -o "$BENCH_DIR/t" "$@" >/dev/null 2>&1 || true; tail -n1 "$BENCH_DIR/t"; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-printf '%-8s %6s  %-10s %9s %9s %10s %8s\n' style MB tool median_s MB/s peak_RSS vs_rg
+printf '%-8s %6s  %-10s %9s %9s %11s %10s %8s\n' style MB tool median_s MB/s Mlines/s peak_RSS vs_rg
 for mb in "${sizes[@]}"; do
     for style in syslog ndjson; do
         f="$BENCH_DIR/corpus-$mb.$style"
         [ -s "$f" ] || build-bench/dw_gen "$style" "$mb" 42 >"$f"
         cat "$f" >/dev/null # warm the page cache for every tool alike
+        lines=$(wc -l <"$f")
         : >"$BENCH_DIR/dw" ; : >"$BENCH_DIR/rg" ; : >"$BENCH_DIR/grep"
         for _ in $(seq "$RUNS"); do
-            run "$DW" scan --no-store --quiet --format json "$f" >>"$BENCH_DIR/dw"
+            run "$DW" scan --no-store --quiet --fail-on never --format json "$f" >>"$BENCH_DIR/dw"
             run rg -c -f "$BENCH_DIR/patterns.rg" "$f" >>"$BENCH_DIR/rg"
             run grep -E -c -f "$BENCH_DIR/patterns.rg" "$f" >>"$BENCH_DIR/grep"
         done
@@ -48,8 +53,8 @@ for mb in "${sizes[@]}"; do
         for tool in dw rg grep; do
             med=$(cut -d' ' -f1 "$BENCH_DIR/$tool" | median)
             rss=$(cut -d' ' -f2 "$BENCH_DIR/$tool" | sort -n | tail -n1)
-            awk -v s="$style" -v mb="$mb" -v t="$tool" -v m="$med" -v r="$rss" -v rg="$rg_med" \
-                'BEGIN { printf "%-8s %6d  %-10s %9.3f %9.0f %8.1fMiB %8.2f\n", s, mb, t, m, (m > 0 ? mb / m : 0), r / 1024, (rg > 0 ? m / rg : 0) }'
+            awk -v s="$style" -v mb="$mb" -v t="$tool" -v m="$med" -v r="$rss" -v rg="$rg_med" -v l="$lines" \
+                'BEGIN { printf "%-8s %6d  %-10s %9.3f %9.0f %11.2f %7.1fMiB %8.2f\n", s, mb, t, m, (m > 0 ? mb / m : 0), (m > 0 ? l / m / 1e6 : 0), r / 1024, (rg > 0 ? m / rg : 0) }'
         done
     done
 done

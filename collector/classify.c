@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "prefilter.h"
 #include "reader.h"
 #include "rules.h"
 
@@ -134,14 +135,30 @@ static struct dw_finding *finding_build(struct dw_ruleset *rs, const struct dw_r
     return f;
 }
 
-/* First rule in load order whose filters pass and whose pattern matches.
- * Nothing is allocated until a rule matched. */
-struct dw_finding *ruleset_classify(struct dw_ruleset *rs, const struct dw_event *ev)
+/* First rule in load order (among those set in mask, or all when mask is
+ * NULL) whose filters pass and whose pattern matches.  Nothing is allocated
+ * until a rule matched. */
+/* The first rule index >= i whose bit is set in mask, or n. */
+static size_t mask_next(const uint64_t *mask, size_t n, size_t i)
+{
+    for (size_t w = i / 64; w * 64 < n; w++) {
+        uint64_t b = mask[w];
+        if (w == i / 64)
+            b &= ~UINT64_C(0) << (i % 64);
+        if (b)
+            return w * 64 + (size_t)__builtin_ctzll(b);
+    }
+    return n;
+}
+
+static struct dw_finding *classify_rules(struct dw_ruleset *rs, const struct dw_event *ev,
+                                         const uint64_t *mask)
 {
     if (!rs || !ev || !ev->message || !rs->match_data)
         return NULL;
-    size_t len = ev->message_len ? ev->message_len : strlen(ev->message);
-    for (size_t i = 0; i < rs->nrules; i++) {
+    size_t len = ev->message_len ? ev->message_len : strlen(ev->message), n = rs->nrules;
+    for (size_t i = mask ? mask_next(mask, n, 0) : 0; i < n;
+         i = mask ? mask_next(mask, n, i + 1) : i + 1) {
         const struct dw_rule *r = &rs->rules[i];
         if (!rule_filters_pass(r, ev))
             continue;
@@ -155,6 +172,35 @@ struct dw_finding *ruleset_classify(struct dw_ruleset *rs, const struct dw_event
             rs->limit_hits++;
     }
     return NULL;
+}
+
+struct dw_finding *ruleset_classify(struct dw_ruleset *rs, const struct dw_event *ev)
+{
+    return classify_rules(rs, ev, NULL);
+}
+
+bool ruleset_message_may_match(struct dw_ruleset *rs, const char *msg, size_t len,
+                               const uint64_t *mask)
+{
+    if (!rs || !rs->match_data)
+        return true;
+    for (size_t i = 0; i < rs->nrules; i++) {
+        if (!(mask[i / 64] & (UINT64_C(1) << (i % 64))))
+            continue;
+        int rc = pcre2_match(rs->rules[i].code, (PCRE2_SPTR)msg, len, 0, 0, rs->match_data,
+                             rs->match_ctx);
+        if (rc >= 0 || rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+            rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT ||
+            rc == PCRE2_ERROR_NOMEMORY)
+            return true;
+    }
+    return false;
+}
+
+struct dw_finding *ruleset_classify_masked(struct dw_ruleset *rs, const struct dw_event *ev,
+                                           const uint64_t *mask)
+{
+    return classify_rules(rs, ev, mask);
 }
 
 /* ---- correlation keys ---- */

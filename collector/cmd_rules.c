@@ -163,6 +163,16 @@ static size_t count_cases(const struct dw_ruleset *rs)
     return n;
 }
 
+/* Rules whose matches hit a PCRE2 limit, one error line each; their number. */
+static size_t report_limit_hits(const struct dw_ruleset *rs)
+{
+    struct dw_errors hits = {0};
+    size_t n = ruleset_limit_report(rs, &hits);
+    print_errors(&hits);
+    dw_errors_clear(&hits);
+    return n;
+}
+
 static int test_rules(struct dw_ruleset *rs)
 {
     struct dw_errors err = {0};
@@ -245,11 +255,24 @@ int cmd_rules(int argc, char **argv)
         status = list_rules(rs, json);
     } else if (act == ACT_CHECK) {
         report_literals(rs);
+        /* the examples through the rules, only to catch patterns that hit
+         * the PCRE2 limits (catastrophic backtracking): an error here */
+        struct dw_errors quiet = {0};
+        ruleset_self_test(rs, &quiet);
+        dw_errors_clear(&quiet);
+        if (report_limit_hits(rs)) {
+            dw_errors_clear(&err);
+            ruleset_free(rs);
+            buf_free(&dir);
+            return DW_EXIT_USAGE;
+        }
         printf("%zu rules in %zu pack%s, %zu code tables: ok\n", rs->nrules, rs->npacks,
                rs->npacks == 1 ? "" : "s", count_tables(rs->codes));
         status = DW_EXIT_OK;
     } else {
         status = test_rules(rs);
+        if (report_limit_hits(rs) && status == DW_EXIT_OK)
+            status = DW_EXIT_FOUND;
     }
     ruleset_free(rs);
     dw_errors_clear(&err);

@@ -649,6 +649,11 @@ int cmd_scan(int argc, char **argv)
             sc.status = DW_EXIT_USAGE;
     }
     clear_progress(&sc);
+    struct dw_errors limits = {0}; /* pathological rules: say which, go on */
+    ruleset_limit_report(rs, &limits);
+    for (size_t i = 0; i < limits.n; i++)
+        cli_error("warning: %s", limits.msgs[i]);
+    dw_errors_clear(&limits);
     const struct dw_pipeline_stats *ps = pipeline_stats(p);
     sc.run.have_scan_stats = true;
     sc.run.inputs = ps->inputs;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "forward.h"
 #include "platform.h"
 #include "store.h"
 #include "store_extra.h"
@@ -16,10 +17,36 @@ static const char stats_usage[] =
     "\n"
     "Lines read, events, findings (lines a rule matched), malformed lines, `log`\n"
     "child restarts and duplicates dropped after a resume, counted by `watch` over\n"
-    "all its runs; then the stored incidents per class and per subject.\n"
+    "all its runs; then the stored incidents per class and per subject; then, per\n"
+    "--forward destination, the outbox: events waiting, queued, sent and dropped\n"
+    "(past --outbox-limit) over all runs, the last delivery and the last problem.\n"
     "\n"
     "  --db PATH    database (default: $DEXTWATCH_DB or the per-user one)\n"
     "  -h, --help   this help\n";
+
+static void print_outbox(struct dw_outbox_stats *v, size_t n)
+{
+    if (n == 0)
+        return;
+    printf("\nforwarding (outbox, all runs):\n");
+    struct dw_buf b = {0};
+    for (size_t i = 0; i < n; i++) {
+        buf_reset(&b);
+        dw_escape_term(&b, v[i].destination, strlen(v[i].destination));
+        printf("  %s\n", buf_cstr(&b));
+        printf("    waiting     %" PRId64 "\n    queued      %" PRId64 "\n"
+               "    sent        %" PRId64 "\n    dropped     %" PRId64 "\n",
+               v[i].waiting, v[i].queued, v[i].sent, v[i].dropped);
+        printf("    last sent   %s\n", v[i].last_sent_at ? v[i].last_sent_at : "never");
+        if (v[i].last_error) {
+            buf_reset(&b);
+            dw_escape_term(&b, v[i].last_error, strlen(v[i].last_error));
+            printf("    last error  %s: %s\n", v[i].last_error_at ? v[i].last_error_at : "?",
+                   buf_cstr(&b));
+        }
+    }
+    buf_free(&b);
+}
 
 static void print_counts(const char *title, struct dw_store_count *v, size_t n)
 {
@@ -70,10 +97,12 @@ int cmd_stats(int argc, char **argv)
         free(value);
         int64_t total = 0;
         struct dw_store_count *byclass = NULL, *bysubject = NULL;
-        size_t ncl = 0, nsu = 0;
+        size_t ncl = 0, nsu = 0, nob = 0;
+        struct dw_outbox_stats *outbox = NULL;
         store_count_incidents(s, &total, &err);
         store_count_by_class(s, &byclass, &ncl, &err);
         store_count_by_subject(s, &bysubject, &nsu, &err);
+        outbox_stats(s, &outbox, &nob, &err);
         if (!err.n) {
             printf("watch (all runs):\n"
                    "  lines read      %" PRIu64 "\n  events          %" PRIu64 "\n"
@@ -83,10 +112,12 @@ int cmd_stats(int argc, char **argv)
                    w.lines, w.events, w.findings, w.malformed, w.restarts, w.duplicates, total);
             print_counts("class", byclass, ncl);
             print_counts("subject", bysubject, nsu);
+            print_outbox(outbox, nob);
             rc = DW_EXIT_OK;
         }
         store_counts_free(byclass, ncl);
         store_counts_free(bysubject, nsu);
+        outbox_stats_free(outbox, nob);
         store_close(s);
     }
     for (size_t i = 0; i < err.n; i++)

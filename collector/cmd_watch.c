@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "duration.h"
+#include "forward.h"
 #include "logcmd.h"
 #include "logcmd_guard.h"
 #include "platform.h"
@@ -16,6 +17,7 @@ static const char watch_usage[] =
     "usage: dextwatch watch [--db PATH] [--rules DIR] [--log-command PATH]\n"
     "                       [--follow FILE | -] [--style S] [--retain DURATION]\n"
     "                       [--no-catch-up] [--max-catch-up DURATION] [--group NAME]\n"
+    "                       [--forward URL]... [--outbox-limit N]\n"
     "\n"
     "Runs until stopped: reads the live unified log, classifies and correlates it,\n"
     "and stores each incident within a fraction of a second of its first line.\n"
@@ -35,6 +37,13 @@ static const char watch_usage[] =
     "  --no-catch-up        at start, do not read what was logged since the last run\n"
     "  --max-catch-up DUR   never catch up further back than this (default 24h)\n"
     "  --group NAME         give group NAME read access to the database (daemon: admin)\n"
+    "  --forward URL        also send every incident event (opened, grew, merged,\n"
+    "                       closed) as RFC 5424 syslog to URL: tcp://host:port\n"
+    "                       (octet counting), udp://host:port or unix:///path\n"
+    "                       (datagram); repeatable.  Queued in the database first,\n"
+    "                       retried with backoff, delivered at least once (docs/fleet.md)\n"
+    "  --outbox-limit N     keep at most N undelivered events per destination, dropping\n"
+    "                       the oldest (default 10000; `dextwatch stats` counts them)\n"
     "  -h, --help           this help\n"
     "\n"
     "Signals: SIGTERM/SIGINT flush open incidents, commit and exit 0; SIGHUP reloads\n"
@@ -78,6 +87,8 @@ int cmd_watch(int argc, char **argv)
         {"no-catch-up", no_argument, NULL, 'n'},
         {"max-catch-up", required_argument, NULL, 'm'},
         {"group", required_argument, NULL, 'g'},
+        {"forward", required_argument, NULL, 'F'},
+        {"outbox-limit", required_argument, NULL, 'O'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -89,6 +100,8 @@ int cmd_watch(int argc, char **argv)
     o.max_catch_up_us = 24 * INT64_C(3600000000);
     o.backoff_min_us = INT64_C(1000000);
     o.backoff_max_us = 60 * INT64_C(1000000);
+    const char **forward = xcalloc((size_t)argc + 1, sizeof *forward);
+    size_t nforward = 0;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -115,16 +128,42 @@ int cmd_watch(int argc, char **argv)
                 return bad_duration("--max-catch-up", optarg);
             break;
         case 'g': o.db_group = optarg; break;
-        case 'h': fputs(watch_usage, stdout); return DW_EXIT_OK;
-        default: fputs(watch_usage, stderr); return DW_EXIT_USAGE;
+        case 'F': {
+            struct dw_forward_url u;
+            struct dw_errors e = {0};
+            if (forward_url_parse(optarg, &u, &e) != 0) {
+                cli_error("watch: %s", e.msgs[0]);
+                dw_errors_clear(&e);
+                free(forward);
+                return DW_EXIT_USAGE;
+            }
+            forward[nforward++] = optarg;
+            break;
+        }
+        case 'O': {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (end == optarg || *end || n < 1) {
+                cli_error("watch: --outbox-limit: '%s' is not a positive number", optarg);
+                free(forward);
+                return DW_EXIT_USAGE;
+            }
+            o.outbox_limit = n;
+            break;
+        }
+        case 'h': fputs(watch_usage, stdout); free(forward); return DW_EXIT_OK;
+        default: fputs(watch_usage, stderr); free(forward); return DW_EXIT_USAGE;
         }
     }
+    o.forward_urls = forward;
+    o.nforward = nforward;
     if (optind < argc && strcmp(argv[optind], "-") == 0 && !follow) {
         follow = "-";
         optind++;
     }
     if (optind < argc) {
         cli_error("watch: unexpected argument '%s'", argv[optind]);
+        free(forward);
         return DW_EXIT_USAGE;
     }
     struct dw_buf db = {0}, rules = {0};
@@ -132,6 +171,7 @@ int cmd_watch(int argc, char **argv)
     if (!dw_db_path(db_opt, &db, &err)) {
         cli_error("%s", err.msgs[0]);
         dw_errors_clear(&err);
+        free(forward);
         return DW_EXIT_USAGE;
     }
     o.db_path = buf_cstr(&db);
@@ -145,6 +185,7 @@ int cmd_watch(int argc, char **argv)
     dw_errors_clear(&err);
     buf_free(&db);
     buf_free(&rules);
+    free(forward);
     return st == DW_WATCH_STOPPED ? DW_EXIT_OK : DW_EXIT_USAGE;
 }
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "util.h"
 
 static const struct dw_command cmd_table[] = {
     {"scan", "classify log files or stdin, correlate, store and report incidents", cmd_scan},
@@ -20,14 +21,19 @@ static const struct dw_command cmd_table[] = {
     {"agent", "install, remove or show the launchd agent/daemon that runs watch", cmd_agent},
 };
 
+/* Messages may quote file names, config values or a child's stderr: they are
+ * made safe for a terminal (and a CI log) like every other text we print. */
 void cli_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("dextwatch: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    struct dw_buf msg = {0}, esc = {0};
+    buf_vprintf(&msg, fmt, ap);
     va_end(ap);
+    dw_escape_term(&esc, buf_cstr(&msg), msg.len);
+    fprintf(stderr, "dextwatch: %s\n", buf_cstr(&esc));
+    buf_free(&msg);
+    buf_free(&esc);
 }
 
 int cli_use_color(FILE *f)

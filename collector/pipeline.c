@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "prefilter.h"
 #include "util.h"
 
 struct dw_pipeline {
@@ -22,6 +23,8 @@ struct dw_pipeline {
     dw_event_filter_fn filter;
     void *filter_ctx;
     long last_line; /* of the last event, for ticks */
+    struct dw_prefilter *pf; /* NULL: every event meets every rule */
+    bool pf_off;             /* opts.no_prefilter or DEXTWATCH_NO_PREFILTER */
 };
 
 static void on_event(const struct dw_event *ev, void *ctx)
@@ -31,13 +34,31 @@ static void on_event(const struct dw_event *ev, void *ctx)
     if (p->filter && !p->filter(ev, p->filter_ctx))
         return;
     p->stats.events++;
-    struct dw_finding *f = ruleset_classify(p->rs, ev);
+    struct dw_finding *f =
+        p->pf ? prefilter_classify(p->pf, p->rs, ev) : ruleset_classify(p->rs, ev);
     if (f) {
         p->stats.findings++;
         correlator_add(p->corr, f);
     } else {
         correlator_tick(p->corr, ev);
     }
+}
+
+/* An ndjson line the prefilter ruled out (no rule can match it): only the
+ * correlator's clock moves, as for a parsed event that matched nothing. */
+static void on_skipped(const struct dw_event *ev, void *ctx)
+{
+    struct dw_pipeline *p = ctx;
+    p->last_line = ev->line;
+    p->stats.events++;
+    correlator_tick(p->corr, ev);
+}
+
+/* Raw ndjson lines may be skipped unless a filter must see every event. */
+static void attach_prefilter(struct dw_pipeline *p)
+{
+    if (p->reader)
+        reader_set_prefilter(p->reader, p->filter ? NULL : p->pf, on_skipped);
 }
 
 /* Saves inc unless the store already failed for this input. */
@@ -101,12 +122,15 @@ struct dw_pipeline *pipeline_new(struct dw_ruleset *rs, struct dw_store *store,
     p->opts = *opts;
     p->sink = sink;
     p->ctx = ctx;
+    p->pf_off = opts->no_prefilter || prefilter_disabled_by_env();
+    p->pf = p->pf_off ? NULL : prefilter_new(rs);
     return p;
 }
 
 void pipeline_begin(struct dw_pipeline *p, const char *input_name)
 {
     p->reader = reader_new(input_name, p->opts.style, on_event, p);
+    attach_prefilter(p);
     p->corr = correlator_new(&p->opts.correlate, on_change, p);
     p->stats.inputs++;
 }
@@ -180,6 +204,7 @@ void pipeline_free(struct dw_pipeline *p)
         pipeline_end(p, &e);
         dw_errors_clear(&e);
     }
+    prefilter_free(p->pf);
     free(p);
 }
 
@@ -187,6 +212,7 @@ void pipeline_set_filter(struct dw_pipeline *p, dw_event_filter_fn fn, void *ctx
 {
     p->filter = fn;
     p->filter_ctx = ctx;
+    attach_prefilter(p);
 }
 
 void pipeline_tick(struct dw_pipeline *p, int64_t now_us)
@@ -234,5 +260,8 @@ struct dw_ruleset *pipeline_set_rules(struct dw_pipeline *p, struct dw_ruleset *
 {
     struct dw_ruleset *old = p->rs;
     p->rs = rs;
+    prefilter_free(p->pf);
+    p->pf = p->pf_off ? NULL : prefilter_new(rs);
+    attach_prefilter(p);
     return old;
 }

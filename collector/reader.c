@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "prefilter.h"
 #include "reader_private.h"
 
 #define DW_DETECT_MAX_LINES 64
@@ -39,6 +40,9 @@ struct dw_reader {
     bool json_line_dropped; /* js.oversized was set by a dropped line */
     bool ips_body;          /* ndjson: inside a pretty-printed .ips crash report */
     struct dw_fields fields;
+
+    struct dw_prefilter *pf; /* ndjson: skip lines it rules out (prefilter.h) */
+    dw_event_fn skipped;           /* gets those lines' time-only events */
 };
 
 static const char *const style_names[] = {"auto",   "default", "syslog", "compact",
@@ -391,6 +395,24 @@ static void ips_line(struct dw_reader *r, const char *s, size_t n, long line)
     }
 }
 
+/* An ndjson line no rule can match (prefilter_json_skip): it is not parsed.  Its time still moves the correlator's clock (a skipped
+ * event closes incidents as a parsed one would).  Returns false, having done
+ * nothing, when the time cannot be read without the JSON parser. */
+static bool skip_json_line(struct dw_reader *r, const char *s, size_t n, long line)
+{
+    struct dw_event ev = {.pid = -1};
+    if (!prefilter_json_skip(r->pf, s, n, &ev.time))
+        return false;
+    ev.input = r->input;
+    ev.line = line;
+    ev.message = "";
+    ev.raw = s;
+    ev.raw_len = n;
+    r->st.records++;
+    r->skipped(&ev, r->ctx);
+    return true;
+}
+
 static void ndjson_line(struct dw_reader *r, const char *s, size_t n, long line)
 {
     if (r->ips_body) {
@@ -415,6 +437,8 @@ static void ndjson_line(struct dw_reader *r, const char *s, size_t n, long line)
         ips_line(r, s, n, line);
         return;
     }
+    if (r->pf && skip_json_line(r, s, n, line))
+        return;
     buf_reset(&r->rec); /* a NUL-terminated copy for ev->raw */
     buf_append(&r->rec, s, n);
     emit_json(r, r->rec.data, n, line);
@@ -510,6 +534,13 @@ struct dw_reader *reader_new(const char *input_name, enum dw_style style, dw_eve
     r->ctx = ctx;
     fields_reset(&r->fields);
     return r;
+}
+
+void reader_set_prefilter(struct dw_reader *r, struct dw_prefilter *pf, dw_event_fn skipped)
+{
+    bool usable = pf && skipped && prefilter_json_usable(pf);
+    r->pf = usable ? pf : NULL;
+    r->skipped = usable ? skipped : NULL;
 }
 
 void reader_feed(struct dw_reader *r, const char *data, size_t n)

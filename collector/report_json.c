@@ -94,10 +94,19 @@ void report_json_incident(struct dw_buf *out, const struct dw_incident *inc, lon
     }
     json_object_set_new(o, "remediation", rem);
     char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (s) {
-        buf_puts(out, s);
-        free(s);
+    /* jansson escapes C0 only: DEL and the C1 controls (U+0080..U+009F, e.g.
+     * U+009B CSI, which terminals obey) would reach a terminal raw, so they
+     * become \u escapes too (they can only occur inside strings). */
+    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+        if (*p == 0x7f)
+            buf_puts(out, "\\u007f");
+        else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+            buf_printf(out, "\\u%04x", (unsigned)p[1]);
+            p++;
+        } else
+            buf_putc(out, (char)*p);
     }
+    free(s);
     json_decref(o);
 }
 

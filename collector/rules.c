@@ -84,6 +84,24 @@ void ruleset_free(struct dw_ruleset *rs)
     free(rs);
 }
 
+size_t ruleset_limit_report(const struct dw_ruleset *rs, struct dw_errors *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; rs && i < rs->nrules; i++) {
+        const struct dw_rule *r = &rs->rules[i];
+        if (!r->limit_hits)
+            continue;
+        n++;
+        dw_errors_add(out,
+                      "%s:%d:%d: rule '%s': %llu match%s abandoned at the PCRE2 match/depth "
+                      "limit (catastrophic backtracking?); those lines were taken as not "
+                      "matching this rule: simplify its pattern",
+                      r->file ? r->file : "?", r->src_line, r->src_col, r->id,
+                      (unsigned long long)r->limit_hits, r->limit_hits == 1 ? "" : "es");
+    }
+    return n;
+}
+
 /* Makes the shared match data large enough for a rule with ncap groups. */
 static void ensure_match_data(struct dw_ruleset *rs, uint32_t ncap)
 {

@@ -113,6 +113,28 @@ static const char *const migrations[] = {
     " priority INTEGER);"
     "CREATE INDEX rules_by_pack ON rules(pack);"
     "CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    /* 1 -> 2: the forwarding outbox (collector/outbox.c, docs/schema.md) */
+    "CREATE TABLE outbox ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " destination TEXT NOT NULL,"
+    " incident_id INTEGER NOT NULL,"
+    " version INTEGER NOT NULL,"
+    " event TEXT NOT NULL,"
+    " created_at TEXT NOT NULL,"
+    " head TEXT NOT NULL,"
+    " body TEXT NOT NULL);"
+    "CREATE INDEX outbox_by_destination ON outbox(destination, id);"
+    "CREATE TABLE outbox_destinations ("
+    " destination TEXT PRIMARY KEY,"
+    " queued INTEGER NOT NULL DEFAULT 0,"
+    " sent INTEGER NOT NULL DEFAULT 0,"
+    " dropped INTEGER NOT NULL DEFAULT 0,"
+    " last_sent_at TEXT,"
+    " last_error TEXT,"
+    " last_error_at TEXT);"
+    "CREATE TABLE outbox_versions ("
+    " incident_id INTEGER PRIMARY KEY,"
+    " version INTEGER NOT NULL);",
 };
 
 #define STORE_MIGRATIONS (sizeof migrations / sizeof migrations[0])

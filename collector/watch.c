@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "duration.h"
+#include "forward.h"
 #include "logcmd.h"
 #include "logcmd_guard.h"
 #include "pipeline.h"
@@ -34,6 +35,7 @@
 #define STATE_EVERY_US INT64_C(1000000)     /* position without incident change: at most 1/s */
 #define HOLD_MAX (64u << 20)                /* held stream output during a catch-up */
 #define ROUND_MS 100                        /* longest poll wait: bounds commit latency */
+#define FORWARD_GRACE_US (2 * INT64_C(1000000)) /* at exit, to deliver what is queued */
 
 /* One `log` process: `stream` or the catch-up `show`. */
 struct kid {
@@ -85,6 +87,7 @@ struct watch {
     struct dw_follow *follow;
     bool stdin_eof;
     enum dw_watch_status status;
+    struct dw_forwarder *fw; /* NULL: not forwarding */
 };
 
 static volatile sig_atomic_t stop_requested, reload_requested;
@@ -288,6 +291,11 @@ static void on_change(enum dw_change change, struct dw_incident *inc, struct dw_
     if (change == DW_OPENED && inc->id)
         say(w, "incident %" PRId64 " opened: %s: %s", inc->id, inc->subject ? inc->subject : "?",
             inc->root && inc->root->summary ? inc->root->summary : "");
+    if (w->fw) { /* inside the transaction that stored the change */
+        struct dw_errors e = {0};
+        forward_record(w->fw, change, inc, into, &e);
+        say_errors(w, "cannot queue for forwarding: ", &e);
+    }
     if (w->o->on_change)
         w->o->on_change(change, inc, into, w->o->change_ctx);
 }
@@ -668,6 +676,21 @@ static bool open_all(struct watch *w, struct dw_errors *err)
                          : strcmp(o->follow_path, "-") == 0 ? "-" : o->follow_path);
     if (o->follow_path && strcmp(o->follow_path, "-") != 0)
         w->follow = follow_open(o->follow_path);
+    if (o->nforward > 0) {
+        struct dw_forward_opts fo = {
+            .db_path = o->db_path,
+            .urls = o->forward_urls,
+            .nurls = o->nforward,
+            .outbox_limit = o->outbox_limit,
+            .backoff_min_us = o->backoff_min_us,
+            .backoff_max_us = o->backoff_max_us,
+            .log = o->log,
+            .log_ctx = o->log_ctx,
+        };
+        w->fw = forward_start(&fo, w->store, err);
+        if (!w->fw)
+            return false;
+    }
     return true;
 }
 
@@ -679,6 +702,7 @@ static void commit_round(struct watch *w)
         save_state(w);
         pipeline_commit(w->p, &e);
         say_errors(w, "cannot store: ", &e);
+        forward_wake(w->fw);
     } else if (w->state_dirty && now - w->state_saved_mono >= STATE_EVERY_US) {
         save_state(w);
     }
@@ -843,11 +867,14 @@ enum dw_watch_status watch_run(const struct dw_watch_opts *o, struct dw_errors *
         pipeline_end(w.p, &e);
         say_errors(&w, "cannot store: ", &e);
         save_state(&w);
+        forward_stop(w.fw, FORWARD_GRACE_US);
+        w.fw = NULL;
         if (w.status == DW_WATCH_STOPPED)
             say(&w, "stopped: %" PRIu64 " event(s), %" PRIu64 " finding(s) this run",
                 pipeline_stats(w.p)->events, pipeline_stats(w.p)->findings);
     }
     restore_signals(old);
+    forward_stop(w.fw, 0);
     pipeline_free(w.p);
     follow_close(w.follow);
     pidfile_close(w.pf);

@@ -19,6 +19,9 @@ struct dw_pipeline_opts {
     enum dw_style style;
     struct dw_correlate_opts correlate;
     bool save_every_change; /* live: save on open/grow too; batch: save when closed */
+    /* Classify every event with every rule, skipping no line (the literal
+     * prefilter, prefilter.h, is also off when DEXTWATCH_NO_PREFILTER=1). */
+    bool no_prefilter;
 };
 
 struct dw_pipeline_stats {

@@ -60,6 +60,7 @@ struct dw_rule {
     size_t ndecodes;
     char *file; /* pack path */
     int src_line, src_col;
+    uint64_t limit_hits; /* matches of this rule abandoned at a PCRE2 limit */
 };
 
 struct dw_rule_pack {
@@ -96,6 +97,13 @@ void ruleset_free(struct dw_ruleset *rs);
  * matching rule, with event fields, captures, rendered summary/remediation,
  * decoded error codes and correlation keys filled in; NULL if no rule matches. */
 struct dw_finding *ruleset_classify(struct dw_ruleset *rs, const struct dw_event *ev);
+
+/* Reports every rule whose matches were abandoned at a PCRE2 match, depth,
+ * heap or JIT-stack limit since the set was loaded (catastrophic backtracking:
+ * the line was taken as not matching that rule), one message per rule:
+ * "file:line:col: rule 'id': N match(es) abandoned at the PCRE2 limits ...".
+ * Returns the number of such rules. */
+size_t ruleset_limit_report(const struct dw_ruleset *rs, struct dw_errors *out);
 
 /* Derives a rule's literals from its PCRE2 pattern (see rules_literals.c):
  * strings of which every matching message contains at least one, or none

@@ -21,7 +21,7 @@
 #include "rules.h"
 #include "util.h"
 
-#define DW_STORE_SCHEMA_VERSION 1
+#define DW_STORE_SCHEMA_VERSION 2
 
 enum dw_store_mode { DW_STORE_READ, DW_STORE_WRITE };
 

@@ -48,6 +48,12 @@ struct dw_watch_opts {
      * hook for forwarding.  NULL: none. */
     dw_incident_fn on_change;
     void *change_ctx;
+    /* Forwarding (forward.h, docs/fleet.md): each incident event also goes
+     * into the outbox, in the transaction that stores the change, and a
+     * sender thread per destination delivers it.  nforward 0: none. */
+    const char *const *forward_urls;
+    size_t nforward;
+    long outbox_limit; /* rows per destination; <= 0: DW_FORWARD_OUTBOX_LIMIT */
 };
 
 enum dw_watch_status {

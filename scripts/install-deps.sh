@@ -11,7 +11,7 @@ if [ "$(uname -s)" = Darwin ]; then
     exit 0
 fi
 
-pkgs="cmake make gcc clang pkg-config libpcre2-dev libsqlite3-dev sqlite3 libjansson-dev libyaml-dev libcmocka-dev libxml2-utils zlib1g-dev python3"
+pkgs="cmake make gcc clang pkg-config libpcre2-dev libsqlite3-dev sqlite3 libjansson-dev libyaml-dev libcmocka-dev libxml2-utils zlib1g-dev python3 libclang-rt-dev valgrind rsyslog"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

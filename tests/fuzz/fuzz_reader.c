@@ -11,11 +11,13 @@
  * beside this file holds their key tokens.  dw_style_detect_line is fuzzed on
  * the first line too.
  *
- * Build: clang -fsanitize=fuzzer,address,undefined -D_XOPEN_SOURCE=700 -Iinclude \
- *   tests/fuzz/fuzz_reader.c collector/reader.c collector/parse_*.c collector/dwtime.c \
- *   collector/util.c $(pkg-config --cflags --libs jansson)
- * Run:   ./a.out -dict=tests/fuzz/fuzz_reader.dict -max_len=65536 -rss_limit_mb=512 CORPUS
- * tests/logs/ Seeds: tests/logs/ */
+ * FUZZ_READER_STYLES (a comma-separated list of enum dw_style values) narrows
+ * the styles byte 0 picks from: tests/fuzz/CMakeLists.txt builds
+ * fuzz_reader (all), fuzz_reader_text (default, syslog, compact, bsd),
+ * fuzz_reader_plain (plain) and fuzz_reader_json (json, ndjson) from this file.
+ *
+ * Build: cmake -DDW_FUZZ=ON -DCMAKE_C_COMPILER=clang (see tests/fuzz/README.md)
+ * Run:   make fuzz FUZZ_SECONDS=60   (seeds: tests/logs/ with a 2-byte prefix) */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -47,7 +49,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2)
         return 0;
-    enum dw_style style = (enum dw_style)(data[0] % (DW_STYLE_BSD + 1));
+#ifdef FUZZ_READER_STYLES
+    static const enum dw_style styles[] = {FUZZ_READER_STYLES};
+#else
+    static const enum dw_style styles[] = {
+        DW_STYLE_AUTO, DW_STYLE_DEFAULT, DW_STYLE_SYSLOG, DW_STYLE_COMPACT,
+        DW_STYLE_JSON, DW_STYLE_NDJSON,  DW_STYLE_PLAIN,  DW_STYLE_BSD,
+    };
+#endif
+    enum dw_style style = styles[data[0] % (sizeof styles / sizeof styles[0])];
     uint32_t rng = data[1] * 2654435761u + 1;
     data += 2;
     size -= 2;

@@ -699,9 +699,9 @@ static void test_newer_schema_refused(void **state)
     exec_raw(fx->db, "PRAGMA user_version = 7");
     char want[256];
     snprintf(want, sizeof want,
-             "%s: database schema version 7 is newer than this dextwatch supports (1); "
+             "%s: database schema version 7 is newer than this dextwatch supports (%d); "
              "upgrade dextwatch",
-             fx->db);
+             fx->db, DW_STORE_SCHEMA_VERSION);
     expect_open_error(fx->db, DW_STORE_WRITE, want);
     expect_open_error(fx->db, DW_STORE_READ, want);
     assert_int_equal(query_int(fx->db, "PRAGMA user_version"), 7);

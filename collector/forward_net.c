@@ -1,0 +1,229 @@
+/* forward_net.c - sockets for forwarding (forward.h): connect with a
+ * timeout, send whole messages, notice a peer that went away, and ask the
+ * system how much of what we wrote the peer has not acknowledged yet (the
+ * one platform difference here: SIOCOUTQ on Linux, SO_NWRITE on macOS). */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <linux/sockios.h>
+#endif
+
+#include "forward.h"
+
+#define SEND_TIMEOUT_S 10
+
+bool forward_conn_stream(const struct dw_forward_conn *c)
+{
+    return c->url.scheme == DW_FORWARD_TCP || c->url.scheme == DW_FORWARD_TLS;
+}
+
+static void set_cloexec_nonblock(int fd, bool nonblock)
+{
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        fcntl(fd, F_SETFL, nonblock ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
+}
+
+/* connect() bounded by timeout_us; the socket is left blocking. */
+static int connect_within(int fd, const struct sockaddr *sa, socklen_t len, int64_t timeout_us)
+{
+    set_cloexec_nonblock(fd, true);
+    int rc = connect(fd, sa, len);
+    if (rc != 0 && errno == EINPROGRESS) {
+        struct pollfd p = {.fd = fd, .events = POLLOUT};
+        int n;
+        do
+            n = poll(&p, 1, (int)(timeout_us / 1000));
+        while (n < 0 && errno == EINTR);
+        if (n == 0) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
+        int soerr = 0;
+        socklen_t sl = sizeof soerr;
+        if (n < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
+            return -1;
+        if (soerr) {
+            errno = soerr;
+            return -1;
+        }
+        rc = 0;
+    }
+    if (rc == 0)
+        set_cloexec_nonblock(fd, false);
+    return rc;
+}
+
+static void set_options(int fd, bool stream)
+{
+    struct timeval tv = {.tv_sec = SEND_TIMEOUT_S};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+#ifdef SO_NOSIGPIPE
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+#endif
+    if (!stream) {
+        int size = 4 * DW_FORWARD_DGRAM_MAX; /* macOS defaults to 2 KiB datagrams */
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    } else {
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+    }
+}
+
+static int open_unix(struct dw_forward_conn *c, int64_t timeout_us, struct dw_errors *err)
+{
+    struct sockaddr_un sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", c->url.path);
+    int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+    if (fd < 0) {
+        dw_errors_add(err, "%s: socket: %s", c->url.text, strerror(errno));
+        return -1;
+    }
+    set_options(fd, false);
+    if (connect_within(fd, (struct sockaddr *)&sa, sizeof sa, timeout_us) != 0) {
+        dw_errors_add(err, "%s: connect: %s", c->url.text, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    c->fd = fd;
+    return 0;
+}
+
+int forward_conn_open(struct dw_forward_conn *c, int64_t timeout_us, struct dw_errors *err)
+{
+    c->fd = -1;
+    if (c->url.scheme == DW_FORWARD_UNIX)
+        return open_unix(c, timeout_us, err);
+    bool stream = forward_conn_stream(c);
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = stream ? SOCK_STREAM : SOCK_DGRAM;
+    int gai = getaddrinfo(c->url.host, c->url.port, &hints, &res);
+    if (gai != 0) {
+        dw_errors_add(err, "%s: cannot resolve %s: %s", c->url.text, c->url.host,
+                      gai_strerror(gai));
+        return -1;
+    }
+    int saved = 0;
+    for (struct addrinfo *a = res; a; a = a->ai_next) {
+        int fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+        if (fd < 0) {
+            saved = errno;
+            continue;
+        }
+        set_options(fd, stream);
+        if (connect_within(fd, a->ai_addr, a->ai_addrlen, timeout_us) == 0) {
+            c->fd = fd;
+            break;
+        }
+        saved = errno;
+        close(fd);
+    }
+    freeaddrinfo(res);
+    if (c->fd < 0) {
+        dw_errors_add(err, "%s: connect: %s", c->url.text, strerror(saved ? saved : EHOSTUNREACH));
+        return -1;
+    }
+    return 0;
+}
+
+void forward_conn_close(struct dw_forward_conn *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+}
+
+static int send_all(struct dw_forward_conn *c, const char *p, size_t len, struct dw_errors *err)
+{
+#ifdef MSG_NOSIGNAL
+    int flags = MSG_NOSIGNAL;
+#else
+    int flags = 0;
+#endif
+    bool stream = forward_conn_stream(c);
+    while (len > 0) {
+        ssize_t n = send(c->fd, p, len, flags);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            dw_errors_add(err, "%s: send: %s", c->url.text,
+                          errno == EAGAIN || errno == EWOULDBLOCK ? "timed out" : strerror(errno));
+            return -1;
+        }
+        if (!stream && (size_t)n != len) {
+            dw_errors_add(err, "%s: send: datagram cut short", c->url.text);
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int forward_conn_send(struct dw_forward_conn *c, const char *msg, size_t len, struct dw_errors *err)
+{
+    if (!forward_conn_stream(c))
+        return send_all(c, msg, len, err);
+    char prefix[24];
+    int plen = snprintf(prefix, sizeof prefix, "%zu ", len);
+    if (send_all(c, prefix, (size_t)plen, err) < 0)
+        return -1;
+    return send_all(c, msg, len, err);
+}
+
+bool forward_conn_broken(struct dw_forward_conn *c, struct dw_errors *err)
+{
+    if (c->fd < 0)
+        return true;
+    if (!forward_conn_stream(c))
+        return false;
+    for (;;) {
+        char junk[512];
+        ssize_t n = recv(c->fd, junk, sizeof junk, MSG_DONTWAIT);
+        if (n > 0)
+            continue; /* a syslog receiver says nothing; ignore what it did say */
+        if (n == 0) {
+            dw_errors_add(err, "%s: the receiver closed the connection", c->url.text);
+            return true;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return false;
+        dw_errors_add(err, "%s: %s", c->url.text, strerror(errno));
+        return true;
+    }
+}
+
+long forward_conn_unacked(const struct dw_forward_conn *c)
+{
+    if (c->fd < 0 || !forward_conn_stream(c))
+        return 0;
+#if defined(__linux__) && defined(SIOCOUTQ)
+    int n = 0;
+    if (ioctl(c->fd, SIOCOUTQ, &n) == 0)
+        return n;
+#elif defined(SO_NWRITE)
+    int n = 0;
+    socklen_t len = sizeof n;
+    if (getsockopt(c->fd, SOL_SOCKET, SO_NWRITE, &n, &len) == 0)
+        return n;
+#endif
+    return 0;
+}

@@ -1,0 +1,103 @@
+/* prefilter.h - the literal prefilter: which events can a rule match at all?
+ *
+ * Every rule carries literals (rules.h): every message it matches contains at
+ * least one of them.  The prefilter gathers the literals of all rules into one
+ * multi-literal scanner (a Teddy-style SIMD fingerprint scan: SSSE3 on x86-64,
+ * NEON on arm64, a table-driven scalar loop elsewhere, all giving the same
+ * hits) and answers two questions:
+ *
+ *   - on a parsed event: does its message contain any literal, and if so which
+ *     rules are worth trying?  An event with no literal is never matched
+ *     against a regex; for the others only the rules one of whose literals
+ *     occurs are tried (prefilter_classify);
+ *   - on a raw ndjson line, before any JSON parsing: can the decoded message
+ *     contain a literal?  Literals are searched by their longest piece without
+ *     a character JSON may escape (`/` is often written `\/`); a line holding
+ *     a `\u` escape or a crash-report key is always parsed.
+ *
+ * Results are identical to classifying every event with every rule as long as
+ * the literals are sound (`dextwatch rules test` checks them on the examples;
+ * tests/perf/prefilter_equiv.sh compares both paths on whole corpora).  Set
+ * DEXTWATCH_NO_PREFILTER=1 to turn the prefilter off. */
+#ifndef DW_PREFILTER_H
+#define DW_PREFILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "reader.h"
+#include "rules.h"
+
+/* ---- the multi-literal scanner ---- */
+
+/* A set of byte strings (each at least 3 bytes) searched for in one pass. */
+struct dw_litset;
+/* Builds a set from strs[0..n) (copied).  Returns NULL when some string is
+ * shorter than 3 bytes (such a set cannot be scanned for). */
+struct dw_litset *litset_new(const char *const *strs, size_t n);
+void litset_free(struct dw_litset *ls);
+/* Offset in s[0..n) of the start of a verified occurrence of one of the
+ * strings (the one whose anchor comes first), or n when there is none.
+ * *which (may be NULL) gets the string's index. */
+size_t litset_find(const struct dw_litset *ls, const char *s, size_t n, size_t *which);
+/* Calls fn(index, ctx) for every occurrence of every string in s[0..n). */
+void litset_each(const struct dw_litset *ls, const char *s, size_t n,
+                 void (*fn)(size_t index, size_t at, void *ctx), void *ctx);
+/* Which implementation scans: "ssse3", "neon" or "scalar". */
+const char *litset_engine(void);
+/* Tests: true forces the scalar loop, false returns to the best one. */
+void litset_force_scalar(bool on);
+
+/* ---- the prefilter of a rule set ---- */
+
+struct dw_prefilter;
+/* Builds the prefilter of rs (which must outlive it).  Returns NULL when the
+ * prefilter cannot help: a rule without literals that may see any process. */
+struct dw_prefilter *prefilter_new(struct dw_ruleset *rs);
+void prefilter_free(struct dw_prefilter *pf);
+/* True when the prefilter is turned off by DEXTWATCH_NO_PREFILTER (non-empty, not "0"). */
+bool prefilter_disabled_by_env(void);
+
+/* Classifies ev like ruleset_classify, trying only the rules that the
+ * prefilter cannot rule out.  Returns NULL at once for a message without any
+ * literal (unless a rule without literals covers the event's process). */
+struct dw_finding *prefilter_classify(struct dw_prefilter *pf, struct dw_ruleset *rs,
+                                      const struct dw_event *ev);
+/* True if the ndjson line s[0..n) must be parsed: its message may hold a
+ * literal.  False only when the prefilter can raw-scan ndjson at all. */
+bool prefilter_json_candidate(const struct dw_prefilter *pf, const char *s, size_t n);
+/* True if raw ndjson lines can be skipped unparsed (every rule has literals). */
+bool prefilter_json_usable(const struct dw_prefilter *pf);
+
+/* True if the ndjson line s[0..n) needs no JSON parsing: no rule can match
+ * its message.  *t then gets its time as the JSON reader would set it.  It
+ * says so when the line's raw bytes hold no literal (prefilter_json_candidate),
+ * or when the line's one `"eventMessage"` string, decoded here (no `\u`
+ * escapes, ASCII), makes every rule the literals leave fail.  Either way the
+ * line must have one `"timestamp"` member with a plain string value and one
+ * `"eventMessage"` member, both right after '{' or ','; false (parse it)
+ * whenever only the JSON parser can tell. */
+bool prefilter_json_skip(struct dw_prefilter *pf, const char *s, size_t n, struct dw_time *t);
+
+/* classify.c: ruleset_classify restricted to the rules whose bit is set in
+ * mask (bit i of mask[i / 64] for rs->rules[i]). */
+struct dw_finding *ruleset_classify_masked(struct dw_ruleset *rs, const struct dw_event *ev,
+                                           const uint64_t *mask);
+/* classify.c: false if no rule set in mask matches msg[0..len) (filters not
+ * applied); true if one does or a match gave up on a limit. */
+bool ruleset_message_may_match(struct dw_ruleset *rs, const char *msg, size_t len,
+                               const uint64_t *mask);
+
+/* ---- the reader side (reader.c) ---- */
+
+/* Lets reader r skip ndjson lines that prefilter_json_skip rules out
+ * without parsing them as JSON.  Such a line is handed to skipped (instead of
+ * the reader's event function) as an event with only input, line and time
+ * set (message ""), so the correlator's clock still moves; it is counted as a
+ * record.  A line whose time cannot be read cheaply is parsed as usual.
+ * pf NULL turns skipping off.  pf must outlive the reader's use of it. */
+void reader_set_prefilter(struct dw_reader *r, struct dw_prefilter *pf, dw_event_fn skipped);
+
+#endif
