@@ -4,7 +4,8 @@
  *
  * 1. saves FINDINGS findings (10 per incident, 500 incidents per transaction)
  *    into DIR/findings.db and prints findings/s;
- * 2. fills DIR/incidents.db with INCIDENTS one-finding incidents, then times
+ * 2. fills DIR/incidents.db with INCIDENTS one-finding incidents spread over
+ *    a year (1,000,000 -> one every 31.5 s), then times
  *    store_recent (limit 20; with --since; with a class glob) and the class
  *    histogram of `recent`, as medians of 9 runs. */
 #include <stdio.h>
@@ -17,6 +18,8 @@
 #include "util.h"
 
 #define T0 INT64_C(1795680000000000)
+/* 1,000,000 incidents over a year: one every 31.5 s */
+#define GAP_US INT64_C(31536000)
 
 static double now_s(void)
 {
@@ -69,7 +72,10 @@ static void die(struct dw_errors *err)
     exit(1);
 }
 
-static void fill(struct dw_store *s, long incidents, long per, struct dw_errors *err)
+/* Incidents `gap_us` apart (a realistic DB spreads them over months), each
+ * with `per` findings 1 ms apart. */
+static void fill(struct dw_store *s, long incidents, long per, int64_t gap_us,
+                 struct dw_errors *err)
 {
     long n = 0;
     for (long i = 0; i < incidents; i++) {
@@ -79,7 +85,7 @@ static void fill(struct dw_store *s, long incidents, long per, struct dw_errors 
         snprintf(subject, sizeof subject, "com.vendor%ld.driver", i % 1000);
         struct dw_incident *inc = incident_new();
         for (long k = 0; k < per; k++, n++)
-            incident_add(inc, finding(n, T0 + n * 1000, subject));
+            incident_add(inc, finding(n, T0 + i * gap_us + k * 1000, subject));
         bool created;
         size_t added;
         if (store_incident_save(s, inc, &created, &added, err))
@@ -140,7 +146,7 @@ int main(int argc, char **argv)
     if (!s)
         die(&err);
     double t0 = now_s();
-    fill(s, findings / 10, 10, &err);
+    fill(s, findings / 10, 10, 10000, &err);
     double dt = now_s() - t0;
     printf("store: %ld findings in %.2f s = %.0f findings/s\n", findings, dt, findings / dt);
     store_close(s);
@@ -167,19 +173,19 @@ int main(int argc, char **argv)
         s = store_open(path, DW_STORE_WRITE, &err);
         if (!s)
             die(&err);
-        fill(s, incidents, 1, &err);
+        fill(s, incidents, 1, GAP_US, &err);
     }
     printf("recent on %ld incidents:\n", incidents);
     time_recent(s, "recent --limit 20", all, false);
     time_recent(s, "recent --since (last 10%) --limit 20",
-                (struct dw_query){.has_since = true, .since_us = T0 + incidents * 900, .limit = 20},
+                (struct dw_query){.has_since = true, .since_us = T0 + incidents * GAP_US / 10 * 9, .limit = 20},
                 false);
     time_recent(s, "recent --class 'sysext.*' --limit 20",
                 (struct dw_query){.class_glob = "sysext.*", .limit = 20}, false);
     time_recent(s, "recent --subject com.vendor7.driver --limit 20",
                 (struct dw_query){.subject_glob = "com.vendor7.driver", .limit = 20}, false);
     time_recent(s, "class lines, --since (last 10%)",
-                (struct dw_query){.has_since = true, .since_us = T0 + incidents * 900}, true);
+                (struct dw_query){.has_since = true, .since_us = T0 + incidents * GAP_US / 10 * 9}, true);
     time_recent(s, "class lines, all incidents", (struct dw_query){0}, true);
     store_close(s);
     return 0;

@@ -50,6 +50,7 @@ struct dw_store {
     enum dw_store_mode mode;
     sqlite3_stmt *st[ST_COUNT];
     struct dw_buf text; /* scratch for sanitised text before binding */
+    bool older_schema;  /* READ found an older schema in a file we may write */
 };
 
 /* Columns of incidents in the order ST_INCIDENT_SELECT returns them. */

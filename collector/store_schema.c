@@ -135,6 +135,36 @@ static const char *const migrations[] = {
     "CREATE TABLE outbox_versions ("
     " incident_id INTEGER PRIMARY KEY,"
     " version INTEGER NOT NULL);",
+    /* 2 -> 3: incidents per class and hour of last_seen, kept by triggers so
+     * every path that writes incidents keeps it right (collector/store_stats.c) */
+    "CREATE TABLE class_hours ("
+    " class TEXT NOT NULL,"
+    " hour INTEGER NOT NULL," /* last_seen_us / 3600e6, or -1 without a calendar time */
+    " n INTEGER NOT NULL,"
+    " PRIMARY KEY (class, hour)) WITHOUT ROWID;"
+    "INSERT INTO class_hours (class, hour, n)"
+    " SELECT j.value, coalesce(i.last_seen_us / 3600000000, -1), count(*)"
+    " FROM incidents AS i, json_each(i.classes) AS j GROUP BY 1, 2;"
+    "CREATE TRIGGER class_hours_insert AFTER INSERT ON incidents BEGIN"
+    " INSERT INTO class_hours (class, hour, n)"
+    "  SELECT value, coalesce(NEW.last_seen_us / 3600000000, -1), 1 FROM json_each(NEW.classes)"
+    "  WHERE true ON CONFLICT (class, hour) DO UPDATE SET n = n + 1;"
+    " END;"
+    "CREATE TRIGGER class_hours_delete AFTER DELETE ON incidents BEGIN"
+    " UPDATE class_hours SET n = n - 1 WHERE hour = coalesce(OLD.last_seen_us / 3600000000, -1)"
+    "  AND class IN (SELECT value FROM json_each(OLD.classes));"
+    " DELETE FROM class_hours WHERE class IN (SELECT value FROM json_each(OLD.classes))"
+    "  AND hour = coalesce(OLD.last_seen_us / 3600000000, -1) AND n <= 0;"
+    " END;"
+    "CREATE TRIGGER class_hours_update AFTER UPDATE OF classes, last_seen_us ON incidents BEGIN"
+    " UPDATE class_hours SET n = n - 1 WHERE hour = coalesce(OLD.last_seen_us / 3600000000, -1)"
+    "  AND class IN (SELECT value FROM json_each(OLD.classes));"
+    " INSERT INTO class_hours (class, hour, n)"
+    "  SELECT value, coalesce(NEW.last_seen_us / 3600000000, -1), 1 FROM json_each(NEW.classes)"
+    "  WHERE true ON CONFLICT (class, hour) DO UPDATE SET n = n + 1;"
+    " DELETE FROM class_hours WHERE class IN (SELECT value FROM json_each(OLD.classes))"
+    "  AND hour = coalesce(OLD.last_seen_us / 3600000000, -1) AND n <= 0;"
+    " END;",
 };
 
 #define STORE_MIGRATIONS (sizeof migrations / sizeof migrations[0])
@@ -413,6 +443,10 @@ static int schema_migrate(struct dw_store *s, struct dw_errors *err)
             goto fail;
         return 0;
     }
+    if (!writing && access(s->path, W_OK) == 0) {
+        s->older_schema = true; /* store_open migrates it, then reads */
+        return -1;
+    }
     if (!writing) {
         dw_errors_add(err,
                       "%s: database schema version %lld is older than this dextwatch expects "
@@ -556,8 +590,17 @@ struct dw_store *store_open(const char *path, enum dw_store_mode mode, struct dw
         return NULL;
     }
     if (store_setup(s, err) < 0) {
+        bool migrate = s->older_schema;
         store_close(s);
-        return NULL;
+        if (!migrate)
+            return NULL;
+        /* a reader of an older database it may write migrates it first, so
+         * `recent` keeps working right after an upgrade */
+        struct dw_store *w = store_open(path, DW_STORE_WRITE, err);
+        if (!w)
+            return NULL;
+        store_close(w);
+        return store_open(path, DW_STORE_READ, err);
     }
     return s;
 }
@@ -579,6 +622,12 @@ void store_close(struct dw_store *s)
 const char *store_path(const struct dw_store *s)
 {
     return s->path;
+}
+
+void store_keep_wal(struct dw_store *s)
+{
+    int on = 1;
+    sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &on);
 }
 
 int store_begin(struct dw_store *s, struct dw_errors *err)

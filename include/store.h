@@ -21,7 +21,7 @@
 #include "rules.h"
 #include "util.h"
 
-#define DW_STORE_SCHEMA_VERSION 2
+#define DW_STORE_SCHEMA_VERSION 3
 
 enum dw_store_mode { DW_STORE_READ, DW_STORE_WRITE };
 
@@ -32,6 +32,10 @@ struct dw_store;
 struct dw_store *store_open(const char *path, enum dw_store_mode mode, struct dw_errors *err);
 void store_close(struct dw_store *s);
 const char *store_path(const struct dw_store *s);
+/* Keeps the -wal and -shm files when the last connection closes (SQLite's
+ * SQLITE_FCNTL_PERSIST_WAL), so that a reader without write access to the
+ * directory (the daemon's group-readable DB) can still open the DB. */
+void store_keep_wal(struct dw_store *s);
 
 int store_begin(struct dw_store *s, struct dw_errors *err);
 int store_commit(struct dw_store *s, struct dw_errors *err);

@@ -668,6 +668,81 @@ static void test_class_histogram(void **state)
     store_close(s);
 }
 
+/* The hourly aggregate (periods of a day or more) gives the same class lines
+ * as counting the rows (forced by a "*" subject glob), after inserts,
+ * updates that move last_seen and classes, and deletes. */
+static void assert_hist_same(struct dw_store *s, struct dw_query q, int64_t start, int64_t end)
+{
+    struct dw_errors err = {0};
+    struct dw_class_hist *a, *b;
+    size_t na, nb;
+    assert_int_equal(store_class_histogram(s, &q, start, end, &a, &na, &err), 0);
+    q.subject_glob = "*";
+    assert_int_equal(store_class_histogram(s, &q, start, end, &b, &nb, &err), 0);
+    assert_int_equal(na, nb);
+    assert_true(na > 0);
+    for (size_t i = 0; i < na; i++) {
+        size_t j = 0;
+        while (j < nb && strcmp(a[i].class_name, b[j].class_name) != 0)
+            j++;
+        assert_true(j < nb);
+        assert_int_equal(a[i].count, b[j].count);
+        unsigned sa = 0, sb = 0;
+        for (int k = 0; k < DW_HIST_BINS; k++) {
+            sa += a[i].bins[k];
+            sb += b[j].bins[k];
+            /* an hour's incidents sit at the hour's middle: a bin may differ by
+             * the incidents of the hour it straddles, never in total */
+        }
+        assert_int_equal(sa, sb);
+    }
+    store_class_histogram_free(a, na);
+    store_class_histogram_free(b, nb);
+}
+
+static void test_class_histogram_hours(void **state)
+{
+    static const char *const cls[] = {"dext.exit", "codesign.requirement", "sysext.activation"};
+    struct fixture *fx = *state;
+    struct dw_store *s = open_ok(fx->db, DW_STORE_WRITE);
+    int64_t ids[60];
+    for (int i = 0; i < 60; i++) {
+        char subject[32];
+        snprintf(subject, sizeof subject, "com.v%d", i);
+        ids[i] = add_simple(s, subject, cls[i % 3], i % 7 == 0 ? -1 : (int64_t)i * 7919);
+    }
+    /* move one incident in time and give it a second class, delete another */
+    struct dw_incident *inc = get_ok(s, ids[5]);
+    struct dw_finding *f = incident_evidence_at(inc, 0);
+    struct dw_finding *g = finding_dup(f);
+    free(g->class_name);
+    g->class_name = xstrdup("kext.load-failed");
+    g->time.us += 3 * 86400 * INT64_C(1000000);
+    free(g->message);
+    g->message = xstrdup("later");
+    incident_add(inc, g);
+    bool created;
+    size_t added;
+    save_ok(s, inc, &created, &added);
+    incident_free(inc);
+    struct dw_errors err = {0};
+    assert_int_equal(store_incident_delete(s, ids[8], &err), 0);
+
+    int64_t lo, hi;
+    struct dw_query q = {0};
+    assert_int_equal(store_time_span(s, &q, &lo, &hi, &err), 0);
+    assert_true(hi - lo >= DW_HIST_BINS * INT64_C(3600000000));
+    assert_hist_same(s, q, lo, hi);
+    q = (struct dw_query){.has_since = true, .since_us = lo + 100000 * INT64_C(1000000) + 1234};
+    assert_hist_same(s, q, q.since_us, hi);
+    q.class_glob = "dext.*";
+    assert_hist_same(s, q, q.since_us, hi);
+    assert_int_equal(query_int(fx->db, "SELECT count(*) FROM class_hours WHERE n <= 0"), 0);
+    assert_int_equal(query_int(fx->db, "SELECT sum(n) FROM class_hours"),
+                     query_int(fx->db, "SELECT count(*) FROM incidents, json_each(classes)"));
+    store_close(s);
+}
+
 static void test_get_missing(void **state)
 {
     struct fixture *fx = *state;
@@ -709,6 +784,28 @@ static void test_newer_schema_refused(void **state)
 
 /* An empty database (user_version 0) is migrated to the current version;
  * someone else's database is left alone. */
+/* A reader of an older database that it may write migrates it first (so
+ * `recent` works right after an upgrade); the data stays readable. */
+static void test_reader_migrates_older(void **state)
+{
+    struct fixture *fx = *state;
+    struct dw_store *s = open_ok(fx->db, DW_STORE_WRITE);
+    int64_t id = add_simple(s, "com.old.driver", "dext.exit", 5);
+    store_close(s);
+    /* back to schema 2: no class_hours yet */
+    exec_raw(fx->db, "DROP TRIGGER class_hours_insert; DROP TRIGGER class_hours_delete;"
+                     " DROP TRIGGER class_hours_update; DROP TABLE class_hours;"
+                     " PRAGMA user_version = 2");
+    s = open_ok(fx->db, DW_STORE_READ);
+    struct dw_incident *inc = get_ok(s, id);
+    assert_string_equal(inc->subject, "com.old.driver");
+    incident_free(inc);
+    store_close(s);
+    assert_int_equal(query_int(fx->db, "PRAGMA user_version"), DW_STORE_SCHEMA_VERSION);
+    /* the migration filled the aggregate from the existing incidents */
+    assert_int_equal(query_int(fx->db, "SELECT n FROM class_hours WHERE class = 'dext.exit'"), 1);
+}
+
 static void test_fresh_database_migrated(void **state)
 {
     struct fixture *fx = *state;
@@ -1028,9 +1125,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_evidence_window, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recent_queries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_class_histogram, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_class_histogram_hours, setup, teardown),
         cmocka_unit_test_setup_teardown(test_get_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fresh_database_migrated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reader_migrates_older, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_modes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readonly_location, setup, teardown),
