@@ -235,7 +235,12 @@ int agent_install(bool system, const struct dw_agent_paths *p, struct dw_errors 
         goto out;
     }
     buf_printf(&tmp, "%s.tmp", p->plist);
-    FILE *f = fopen(tmp.data, "w");
+    /* a fresh file (O_EXCL, never through a planted symlink), then rename */
+    unlink(tmp.data);
+    int fd = open(tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+    if (!f && fd >= 0)
+        close(fd);
     if (!f || fwrite(text.data, 1, text.len, f) != text.len || fclose(f) != 0 ||
         chmod(tmp.data, 0644) != 0 || rename(tmp.data, p->plist) != 0) {
         dw_errors_add(err, "%s: %s", p->plist, strerror(errno));

@@ -168,8 +168,10 @@ static struct dw_finding *classify_rules(struct dw_ruleset *rs, const struct dw_
             return finding_build(rs, r, ev);
         if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
             rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT ||
-            rc == PCRE2_ERROR_NOMEMORY)
+            rc == PCRE2_ERROR_NOMEMORY) {
             rs->limit_hits++;
+            rs->rules[i].limit_hits++; /* reported by ruleset_limit_report */
+        }
     }
     return NULL;
 }

@@ -50,6 +50,7 @@ static const char watch_usage[] =
     "the rule packs (a broken pack is reported and the old rules stay).\n"
     "Messages go to stderr, one line each, time-stamped.\n"
     "Exit status: 0 stopped by a signal (or stdin ended); 2 usage or start-up error,\n"
+    "the database could not be written (full disk: the next start catches up),\n"
     "or `log` refused with status 77 (Must be admin): run as an admin user, or\n"
     "install the LaunchDaemon (`sudo dextwatch agent install --system`).\n";
 

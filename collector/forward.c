@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -313,6 +314,11 @@ struct dw_forwarder *forward_start(const struct dw_forward_opts *o, struct dw_st
         if (sd->store)
             sd->ob = outbox_open(sd->store, err);
     }
+    /* the senders take no signals: SIGTERM, SIGINT and SIGHUP stay with the
+     * watcher's loop (its handlers wake its poll) */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
     for (size_t i = 0; !err->n && i < fw->n; i++) {
         struct sender *sd = &fw->senders[i];
         int rc = pthread_create(&sd->thread, NULL, sender_main, sd);
@@ -331,6 +337,7 @@ struct dw_forwarder *forward_start(const struct dw_forward_opts *o, struct dw_st
         else
             say(fw, "forwarding to %s", sd->conn.url.text);
     }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (err->n) {
         forward_stop(fw, 0);
         return NULL;

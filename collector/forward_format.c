@@ -151,7 +151,7 @@ void forward_format_head(struct dw_buf *out, const struct dw_forward_event *ev)
     buf_putc(out, ' ');
     put_hostname(out, ev->hostname);
     buf_printf(out, " " DW_FORWARD_APP_NAME " %ld %s [" DW_FORWARD_SD_ID, ev->procid,
-               forward_msgid(ev->change));
+               ev->msgid ? ev->msgid : forward_msgid(ev->change));
     char num[32];
     snprintf(num, sizeof num, "%" PRId64, ev->id);
     put_param(out, "id", num);

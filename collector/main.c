@@ -19,6 +19,7 @@ static const struct dw_command cmd_table[] = {
     {"stats", "what watch has read and found; incidents per class and subject", cmd_stats},
     {"prune", "delete incidents older than a duration", cmd_prune},
     {"agent", "install, remove or show the launchd agent/daemon that runs watch", cmd_agent},
+    {"forward", "send a test message to a --forward destination (rsyslog, syslog-ng)", cmd_forward},
 };
 
 /* Messages may quote file names, config values or a child's stderr: they are

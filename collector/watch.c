@@ -597,6 +597,9 @@ static void share_db(struct watch *w, struct dw_errors *err)
         dw_errors_add(err, "--group %s: no such group", w->o->db_group);
         return;
     }
+    /* without -wal/-shm (deleted when the last connection closes), a
+     * reader that cannot create them could not open the DB at all */
+    store_keep_wal(w->store);
     const char *suffix[] = {"", "-wal", "-shm"};
     mode_t mode[] = {0640, 0640, 0660};
     for (int i = 0; i < 3; i++) {
@@ -700,8 +703,18 @@ static void commit_round(struct watch *w)
     int64_t now = mono_us();
     if (pipeline_pending(w->p)) {
         save_state(w);
-        pipeline_commit(w->p, &e);
-        say_errors(w, "cannot store: ", &e);
+        if (pipeline_commit(w->p, &e) != 0) {
+            /* Full disk, I/O error, read-only: the rolled-back incidents
+             * would never be written again, and a later save of the position
+             * would skip their events.  Stop without saving anything more
+             * (exit 2); the next start catches up from the stored position. */
+            say_errors(w, "cannot store: ", &e);
+            say(w, "stopping: the database cannot be written; the next start catches up "
+                   "from the last stored position");
+            w->status = DW_WATCH_FAILED;
+            stop_requested = 1;
+            return;
+        }
         forward_wake(w->fw);
     } else if (w->state_dirty && now - w->state_saved_mono >= STATE_EVERY_US) {
         save_state(w);
@@ -859,14 +872,17 @@ enum dw_watch_status watch_run(const struct dw_watch_opts *o, struct dw_errors *
         }
         while (!stop_requested)
             round_once(&w);
-        /* stop reading, flush what is open, commit */
+        /* stop reading, flush what is open, commit (not after a store
+         * failure: see commit_round) */
         stop_kids(&w);
-        pipeline_flush(w.p);
-        save_state(&w);
-        struct dw_errors e = {0};
-        pipeline_end(w.p, &e);
-        say_errors(&w, "cannot store: ", &e);
-        save_state(&w);
+        if (w.status != DW_WATCH_FAILED) {
+            pipeline_flush(w.p);
+            save_state(&w);
+            struct dw_errors e = {0};
+            pipeline_end(w.p, &e);
+            say_errors(&w, "cannot store: ", &e);
+            save_state(&w);
+        }
         forward_stop(w.fw, FORWARD_GRACE_US);
         w.fw = NULL;
         if (w.status == DW_WATCH_STOPPED)

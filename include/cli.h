@@ -31,6 +31,7 @@ int cmd_watch(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_prune(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
+int cmd_forward(int argc, char **argv);
 /* `dextwatch __child PPID CMD ARGS...`: the exec wrapper of logcmd_guard.h (hidden). */
 int cmd_child(int argc, char **argv);
 

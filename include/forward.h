@@ -82,6 +82,7 @@ struct dw_forward_event {
     int64_t time_us;               /* wall clock of the event */
     const char *hostname;          /* as gethostname() said */
     long procid;
+    const char *msgid; /* NULL: forward_msgid(change); "TEST" for `forward --test` */
 };
 
 /* Appends HEADER SP STRUCTURED-DATA (no trailing space) to out.  Every field

@@ -142,7 +142,7 @@ class Rsyslog:
         # rsyslog may be writing a long line right now: only whole lines count
         for line in text[:text.rfind("\n") + 1].splitlines():
             m = parse_line(line)
-            if probes or m["msgid"] != "PROBE":
+            if probes or m["msgid"] not in ("PROBE", "TEST"):
                 out.append(m)
         return out
 
@@ -297,6 +297,13 @@ def case_tcp(e):
     r = e.rsyslog = Rsyslog(e.dir)
     url = "tcp://127.0.0.1:%d" % r.tcp
     r.start()
+    t = subprocess.run([DW, "forward", "--test", url], capture_output=True, text=True, timeout=20)
+    assert t.returncode == 0 and "sent a test message" in t.stdout, t
+    wait_for(lambda: [m for m in r.messages(probes=True) if m["msgid"] == "TEST"], 10,
+             "the test message")
+    t = subprocess.run([DW, "forward", "--test", "tcp://127.0.0.1:%d" % free_port(
+        socket.SOCK_STREAM)], capture_output=True, text=True, timeout=20)
+    assert t.returncode == 2 and "Connection refused" in t.stderr, t
     e.start_watch("follow1.ndjson", url)
     e.incident(1)
     e.incident(2)

@@ -14,7 +14,10 @@
  *     properties hold no raw ':' (log text cannot end them early);
  *   - junit: no raw '<' '>' '&' outside what the writer itself puts there is
  *     not checkable cheaply; the golden tests run xmllint on it instead.
+ * And, run again with the literal prefilter off (no_prefilter), the incidents
+ * (json) must be the same: the prefilter is an optimisation only.
  * Seeds: tests/logs/ behind a 1-byte prefix. */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -155,6 +158,50 @@ static void check_github_lines(const char *s)
     }
 }
 
+/* One `scan --no-store` of data[1..] into every format (r->out, r->show). */
+static void scan_once(struct dw_ruleset *rules, const uint8_t *data, size_t size,
+                      bool no_prefilter, struct run *r)
+{
+    memset(r, 0, sizeof *r);
+    r->variant = data[0];
+    struct dw_report_opts ropts = {.title = "dextwatch scan"};
+    for (int f = 0; f < NFORMATS; f++)
+        r->reports[f] = report_new((enum dw_format)f, &ropts);
+    struct dw_pipeline_opts popts = {.style = (enum dw_style)(data[0] & 7),
+                                     .correlate = DW_CORRELATE_DEFAULTS,
+                                     .save_every_change = (data[0] & 0x10) != 0,
+                                     .no_prefilter = no_prefilter};
+    struct dw_pipeline *p = pipeline_new(rules, NULL, &popts, on_incident, r);
+    pipeline_begin(p, (data[0] & 0x08) ? "-" : "in\x1b[31m:put%0A.log");
+    pipeline_feed(p, (const char *)data + 1, size - 1);
+    struct dw_errors err = {0};
+    if (pipeline_end(p, &err) != 0)
+        abort(); /* no store: nothing can fail */
+    dw_errors_clear(&err);
+    const struct dw_pipeline_stats *st = pipeline_stats(p);
+    struct dw_report_input in = {.name = "in\x1b[31m:put%0A.log", .events = st->events,
+                                 .no_events_is_error = (data[0] & 0x20) != 0};
+    r->totals.have_scan_stats = true;
+    r->totals.inputs = st->inputs;
+    r->totals.lines = st->lines;
+    r->totals.events = st->events;
+    r->totals.findings = st->findings;
+    r->totals.skipped = st->malformed + st->oversized;
+    for (int f = 0; f < NFORMATS; f++) {
+        report_input(r->reports[f], &in, &r->out[f]);
+        report_finish(r->reports[f], &r->totals, &r->out[f]);
+        report_free(r->reports[f]);
+    }
+    pipeline_free(p);
+}
+
+static void run_free(struct run *r)
+{
+    for (int f = 0; f < NFORMATS; f++)
+        buf_free(&r->out[f]);
+    buf_free(&r->show);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct dw_ruleset *rules;
@@ -167,45 +214,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (size < 1)
         return 0;
-    struct run r = {.variant = data[0]};
-    struct dw_report_opts ropts = {.title = "dextwatch scan"};
+    struct run r, plain;
+    scan_once(rules, data, size, false, &r);
     for (int f = 0; f < NFORMATS; f++)
-        r.reports[f] = report_new((enum dw_format)f, &ropts);
-
-    struct dw_pipeline_opts popts = {.style = (enum dw_style)(data[0] & 7),
-                                     .correlate = DW_CORRELATE_DEFAULTS,
-                                     .save_every_change = (data[0] & 0x10) != 0};
-    struct dw_pipeline *p = pipeline_new(rules, NULL, &popts, on_incident, &r);
-    pipeline_begin(p, (data[0] & 0x08) ? "-" : "in\x1b[31m:put%0A.log");
-    pipeline_feed(p, (const char *)data + 1, size - 1);
-    struct dw_errors err = {0};
-    if (pipeline_end(p, &err) != 0)
-        abort(); /* no store: nothing can fail */
-    dw_errors_clear(&err);
-    const struct dw_pipeline_stats *st = pipeline_stats(p);
-    struct dw_report_input in = {.name = "in\x1b[31m:put%0A.log", .events = st->events,
-                                 .no_events_is_error = (data[0] & 0x20) != 0};
-    r.totals.have_scan_stats = true;
-    r.totals.inputs = st->inputs;
-    r.totals.lines = st->lines;
-    r.totals.events = st->events;
-    r.totals.findings = st->findings;
-    r.totals.skipped = st->malformed + st->oversized;
-    for (int f = 0; f < NFORMATS; f++) {
-        report_input(r.reports[f], &in, &r.out[f]);
-        report_finish(r.reports[f], &r.totals, &r.out[f]);
-        report_free(r.reports[f]);
         if (!clean_text(dw_format_name((enum dw_format)f),
                         (const unsigned char *)buf_cstr(&r.out[f]), r.out[f].len))
             abort();
-    }
     if (!clean_text("show", (const unsigned char *)buf_cstr(&r.show), r.show.len))
         abort();
-    buf_free(&r.show);
     check_json_lines(buf_cstr(&r.out[DW_FORMAT_JSON]));
     check_github_lines(buf_cstr(&r.out[DW_FORMAT_GITHUB]));
-    for (int f = 0; f < NFORMATS; f++)
-        buf_free(&r.out[f]);
-    pipeline_free(p);
+    /* differential: the literal prefilter must change no incident */
+    scan_once(rules, data, size, true, &plain);
+    if (strcmp(buf_cstr(&r.out[DW_FORMAT_JSON]), buf_cstr(&plain.out[DW_FORMAT_JSON])) != 0) {
+        fprintf(stderr, "fuzz_pipeline: the prefilter changed the incidents:\n--- with\n%s"
+                        "--- without\n%s",
+                buf_cstr(&r.out[DW_FORMAT_JSON]), buf_cstr(&plain.out[DW_FORMAT_JSON]));
+        abort();
+    }
+    run_free(&plain);
+    run_free(&r);
     return 0;
 }
