@@ -120,6 +120,7 @@ static struct dw_finding *finding_build(struct dw_ruleset *rs, const struct dw_r
     f->class_name = xstrdup(r->class_name);
     f->severity = r->severity;
     f->priority = r->priority;
+    f->link_only = r->link;
     finding_set_event(f, ev);
     finding_fill_captures(f, r, rs->match_data, ev->message);
     for (size_t i = 0; i < f->ncaps; i++)

@@ -24,6 +24,19 @@ struct slot {
     size_t nmarks;
 };
 
+#define DW_MAX_LINKS 256
+
+/* A harmless line that named a tag and a bundle id at once (a link rule):
+ * for the window after it, a finding with that tag also carries the bundle. */
+struct link {
+    char **keys;
+    size_t nkeys;
+    char *subject; /* the bundle id as spelled, when the line named one */
+    int rank;
+    struct dw_time time;
+    long line;
+};
+
 struct dw_correlator {
     struct dw_correlate_opts opts;
     dw_incident_fn fn;
@@ -32,6 +45,8 @@ struct dw_correlator {
     size_t nopen, capopen;
     struct dw_finding **pending; /* keyless findings waiting for a keyed neighbour */
     size_t npending, cappending;
+    struct link *links; /* oldest first, at most DW_MAX_LINKS */
+    size_t nlinks, caplinks;
     long opened;
 };
 
@@ -125,6 +140,54 @@ static struct slot *open_slot(struct dw_correlator *c)
 
 static void place_alone(struct dw_correlator *c, struct dw_finding *f);
 
+static void link_free(struct link *l)
+{
+    dw_strv_free(l->keys, l->nkeys);
+    free(l->subject);
+}
+
+static void link_remove(struct dw_correlator *c, size_t i)
+{
+    link_free(&c->links[i]);
+    memmove(&c->links[i], &c->links[i + 1], (c->nlinks - i - 1) * sizeof *c->links);
+    c->nlinks--;
+}
+
+static bool has_key(char *const *keys, size_t n, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(keys[i], key) == 0)
+            return true;
+    return false;
+}
+
+/* The latest remembered link naming one of these tags, or NULL.  Only a tag
+ * leads to a link: a tag names one launch, while a bundle id is shared by
+ * every launch of the dext, and following it would tie all their tags. */
+static struct link *link_for_tags(const struct dw_correlator *c, char *const *keys, size_t nkeys)
+{
+    for (size_t i = c->nlinks; i-- > 0;)
+        for (size_t k = 0; k < nkeys; k++)
+            if (strncmp(keys[k], "tag:", 4) == 0 &&
+                has_key(c->links[i].keys, c->links[i].nkeys, keys[k]))
+                return &c->links[i];
+    return NULL;
+}
+
+/* Gives f the keys of the latest link naming one of its tags; returns that
+ * link (its subject names the bundle) or NULL. */
+static const struct link *extend_keys(struct dw_correlator *c, struct dw_finding *f)
+{
+    const struct link *l = link_for_tags(c, f->keys, f->nkeys);
+    for (size_t k = 0; l && k < l->nkeys; k++) {
+        if (has_key(f->keys, f->nkeys, l->keys[k]))
+            continue;
+        f->keys = xrealloc(f->keys, (f->nkeys + 1) * sizeof *f->keys);
+        f->keys[f->nkeys++] = xstrdup(l->keys[k]);
+    }
+    return l;
+}
+
 /* Closes incidents and places pending findings whose window the point
  * (t, line) has passed. */
 static void expire(struct dw_correlator *c, const struct dw_time *t, long line)
@@ -146,6 +209,13 @@ static void expire(struct dw_correlator *c, const struct dw_time *t, long line)
             i++;
         else
             close_slot(c, i);
+    }
+    i = 0;
+    while (i < c->nlinks) {
+        if (within(c, &c->links[i].time, c->links[i].line, t, line))
+            i++;
+        else
+            link_remove(c, i);
     }
 }
 
@@ -196,9 +266,10 @@ static void slot_absorb_marks(struct slot *dst, struct slot *src)
     slot_free_marks(src);
 }
 
-static void place_keyed(struct dw_correlator *c, struct dw_finding *f)
+/* Every open incident sharing a key with f joins: the oldest absorbs the
+ * others (MERGED for each).  Returns its index, or c->nopen when none. */
+static size_t join_sharing(struct dw_correlator *c, const struct dw_finding *f)
 {
-    /* every incident sharing a key joins; the oldest absorbs the others */
     size_t target = c->nopen;
     for (size_t i = 0; i < c->nopen; i++) {
         if (!shares_key(c->open[i].inc, f))
@@ -216,6 +287,13 @@ static void place_keyed(struct dw_correlator *c, struct dw_finding *f)
         c->nopen--;
         i--;
     }
+    return target;
+}
+
+static void place_keyed(struct dw_correlator *c, struct dw_finding *f)
+{
+    const struct link *via = extend_keys(c, f);
+    size_t target = join_sharing(c, f);
     bool fresh = target == c->nopen;
     struct slot *s = fresh ? open_slot(c) : &c->open[target];
 
@@ -234,7 +312,52 @@ static void place_keyed(struct dw_correlator *c, struct dw_finding *f)
     }
     slot_mark(s, f);
     incident_add(s->inc, f);
+    if (via && via->subject)
+        incident_offer_subject(s->inc, via->subject, via->rank);
     c->fn(fresh ? DW_OPENED : DW_GREW, s->inc, NULL, c->ctx);
+}
+
+void correlator_link(struct dw_correlator *c, struct dw_finding *f)
+{
+    expire(c, &f->time, f->line);
+    int rank = 0;
+    char *subject = finding_subject(f, &rank);
+    if (rank < 3) { /* only a bundle id is worth naming an incident after */
+        free(subject);
+        subject = NULL;
+    }
+    if (f->nkeys < 2) { /* links nothing */
+        free(subject);
+        finding_free(f);
+        return;
+    }
+    size_t target = join_sharing(c, f);
+    if (target < c->nopen) {
+        struct dw_incident *inc = c->open[target].inc;
+        size_t nkeys = inc->nkeys;
+        int had_rank = inc->subject_rank;
+        incident_add_keys(inc, f->keys, f->nkeys);
+        if (subject)
+            incident_offer_subject(inc, subject, rank);
+        if (inc->nkeys != nkeys || inc->subject_rank != had_rank)
+            c->fn(DW_GREW, inc, NULL, c->ctx);
+    }
+    /* remember it for the findings to come: a repeat only moves its time, and
+     * the list is bounded so that hostile input cannot grow it */
+    struct link *known = link_for_tags(c, f->keys, f->nkeys);
+    if (known && known->nkeys == f->nkeys) {
+        known->time = f->time;
+        known->line = f->line;
+        free(subject);
+    } else {
+        if (c->nlinks == DW_MAX_LINKS)
+            link_remove(c, 0);
+        xgrow((void **)&c->links, &c->caplinks, c->nlinks + 1, sizeof *c->links);
+        c->links[c->nlinks++] = (struct link){f->keys, f->nkeys, subject, rank, f->time, f->line};
+        f->keys = NULL;
+        f->nkeys = 0;
+    }
+    finding_free(f);
 }
 
 /* A keyless finding joins the incident holding the nearest earlier keyed
@@ -291,6 +414,8 @@ void correlator_finish(struct dw_correlator *c)
     }
     while (c->nopen)
         close_slot(c, 0);
+    while (c->nlinks)
+        link_remove(c, c->nlinks - 1);
 }
 
 void correlator_free(struct dw_correlator *c)
@@ -300,5 +425,6 @@ void correlator_free(struct dw_correlator *c)
     correlator_finish(c);
     free(c->open);
     free(c->pending);
+    free(c->links);
     free(c);
 }

@@ -216,6 +216,25 @@ bool incident_has_key(const struct dw_incident *inc, const char *key)
     return strv_has(inc->keys, inc->nkeys, key);
 }
 
+void incident_add_keys(struct dw_incident *inc, char *const *keys, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!incident_has_key(inc, keys[i])) {
+            strv_add_unique(&inc->keys, &inc->nkeys, keys[i]);
+            inc->dirty = true;
+        }
+}
+
+void incident_offer_subject(struct dw_incident *inc, const char *subject, int rank)
+{
+    if (rank <= inc->subject_rank)
+        return;
+    free(inc->subject);
+    inc->subject = xstrdup(subject);
+    inc->subject_rank = rank;
+    inc->dirty = true;
+}
+
 static void remedy_add(struct dw_incident *inc, const char *rule_id, const char *text)
 {
     if (!text || !*text)

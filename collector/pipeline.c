@@ -36,7 +36,9 @@ static void on_event(const struct dw_event *ev, void *ctx)
     p->stats.events++;
     struct dw_finding *f =
         p->pf ? prefilter_classify(p->pf, p->rs, ev) : ruleset_classify(p->rs, ev);
-    if (f) {
+    if (f && f->link_only) {
+        correlator_link(p->corr, f);
+    } else if (f) {
         p->stats.findings++;
         correlator_add(p->corr, f);
     } else {

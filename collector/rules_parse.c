@@ -26,11 +26,11 @@ static const char *const taxonomy[] = {
 static const char *const rule_keys[] = {
     "id",      "class",       "severity",   "priority", "process",  "subsystem",
     "category", "match",      "summary",    "remediation", "references", "decode",
-    "examples", "counterexamples", "literals",
+    "examples", "counterexamples", "literals", "link",
 };
 enum { K_ID, K_CLASS, K_SEVERITY, K_PRIORITY, K_PROCESS, K_SUBSYSTEM, K_CATEGORY, K_MATCH,
        K_SUMMARY, K_REMEDIATION, K_REFERENCES, K_DECODE, K_EXAMPLES, K_COUNTEREXAMPLES, K_LITERALS,
-       K_COUNT };
+       K_LINK, K_COUNT };
 
 void rule_clear(struct dw_rule *r)
 {
@@ -496,6 +496,16 @@ int rule_parse(struct rule_loader *lc, yaml_node_t *node, struct dw_rule *r)
         loader_error(lc, &f[K_REFERENCES]->start_mark, r->id, "references: at least one needed");
     if (f[K_DECODE])
         parse_decode(lc, f[K_DECODE], r);
+    if (f[K_LINK] && (s = scalar(lc, f[K_LINK], r->id, "link"))) {
+        if (strcmp(s, "true") == 0)
+            r->link = true;
+        else if (strcmp(s, "false") != 0)
+            loader_error(lc, &f[K_LINK]->start_mark, r->id, "link: expected true or false");
+        if (r->link && ((r->class_name && strcmp(r->class_name, "other") != 0) ||
+                        r->severity != DW_SEV_INFO))
+            loader_error(lc, &f[K_LINK]->start_mark, r->id,
+                         "a link rule has class 'other' and severity 'info': it reports nothing");
+    }
     if (f[K_EXAMPLES] && parse_examples(lc, f[K_EXAMPLES], r, false) == 0 && r->nexamples == 0)
         loader_error(lc, &f[K_EXAMPLES]->start_mark, r->id, "examples: at least one needed");
     if (f[K_COUNTEREXAMPLES])

@@ -41,6 +41,12 @@ struct dw_correlator *correlator_new(const struct dw_correlate_opts *opts, dw_in
                                      void *ctx);
 /* Adds a finding (ownership taken). */
 void correlator_add(struct dw_correlator *c, struct dw_finding *f);
+/* A finding of a link rule (ownership taken): a harmless line naming several
+ * keys at once, such as `DK: X-0x<tag> waiting for server <bundle>-<tag>`.
+ * Open incidents holding any of them merge and learn the others (and the
+ * bundle id as subject); for the window after it, findings with one of them
+ * carry all.  Never evidence itself. */
+void correlator_link(struct dw_correlator *c, struct dw_finding *f);
 /* Advances the clock to an event that matched no rule: closes incidents whose
  * window this event has passed.  Cheap; call it for every event. */
 void correlator_tick(struct dw_correlator *c, const struct dw_event *ev);

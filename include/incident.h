@@ -52,6 +52,7 @@ struct dw_finding {
     size_t ncaps;
     struct dw_decoded *decoded;
     size_t ndecoded;
+    bool link_only; /* from a link rule: joins keys, is never evidence */
     /* correlation keys, normalised: "bundle:com.mydriver", "tag:100000f45" */
     char **keys;
     size_t nkeys;
@@ -120,6 +121,10 @@ void incident_absorb(struct dw_incident *dst, struct dw_incident *src);
 size_t incident_evidence_count(const struct dw_incident *inc);
 struct dw_finding *incident_evidence_at(const struct dw_incident *inc, size_t i);
 bool incident_has_key(const struct dw_incident *inc, const char *key);
+/* Adds keys the incident does not have yet. */
+void incident_add_keys(struct dw_incident *inc, char *const *keys, size_t n);
+/* Takes subject (copied) when its rank beats the incident's. */
+void incident_offer_subject(struct dw_incident *inc, const char *subject, int rank);
 void incident_free(struct dw_incident *inc);
 
 #endif

@@ -58,6 +58,8 @@ struct dw_rule {
     size_t ncounterexamples;
     struct dw_rule_decode *decodes;
     size_t ndecodes;
+    bool link; /* `link: true`: a match only joins its keys (e.g. a tag and a
+                  bundle id named on one harmless line); it is never a finding */
     char *file; /* pack path */
     int src_line, src_col;
     uint64_t limit_hits; /* matches of this rule abandoned at a PCRE2 limit */

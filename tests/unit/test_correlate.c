@@ -247,6 +247,68 @@ static void test_unknown_process(void **state)
     log_free(&l);
 }
 
+/* A link line (tag + bundle, never evidence) ties a tag-only finding to the
+ * bundle's incident, names the incident after the bundle, and merges two
+ * open incidents that each held one of the keys. */
+static struct dw_finding *mk_link(long line, int sec, const char *bundle, const char *tag)
+{
+    struct dw_finding *f = mk(line, sec, "kernel", "link", 0, bundle, tag);
+    f->link_only = true;
+    return f;
+}
+
+static void test_link_lines(void **state)
+{
+    (void)state;
+    struct log l = {0};
+    struct dw_correlator *c = correlator_new(NULL, record, &l);
+    correlator_link(c, mk_link(1, 0, "com.Acme.Drv", "a41"));
+    correlator_add(c, mk(2, 1, "kernel", "timeout", 5, NULL, "a41"));
+    correlator_add(c, mk(3, 1, "amfid", "sig", 3, "com.Acme.Drv", NULL));
+    correlator_free(c);
+    assert_int_equal(closed(&l), 1);
+    int i = last_close(&l, 0);
+    assert_string_equal(l.subject[i], "com.Acme.Drv");
+    assert_string_equal(l.lines[i], "2,3"); /* the link line is no evidence */
+
+    struct log m = {0};
+    c = correlator_new(NULL, record, &m);
+    correlator_add(c, mk(10, 0, "kernel", "timeout", 5, NULL, "b52"));
+    correlator_add(c, mk(11, 0, "amfid", "sig", 3, "com.Other.Drv", NULL));
+    correlator_link(c, mk_link(12, 1, "com.Other.Drv", "b52"));
+    correlator_free(c);
+    assert_int_equal(closed(&m), 1);
+    i = last_close(&m, 0);
+    assert_string_equal(m.subject[i], "com.Other.Drv");
+    assert_string_equal(m.lines[i], "10,11");
+    log_free(&l);
+    log_free(&m);
+}
+
+/* A bundle seen in many launches does not tie their tags together, and a
+ * flood of link lines keeps memory and time bounded. */
+static void test_link_bounds(void **state)
+{
+    (void)state;
+    struct log l = {.closes_only = true};
+    struct dw_correlator *c = correlator_new(NULL, record, &l);
+    char tag[32];
+    for (int i = 0; i < 100000; i++) {
+        snprintf(tag, sizeof tag, "%x", 0x100000 + i);
+        correlator_link(c, mk_link(i + 1, 0, "com.busy.drv", tag));
+    }
+    correlator_add(c, mk(200000, 1, "kernel", "timeout", 5, NULL, "100001"));
+    correlator_add(c, mk(200001, 1, "kernel", "timeout", 5, NULL, "11869f"));
+    correlator_free(c);
+    /* the first link fell out of the bounded list: its tag stands alone;
+     * the last one still names the bundle */
+    assert_int_equal(closed(&l), 2);
+    int a = last_close(&l, 0), b = last_close(&l, 1);
+    assert_string_equal(l.subject[a], "0x100001");
+    assert_string_equal(l.subject[b], "com.busy.drv");
+    log_free(&l);
+}
+
 /* Different dexts at the same time stay apart. */
 static void test_distinct_subjects(void **state)
 {
@@ -287,7 +349,8 @@ int main(void)
         cmocka_unit_test(test_seed_shape),       cmocka_unit_test(test_time_window),
         cmocka_unit_test(test_line_window_without_time), cmocka_unit_test(test_tick_closes),
         cmocka_unit_test(test_transitive_merge), cmocka_unit_test(test_keyless),
-        cmocka_unit_test(test_distinct_subjects), cmocka_unit_test(test_unknown_process), cmocka_unit_test(test_bounded_evidence),
+        cmocka_unit_test(test_distinct_subjects), cmocka_unit_test(test_unknown_process),
+        cmocka_unit_test(test_link_lines),        cmocka_unit_test(test_link_bounds), cmocka_unit_test(test_bounded_evidence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
