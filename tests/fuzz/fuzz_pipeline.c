@@ -49,7 +49,7 @@ struct run {
 static void on_incident(enum dw_change change, struct dw_incident *inc, struct dw_incident *into,
                         void *ctx)
 {
-    struct run *r = ctx;
+    struct run *r = *(struct run **)ctx;
     (void)into;
     if (change != DW_CLOSED)
         return;
@@ -158,41 +158,54 @@ static void check_github_lines(const char *s)
     }
 }
 
-/* One `scan --no-store` of data[1..] into every format (r->out, r->show). */
+/* One `scan --no-store` of data[1..] into every format (r->out, r->show).
+ * The pipelines (prefilter on, off) are made once per style and reused for
+ * every input, as scan reuses one for all its inputs: building the prefilter
+ * costs more than a small input. */
 static void scan_once(struct dw_ruleset *rules, const uint8_t *data, size_t size,
                       bool no_prefilter, struct run *r)
 {
+    static struct dw_pipeline *pipes[2][8][2]; /* [no_prefilter][style][save_every_change] */
+    static struct run *current;
     memset(r, 0, sizeof *r);
     r->variant = data[0];
     struct dw_report_opts ropts = {.title = "dextwatch scan"};
     for (int f = 0; f < NFORMATS; f++)
         r->reports[f] = report_new((enum dw_format)f, &ropts);
-    struct dw_pipeline_opts popts = {.style = (enum dw_style)(data[0] & 7),
-                                     .correlate = DW_CORRELATE_DEFAULTS,
-                                     .save_every_change = (data[0] & 0x10) != 0,
-                                     .no_prefilter = no_prefilter};
-    struct dw_pipeline *p = pipeline_new(rules, NULL, &popts, on_incident, r);
+    bool every = (data[0] & 0x10) != 0;
+    struct dw_pipeline **pp = &pipes[no_prefilter][data[0] & 7][every];
+    if (!*pp) {
+        struct dw_pipeline_opts popts = {.style = (enum dw_style)(data[0] & 7),
+                                         .correlate = DW_CORRELATE_DEFAULTS,
+                                         .save_every_change = every,
+                                         .no_prefilter = no_prefilter};
+        *pp = pipeline_new(rules, NULL, &popts, on_incident, &current);
+    }
+    struct dw_pipeline *p = *pp;
+    current = r;
+    uint64_t findings = pipeline_stats(p)->findings, events = pipeline_stats(p)->events;
     pipeline_begin(p, (data[0] & 0x08) ? "-" : "in\x1b[31m:put%0A.log");
     pipeline_feed(p, (const char *)data + 1, size - 1);
     struct dw_errors err = {0};
     if (pipeline_end(p, &err) != 0)
         abort(); /* no store: nothing can fail */
     dw_errors_clear(&err);
-    const struct dw_pipeline_stats *st = pipeline_stats(p);
-    struct dw_report_input in = {.name = "in\x1b[31m:put%0A.log", .events = st->events,
+    const struct dw_reader_stats *rs = pipeline_reader_stats(p);
+    struct dw_report_input in = {.name = "in\x1b[31m:put%0A.log",
+                                 .events = pipeline_stats(p)->events - events,
                                  .no_events_is_error = (data[0] & 0x20) != 0};
     r->totals.have_scan_stats = true;
-    r->totals.inputs = st->inputs;
-    r->totals.lines = st->lines;
-    r->totals.events = st->events;
-    r->totals.findings = st->findings;
-    r->totals.skipped = st->malformed + st->oversized;
+    r->totals.inputs = 1;
+    r->totals.lines = rs->lines;
+    r->totals.events = in.events;
+    r->totals.findings = pipeline_stats(p)->findings - findings;
+    r->totals.skipped = rs->malformed + rs->oversized;
     for (int f = 0; f < NFORMATS; f++) {
         report_input(r->reports[f], &in, &r->out[f]);
         report_finish(r->reports[f], &r->totals, &r->out[f]);
         report_free(r->reports[f]);
     }
-    pipeline_free(p);
+    current = NULL;
 }
 
 static void run_free(struct run *r)

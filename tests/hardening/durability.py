@@ -91,6 +91,15 @@ class Clock:
         return out
 
 
+PROCS = []  # every process a case starts: ended in main() whatever happens
+
+
+def spawn(*args, **kw):
+    p = subprocess.Popen(*args, **kw)
+    PROCS.append(p)
+    return p
+
+
 def env(tmp, **extra):
     e = dict(os.environ)
     e.update(DEXTWATCH_RULES=RULES, FAKE_LOG_DIR=tmp, NO_COLOR="1")
@@ -230,7 +239,7 @@ def case_kill_scan(tmp):
         args = [DW, "scan", "--db", db, "-q", inputs[i]]
         if i:
             args.append(inputs[rng.randrange(i)])
-        p = subprocess.Popen(args, env=env(tmp), stdout=subprocess.DEVNULL,
+        p = spawn(args, env=env(tmp), stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0, full * 1.2))
         if p.poll() is None:
@@ -262,7 +271,7 @@ class Watch:
         except FileNotFoundError:
             pass
         self.err = open(os.path.join(self.tmp, "watch.err"), "a")
-        self.proc = subprocess.Popen([DW, "watch", "--db", self.db, "--log-command", FAKE],
+        self.proc = spawn([DW, "watch", "--db", self.db, "--log-command", FAKE],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=self.err, env=env(self.tmp, **extra))
 
@@ -385,7 +394,7 @@ def case_two_writers(tmp):
         inputs.append(path)
     w.start()
     w.wait_stream()
-    scans = [subprocess.Popen([DW, "scan", "--db", db, "-q", p], env=env(tmp),
+    scans = [spawn([DW, "scan", "--db", db, "-q", p], env=env(tmp),
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
              for p in inputs]
     live = []
@@ -462,7 +471,7 @@ def case_full_disk(tmp):
     assert w.stop() == 0
     before = snapshot(db)
     w.err = open(os.path.join(tmp, "watch.err"), "a")
-    w.proc = subprocess.Popen([DW, "watch", "--db", db, "--log-command", FAKE],
+    w.proc = spawn([DW, "watch", "--db", db, "--log-command", FAKE],
                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                               stderr=w.err, env=env(tmp),
                               preexec_fn=fsize_limit(40960))  # -shm is 32 KiB
@@ -662,6 +671,10 @@ def main():
     try:
         globals()["case_" + CASE](tmp)
     finally:
+        for p in PROCS:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
         for name in ("stream.pid", "show.pid"):
             try:
                 os.kill(int(open(os.path.join(tmp, name)).read()), signal.SIGKILL)
