@@ -11,6 +11,7 @@
 /* The message tables below are this file's own printf formats. */
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,9 +47,9 @@ static const struct proc procs[] = {
 
 /* Everyday noise, by process index; %u is replaced by a number. */
 static const char *const noise[][6] = {
-    {"DK: MyDriver-0x1000%05x waiting for server com.example.driver-1000%05x",
-     "DK: MyDriver-0x1000%05x::start(IOPCIDevice-0x1000%05x) ok",
-     "Driver com.example.driver has crashed 0 time(s)",
+    {"DK: AppleUserHIDEventDriver-0x1000%05x::SetPowerState(%u) ack",
+     "DK: IOUserServer(com.apple.driverkit.AppleUserHIDDrivers-0x1000%05x)-0x%x::Open ok",
+     "IOHIDEventService: client %u opened",
      "AppleThunderboltNHIType3: 0x%x link state changed",
      "IOPCIFamily: [PCIe:0 %u ns] device 0:%u:0 configured",
      "Sandbox: mdworker_shared(%u) deny(1) file-read-data /Users/dev/Library/Mail"},
@@ -67,6 +68,14 @@ static const char *const noise[][6] = {
     {"Acquiring assertion for app<%u>", "Invalidating assertion %x", NULL, NULL, NULL, NULL},
 };
 
+/* A healthy dext launch (every 2,000 lines: a driver matching every few
+ * seconds of log time, far more often than on a real Mac). */
+static const char *const launch[] = {
+    "Driver com.example.driver has crashed 0 time(s)",
+    "DK: MyDriver-0x1%08x waiting for server com.example.driver-1%08x",
+    "DK: MyDriver-0x1%08x::start(IOPCIDevice-0x1%08x) ok",
+};
+
 /* One failure sequence (the seed case), with a varying tag and GUID. */
 static const char *const failure[][2] = {
     {"kernel", "DK: MyDriver-0x1%08x: provider entitlements check failed"},
@@ -74,6 +83,29 @@ static const char *const failure[][2] = {
     {"amfid", "Basic requirement validation failed, error: (null)"},
     {"amfid", "/Library/SystemExtensions/9A3F2C1E-4B7D-4E21-8C3A-%012x/com.MyDriver.dext/com.MyDriver signature not valid: -67050"},
 };
+
+static long long written; /* bytes emitted: ftell does not work on a pipe */
+
+static void out_putc(int c, FILE *f)
+{
+    fputc(c, f);
+    written++;
+}
+
+static void out_puts(const char *s, FILE *f)
+{
+    fputs(s, f);
+    written += (long long)strlen(s);
+}
+
+static void out_printf(FILE *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vfprintf(f, fmt, ap);
+    va_end(ap);
+    written += n > 0 ? n : 0;
+}
 
 static int64_t clock_us = INT64_C(1795680000000000); /* 2026-11-27 */
 
@@ -98,11 +130,11 @@ static void json_escaped(FILE *f, const char *s)
 {
     for (; *s; s++) {
         if (*s == '"' || *s == '\\')
-            fputc('\\', f), fputc(*s, f);
+            out_putc('\\', f), out_putc(*s, f);
         else if (*s == '/')
-            fputs("\\/", f);
+            out_puts("\\/", f);
         else
-            fputc(*s, f);
+            out_putc(*s, f);
     }
 }
 
@@ -111,10 +143,10 @@ static void emit(FILE *f, int ndjson, const struct proc *p, const char *msg)
     char ts[64];
     timestamp(ts, sizeof ts);
     if (!ndjson) {
-        fprintf(f, "%s  localhost %s[%d]: %s\n", ts, p->name, p->pid, msg);
+        out_printf(f, "%s  localhost %s[%d]: %s\n", ts, p->name, p->pid, msg);
         return;
     }
-    fprintf(f, "{\"timezoneName\":\"\",\"messageType\":\"Default\",\"eventType\":\"logEvent\","
+    out_printf(f, "{\"timezoneName\":\"\",\"messageType\":\"Default\",\"eventType\":\"logEvent\","
                "\"source\":null,\"formatString\":\"%%s\",\"userID\":0,\"activityIdentifier\":0,"
                "\"subsystem\":\"\",\"category\":\"\",\"threadID\":%u,"
                "\"senderImageUUID\":\"080CCAD9-1651-3258-B38F-027B76E7DCFE\",\"backtrace\":"
@@ -122,11 +154,11 @@ static void emit(FILE *f, int ndjson, const struct proc *p, const char *msg)
                "\"bootUUID\":\"E312ED28-914E-4C3C-9B9E-4926AFCCD890\",\"processImagePath\":\"",
             rnd() % 900000, rnd() % 300000);
     json_escaped(f, p->path);
-    fputs("\",\"senderImagePath\":\"", f);
+    out_puts("\",\"senderImagePath\":\"", f);
     json_escaped(f, p->path);
-    fprintf(f, "\",\"timestamp\":\"%s\",\"machTimestamp\":%u,\"eventMessage\":\"", ts, rnd());
+    out_printf(f, "\",\"timestamp\":\"%s\",\"machTimestamp\":%u,\"eventMessage\":\"", ts, rnd());
     json_escaped(f, msg);
-    fprintf(f, "\",\"processImageUUID\":\"CBC2F718-53E4-3C8D-BEC7-FB6DDC3318E1\",\"traceID\":%u,"
+    out_printf(f, "\",\"processImageUUID\":\"CBC2F718-53E4-3C8D-BEC7-FB6DDC3318E1\",\"traceID\":%u,"
                "\"processID\":%d,\"senderProgramCounter\":%u,\"parentActivityIdentifier\":0}\n",
             rnd(), p->pid, rnd() % 300000);
 }
@@ -146,16 +178,23 @@ int main(int argc, char **argv)
     static char buf[1 << 20];
     setvbuf(stdout, buf, _IOFBF, sizeof buf);
     if (!ndjson)
-        puts("Timestamp                       (process)[PID]");
+        out_puts("Timestamp                       (process)[PID]\n", stdout);
     char msg[512];
     long long lines = 0;
-    while (ftell(stdout) < limit) {
+    while (written < limit) {
         if (++lines % every == 0) { /* one failure sequence per EVERY lines */
             unsigned tag = rnd();
             for (size_t i = 0; i < sizeof failure / sizeof failure[0]; i++) {
-                snprintf(msg, sizeof msg, failure[i][1],
-                         tag);
+                snprintf(msg, sizeof msg, failure[i][1], tag);
                 emit(stdout, ndjson, &procs[failure[i][0][0] == 'k' ? 0 : 4], msg);
+            }
+            continue;
+        }
+        if (lines % 2000 == 1000) {
+            unsigned tag = rnd();
+            for (size_t i = 0; i < sizeof launch / sizeof launch[0]; i++) {
+                snprintf(msg, sizeof msg, launch[i], tag, tag);
+                emit(stdout, ndjson, &procs[0], msg);
             }
             continue;
         }

@@ -29,8 +29,9 @@ struct slot {
 /* A harmless line that named a tag and a bundle id at once (a link rule):
  * for the window after it, a finding with that tag also carries the bundle. */
 struct link {
-    char **keys;
+    char **keys; /* NULL: an empty (dropped) slot */
     size_t nkeys;
+    uint64_t tag_hash; /* hash of its first tag key, compared before any string */
     char *subject; /* the bundle id as spelled, when the line named one */
     int rank;
     struct dw_time time;
@@ -45,8 +46,8 @@ struct dw_correlator {
     size_t nopen, capopen;
     struct dw_finding **pending; /* keyless findings waiting for a keyed neighbour */
     size_t npending, cappending;
-    struct link *links; /* oldest first, at most DW_MAX_LINKS */
-    size_t nlinks, caplinks;
+    struct link *links; /* ring of DW_MAX_LINKS, oldest at links_head */
+    size_t links_head, nlinks;
     long opened;
 };
 
@@ -144,12 +145,18 @@ static void link_free(struct link *l)
 {
     dw_strv_free(l->keys, l->nkeys);
     free(l->subject);
+    memset(l, 0, sizeof *l);
 }
 
-static void link_remove(struct dw_correlator *c, size_t i)
+static struct link *link_at(const struct dw_correlator *c, size_t i)
 {
-    link_free(&c->links[i]);
-    memmove(&c->links[i], &c->links[i + 1], (c->nlinks - i - 1) * sizeof *c->links);
+    return &c->links[(c->links_head + i) % DW_MAX_LINKS];
+}
+
+static void link_drop_oldest(struct dw_correlator *c)
+{
+    link_free(link_at(c, 0));
+    c->links_head = (c->links_head + 1) % DW_MAX_LINKS;
     c->nlinks--;
 }
 
@@ -161,16 +168,32 @@ static bool has_key(char *const *keys, size_t n, const char *key)
     return false;
 }
 
+static bool is_tag(const char *key)
+{
+    return strncmp(key, "tag:", 4) == 0;
+}
+
+static uint64_t key_hash(const char *key)
+{
+    return dw_hash64(DW_HASH_INIT, key, strlen(key));
+}
+
 /* The latest remembered link naming one of these tags, or NULL.  Only a tag
  * leads to a link: a tag names one launch, while a bundle id is shared by
- * every launch of the dext, and following it would tie all their tags. */
+ * every launch of the dext, and following it would tie all their tags.
+ * Hashes are compared first: this runs for every link line. */
 static struct link *link_for_tags(const struct dw_correlator *c, char *const *keys, size_t nkeys)
 {
-    for (size_t i = c->nlinks; i-- > 0;)
-        for (size_t k = 0; k < nkeys; k++)
-            if (strncmp(keys[k], "tag:", 4) == 0 &&
-                has_key(c->links[i].keys, c->links[i].nkeys, keys[k]))
-                return &c->links[i];
+    for (size_t k = 0; k < nkeys; k++) {
+        if (!is_tag(keys[k]))
+            continue;
+        uint64_t h = key_hash(keys[k]);
+        for (size_t i = c->nlinks; i-- > 0;) {
+            struct link *l = link_at(c, i);
+            if (l->keys && l->tag_hash == h && has_key(l->keys, l->nkeys, keys[k]))
+                return l;
+        }
+    }
     return NULL;
 }
 
@@ -210,13 +233,11 @@ static void expire(struct dw_correlator *c, const struct dw_time *t, long line)
         else
             close_slot(c, i);
     }
-    i = 0;
-    while (i < c->nlinks) {
-        if (within(c, &c->links[i].time, c->links[i].line, t, line))
-            i++;
-        else
-            link_remove(c, i);
-    }
+    /* links are kept in arrival order: drop from the front while stale, so
+     * this costs nothing per event once the oldest is still fresh */
+    while (c->nlinks && (!link_at(c, 0)->keys ||
+                         !within(c, &link_at(c, 0)->time, link_at(c, 0)->line, t, line)))
+        link_drop_oldest(c);
 }
 
 /* A keyless finding that found no keyed neighbour: it joins the open
@@ -345,18 +366,27 @@ void correlator_link(struct dw_correlator *c, struct dw_finding *f)
     /* remember it for the findings to come: a repeat only moves its time, and
      * the list is bounded so that hostile input cannot grow it */
     struct link *known = link_for_tags(c, f->keys, f->nkeys);
-    if (known && known->nkeys == f->nkeys) {
-        known->time = f->time;
+    if (known && known == link_at(c, c->nlinks - 1) && known->nkeys == f->nkeys) {
+        known->time = f->time; /* the newest again: refresh in place */
         known->line = f->line;
         free(subject);
-    } else {
-        if (c->nlinks == DW_MAX_LINKS)
-            link_remove(c, 0);
-        xgrow((void **)&c->links, &c->caplinks, c->nlinks + 1, sizeof *c->links);
-        c->links[c->nlinks++] = (struct link){f->keys, f->nkeys, subject, rank, f->time, f->line};
-        f->keys = NULL;
-        f->nkeys = 0;
+        finding_free(f);
+        return;
     }
+    if (known) /* refreshed: it moves to the back, its old slot empties */
+        link_free(known);
+    if (c->nlinks == DW_MAX_LINKS)
+        link_drop_oldest(c);
+    if (!c->links)
+        c->links = xcalloc(DW_MAX_LINKS, sizeof *c->links);
+    uint64_t h = 0;
+    for (size_t k = 0; k < f->nkeys && !h; k++)
+        if (is_tag(f->keys[k]))
+            h = key_hash(f->keys[k]);
+    *link_at(c, c->nlinks++) =
+        (struct link){f->keys, f->nkeys, h, subject, rank, f->time, f->line};
+    f->keys = NULL;
+    f->nkeys = 0;
     finding_free(f);
 }
 
@@ -415,7 +445,7 @@ void correlator_finish(struct dw_correlator *c)
     while (c->nopen)
         close_slot(c, 0);
     while (c->nlinks)
-        link_remove(c, c->nlinks - 1);
+        link_drop_oldest(c);
 }
 
 void correlator_free(struct dw_correlator *c)
