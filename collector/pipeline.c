@@ -164,22 +164,7 @@ int pipeline_end(struct dw_pipeline *p, struct dw_errors *err)
     p->stats.oversized += rs->oversized;
     reader_free(p->reader);
     p->reader = NULL;
-
-    int rc = 0;
-    if (p->in_tx) {
-        if (p->store_err.n)
-            store_rollback(p->store);
-        else
-            store_commit(p->store, &p->store_err);
-        p->in_tx = false;
-    }
-    if (p->store_err.n) {
-        for (size_t i = 0; i < p->store_err.n; i++)
-            dw_errors_add(err, "%s", p->store_err.msgs[i]);
-        dw_errors_clear(&p->store_err);
-        rc = -1;
-    }
-    return rc;
+    return pipeline_commit(p, err);
 }
 
 enum dw_style pipeline_style(const struct dw_pipeline *p)
