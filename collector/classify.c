@@ -3,6 +3,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,9 +11,36 @@
 #include "reader.h"
 #include "rules.h"
 
+/* Appends a capture to remediation text.  Remediations hold commands that
+ * people copy into a shell ("codesign --verify {path}"), and log text is
+ * attacker-controlled: a value a shell would act on is single-quoted, so a
+ * path like "/x/$(rm -rf ~)/y.dext" stays one inert argument. */
+static void put_shell_safe(struct dw_buf *b, const char *v)
+{
+    if (!strpbrk(v, "$`\\\"';&|<>()\n\r!*?[]{}#~")) {
+        buf_puts(b, v);
+        return;
+    }
+    buf_putc(b, '\'');
+    for (; *v; v++) {
+        if (*v == '\'')
+            buf_puts(b, "'\\''");
+        else
+            buf_putc(b, *v);
+    }
+    buf_putc(b, '\'');
+}
+
+static char *render(const char *tmpl, const struct dw_capture *caps, size_t ncaps, bool shell);
+
 /* Renders a template (see rules.h).  Captured text is appended as data and
  * never scanned again, so a "{x}" inside a capture stays as written. */
 char *rule_render(const char *tmpl, const struct dw_capture *caps, size_t ncaps)
+{
+    return render(tmpl, caps, ncaps, false);
+}
+
+static char *render(const char *tmpl, const struct dw_capture *caps, size_t ncaps, bool shell)
 {
     if (!tmpl)
         return NULL;
@@ -34,7 +62,10 @@ char *rule_render(const char *tmpl, const struct dw_capture *caps, size_t ncaps)
                         hit = &caps[i];
             }
             if (hit) {
-                buf_puts(&b, hit->value);
+                if (shell)
+                    put_shell_safe(&b, hit->value);
+                else
+                    buf_puts(&b, hit->value);
                 p = e + 1;
                 continue;
             }
@@ -131,7 +162,7 @@ static struct dw_finding *finding_build(struct dw_ruleset *rs, const struct dw_r
             if (strcmp(f->caps[i].name, r->decodes[d].capture) == 0)
                 add_decoded(f, rs->codes, r->decodes[d].table, f->caps[i].value);
     f->summary = rule_render(r->summary, f->caps, f->ncaps);
-    f->remediation = rule_render(r->remediation, f->caps, f->ncaps);
+    f->remediation = render(r->remediation, f->caps, f->ncaps, true);
     finding_derive_keys(f);
     return f;
 }

@@ -211,6 +211,11 @@ int rules_try(int argc, char **argv)
     double seconds = now_seconds() - start;
     if (rc == 0)
         print_try_report(&t, reader_stats(rd), seconds);
+    struct dw_errors limits = {0}; /* rules that hit the PCRE2 limits, by id */
+    ruleset_limit_report(rs, &limits);
+    for (size_t i = 0; i < limits.n; i++)
+        cli_error("warning: %s", limits.msgs[i]);
+    dw_errors_clear(&limits);
     reader_free(rd);
     buf_free(&t.out);
     free(t.counts);

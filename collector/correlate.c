@@ -213,6 +213,18 @@ static const struct link *extend_keys(struct dw_correlator *c, struct dw_finding
 
 /* Closes incidents and places pending findings whose window the point
  * (t, line) has passed. */
+/* Whether a's window ends before b's: by last time when both have one of the
+ * same kind, else by last line, then by opening order. */
+static bool closes_before(const struct dw_incident *a, const struct dw_incident *b)
+{
+    if (a->last_seen.kind != DW_TIME_NONE && a->last_seen.kind == b->last_seen.kind &&
+        a->last_seen.us != b->last_seen.us)
+        return a->last_seen.us < b->last_seen.us;
+    if (a->last_line != b->last_line)
+        return a->last_line < b->last_line;
+    return a->seq < b->seq;
+}
+
 static void expire(struct dw_correlator *c, const struct dw_time *t, long line)
 {
     size_t i = 0;
@@ -226,12 +238,20 @@ static void expire(struct dw_correlator *c, const struct dw_time *t, long line)
         c->npending--;
         place_alone(c, f);
     }
-    i = 0;
-    while (i < c->nopen) {
-        if (slot_within(c, &c->open[i], t, line))
-            i++;
-        else
-            close_slot(c, i);
+    /* Close what this point has passed, earliest last finding first: the
+     * order in which a reader that saw every event would have closed them,
+     * so skipping events (the prefilter) does not reorder the output. */
+    for (;;) {
+        size_t pick = c->nopen;
+        for (i = 0; i < c->nopen; i++) {
+            if (slot_within(c, &c->open[i], t, line))
+                continue;
+            if (pick == c->nopen || closes_before(c->open[i].inc, c->open[pick].inc))
+                pick = i;
+        }
+        if (pick == c->nopen)
+            break;
+        close_slot(c, pick);
     }
     /* links are kept in arrival order: drop from the front while stale, so
      * this costs nothing per event once the oldest is still fresh */

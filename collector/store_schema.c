@@ -536,7 +536,10 @@ static int create_file(const char *path, struct dw_errors *err)
 static int store_setup(struct dw_store *s, struct dw_errors *err)
 {
     sqlite3_extended_result_codes(s->db, 1);
-    sqlite3_busy_timeout(s->db, 5000);
+    /* a scan holds the write lock for a whole input (one transaction), which
+     * on a big log takes seconds: a second writer (watch, another scan)
+     * waits for it rather than fail (watch stops on a failed commit) */
+    sqlite3_busy_timeout(s->db, 60000);
     if (exec_sql(s, "PRAGMA foreign_keys = ON", "cannot enable foreign keys", err) < 0)
         return -1;
     if (s->mode == DW_STORE_WRITE &&

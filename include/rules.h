@@ -123,7 +123,9 @@ size_t ruleset_self_test(struct dw_ruleset *rs, struct dw_errors *err);
 
 /* Renders a {capture} template: each {name} naming a capture is replaced by
  * its value (never re-expanded); {{ and }} give literal braces; other text is
- * copied.  Captured text is data, never a template or format string. */
+ * copied.  Captured text is data, never a template or format string.  (A
+ * finding's remediation, which holds commands to copy, single-quotes a value
+ * that contains shell syntax: classify.c, put_shell_safe.) */
 char *rule_render(const char *tmpl, const struct dw_capture *caps, size_t ncaps);
 
 /* Correlation keys from captures and the sender image:

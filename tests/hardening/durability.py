@@ -294,6 +294,12 @@ class Watch:
         return open(os.path.join(self.tmp, "watch.err"), errors="replace").read()
 
 
+def stored_whole(db, *names):
+    """True when each com.<name> is stored with all its findings."""
+    have = {v[0]: v[2] for v in snapshot(db).values()}
+    return all(have.get("com." + n) == FINDINGS_PER_INCIDENT for n in names)
+
+
 def wait_for(cond, timeout, what):
     end = time.time() + timeout
     while time.time() < end:
@@ -362,8 +368,8 @@ def case_kill_watch(tmp):
     w.append(clock.records("WatchCloser2"))  # moves log time past the window
     names.append("WatchCloser2")
     try:
-        wait_for(lambda: "com.WatchCloser" in {v[0] for v in snapshot(db).values()}, 20,
-                 "the last incident to be stored")
+        wait_for(lambda: stored_whole(db, "WatchCloser", "WatchCloser2"), 20,
+                 "the last incidents to be stored")
     except AssertionError:
         print(w.stderr()[-3000:])
         raise
@@ -387,7 +393,7 @@ def case_two_writers(tmp):
     for i in range(4):
         path = os.path.join(tmp, "scan%d.ndjson" % i)
         with open(path, "w") as f:
-            for k in range(1000):  # a long write transaction
+            for k in range(500):  # a long write transaction
                 name = "Two%d_%03d" % (i, k)
                 names.append(name)
                 f.write("\n".join(clock.records(name)) + "\n")
@@ -408,12 +414,13 @@ def case_two_writers(tmp):
     for p in scans:
         err = p.communicate(timeout=60)[1]
         assert p.returncode == 1, "concurrent scan: exit %d: %s" % (p.returncode, err)
-    wait_for(lambda: "com.LiveCloser" in {v[0] for v in snapshot(db).values()}, 20,
+    wait_for(lambda: stored_whole(db, "LiveCloser"), 20,
              "watch's last incident")
     assert w.stop() == 0, w.stderr()[-2000:]
     errs = [l for l in w.stderr().splitlines() if "locked" in l or "busy" in l]
     integrity(db)
     check_final(db, clock, names + live)
+    assert not errs, "watch could not store: %s" % errs[:3]
     print("watch + %d concurrent scans: all succeeded, %d incidents once each; "
           "watch busy/locked messages: %d" % (len(inputs), len(names + live), len(errs)))
     for l in errs[:5]:
@@ -466,7 +473,7 @@ def case_full_disk(tmp):
     w.start()  # a first run, with room, stores a position to catch up from
     w.wait_stream()
     w.append(wclock.records("WatchPre"))
-    wait_for(lambda: "com.WatchPre" in {v[0] for v in snapshot(db).values()}, 20,
+    wait_for(lambda: stored_whole(db, "WatchPre"), 20,
              "the first watch incident")
     assert w.stop() == 0
     before = snapshot(db)
@@ -496,8 +503,8 @@ def case_full_disk(tmp):
     w.start()
     w.wait_stream()
     w.append(wclock.records("WatchFull2"))
-    wait_for(lambda: {"com.WatchFull", "com.WatchFull2"} <= {v[0] for v in snapshot(db).values()},
-             20, "the full-disk incident to be caught up")
+    wait_for(lambda: stored_whole(db, "WatchFull", "WatchFull2"), 20,
+             "the full-disk incident to be caught up")
     assert w.stop() == 0, w.stderr()[-2000:]
     integrity(db)
     check_final(db, clock, ["Before"] + big_names)

@@ -191,6 +191,8 @@ check "scan markdown: fences and tables hold" markdown_ok out.markdown
 check "the hostile file name is escaped in text" grep -qF 'ev\e]8;;x\x07il\e[2J%0A::error::n.log' out.text
 check "remediation: {bundle} in a capture is not expanded" grep -qF '{bundle}{{reason}}{path}' out.text
 check "remediation: printf text kept" grep -qF '%s%n%x%%' out.text
+check "remediation: a captured path with shell syntax is one quoted argument" \
+    grep -qF "codesign --verify --strict -vvvv '/Library/SystemExtensions/X/com.evil" out.text
 
 # ---- the terminal: a pty, colours on ----
 if script -qec "true" /dev/null >/dev/null 2>&1; then

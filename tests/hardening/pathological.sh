@@ -196,5 +196,12 @@ else
     bad "scan with a backtracking rule: $(cat "$T/usage") $(cat "$T/err")"
 fi
 
+"$DW" rules try --rules "$T/rules" "$T/backtrack.log" >/dev/null 2>"$T/err"
+if grep -q "warning: .*rule 'patho.backtrack': 1000 matches abandoned" "$T/err"; then
+    ok "rules try with a backtracking rule: warns with the rule id"
+else
+    bad "rules try with a backtracking rule: $(cat "$T/err")"
+fi
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
