@@ -12,6 +12,7 @@
 # add the input to tests/fuzz/regressions/<harness>/, which CTest replays.
 # Environment: FUZZ_MAX_LEN (default 8192 bytes; 4096 for the loaders),
 # FUZZ_RUNS (stop a harness after that many executions, default: time only),
+# FUZZ_SEED (libFuzzer -seed; default random),
 # FUZZ_WORK (corpus/artifact directory, default BUILD_DIR/fuzz).
 # Prints one line per harness: executions, exec/s, coverage (cov = edges, ft = features).
 set -u
@@ -82,6 +83,9 @@ for h in $HARNESSES; do
     case $h in fuzz_rules | fuzz_config | fuzz_baseline) maxlen=${FUZZ_MAX_LEN:-4096} ;; esac
     runs=()
     [ -n "${FUZZ_RUNS:-}" ] && runs=(-runs="$FUZZ_RUNS")
+    # a fixed seed (CI sets FUZZ_SEED) makes the first executions the same on
+    # every run, so CI does not turn red by chance
+    [ -n "${FUZZ_SEED:-}" ] && runs+=(-seed="$FUZZ_SEED")
     log=$WORK/$h.log
     # Leak checking stays on (-detect_leaks=1 is the default); -timeout bounds a
     # single input (a hang is a bug), -rss_limit_mb bounds memory.
