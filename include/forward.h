@@ -65,7 +65,7 @@ int forward_url_parse(const char *text, struct dw_forward_url *u, struct dw_erro
 #define DW_FORWARD_SD_ID "dextwatch@32473"
 #define DW_FORWARD_FACILITY 1 /* user-level messages */
 /* Largest message sent as one datagram (udp, unix); a bigger one keeps its
- * header and structured data and carries a short JSON stub instead of the
+ * header and structured data and carries a short JSON summary instead of the
  * incident (docs/fleet.md). */
 #define DW_FORWARD_DGRAM_MAX 65000
 

@@ -1,5 +1,5 @@
 /* test_forward.c - forwarding (forward.h): destination URLs, RFC 5424
- * messages (PRI, header, SD-PARAM escaping, BOM, datagram stub), RFC 6587
+ * messages (PRI, header, SD-PARAM escaping, BOM, oversized datagrams), RFC 6587
  * framing, and the outbox on a real database (versions, bound, confirm). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -140,7 +140,7 @@ static void test_head(void **state)
     forward_message(&m, buf_cstr(&b), "{\"id\":42}", 0);
     assert_int_equal(m.len, b.len + 1 + 3 + 9);
     assert_memory_equal(m.data + b.len, " \xEF\xBB\xBF{\"id\":42}", 13);
-    /* too big for a datagram: header kept, body a stub */
+    /* too big for a datagram: header kept, body a short summary */
     buf_reset(&m);
     forward_message(&m, buf_cstr(&b), "{\"id\":42,\"much\":\"more\"}", b.len + 10);
     assert_string_equal(m.data + b.len, " \xEF\xBB\xBF{\"id\":42,\"truncated\":true,\"bytes\":23}");

@@ -308,17 +308,17 @@ def case_sigkill_watch(e):
     t0 = time.time()
     wait_for(lambda: not alive(child), 3, "the orphaned child to end")
     print("child ended %.0f ms after SIGKILL of watch" % ((time.time() - t0) * 1000))
-    # a stubborn child (ignores SIGTERM, never writes) is left over ...
+    # an obstinate child (ignores SIGTERM, never writes) is left over ...
     e.start(FAKE_LOG_IGNORE_TERM="1")
-    stubborn = e.pid("stream")
+    obstinate = e.pid("stream")
     e.proc.kill()
     e.proc.wait()
     e.err.close()
     time.sleep(0.2)
-    assert alive(stubborn), "the stubborn child should have survived SIGTERM"
+    assert alive(obstinate), "the obstinate child should have survived SIGTERM"
     # ... and the next watch ends it
     e.start()
-    wait_for(lambda: not alive(stubborn), 3, "the leftover child to be ended")
+    wait_for(lambda: not alive(obstinate), 3, "the leftover child to be ended")
     assert "left by an earlier watcher" in e.stderr(), e.stderr()
     assert e.stop() == 0
     # a second watcher on the same DB is refused
