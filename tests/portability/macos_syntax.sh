@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Compiles every source as if for macOS (__APPLE__ defined, __linux__ not),
 # syntax only, with -Werror, so the macOS branches cannot rot unseen on a
-# Linux-only CI.  Apple-only headers come from macos-stubs/ (prototypes
+# Linux-only CI.  Apple-only headers come from macos-sdk/ (prototypes
 # copied from Apple's SDK).  Not a substitute for a real Apple clang build.
 # usage: macos_syntax.sh SOURCE_DIR
 set -u
@@ -14,7 +14,7 @@ for f in "$src"/collector/*.c; do
     n=$((n + 1))
     # shellcheck disable=SC2086
     if ! "$cc" -std=c17 -fsyntax-only -Wall -Wextra -Werror -D_XOPEN_SOURCE=700 \
-        -D__APPLE__ -U__linux__ -U__gnu_linux__ -I"$src/tests/portability/macos-stubs" \
+        -D__APPLE__ -U__linux__ -U__gnu_linux__ -I"$src/tests/portability/macos-sdk" \
         -I"$src/include" -DDW_VERSION='"0"' -DDW_BUILD_DIR='"/b"' -DDW_SOURCE_RULES='"/r"' \
         -DDW_DATADIR='"/d"' $flags "$f"; then
         echo "FAIL: $f"
