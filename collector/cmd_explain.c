@@ -285,19 +285,8 @@ int cmd_explain(int argc, char **argv)
         fputs(explain_usage, stderr);
         return DW_EXIT_USAGE;
     }
-    struct dw_buf dir = {0};
-    struct dw_errors err = {0};
-    struct dw_ruleset *rs = ruleset_load_dir(dw_rules_dir(rules_opt, &dir), &err);
-    int status;
-    if (!rs) {
-        for (size_t i = 0; i < err.n; i++)
-            cli_error("%s", err.msgs[i]);
-        status = DW_EXIT_USAGE;
-    } else {
-        status = explain(rs, operand);
-    }
+    struct dw_ruleset *rs = cli_load_rules(rules_opt);
+    int status = rs ? explain(rs, operand) : DW_EXIT_USAGE;
     ruleset_free(rs);
-    dw_errors_clear(&err);
-    buf_free(&dir);
     return status;
 }

@@ -192,16 +192,9 @@ int rules_try(int argc, char **argv)
         return DW_EXIT_USAGE;
     }
     const char *path = argv[optind];
-    struct dw_buf dir = {0};
-    struct dw_errors err = {0};
-    struct dw_ruleset *rs = ruleset_load_dir(dw_rules_dir(rules_opt, &dir), &err);
-    buf_free(&dir);
-    if (!rs) {
-        for (size_t i = 0; i < err.n; i++)
-            cli_error("%s", err.msgs[i]);
-        dw_errors_clear(&err);
+    struct dw_ruleset *rs = cli_load_rules(rules_opt);
+    if (!rs)
         return DW_EXIT_USAGE;
-    }
     struct try_state t = {.rs = rs, .limit = limit};
     t.counts = xcalloc(rs->nrules ? rs->nrules : 1, sizeof(*t.counts));
     collect_processes(&t);
@@ -350,16 +343,9 @@ int rules_export(int argc, char **argv)
         fputs(export_usage, stderr);
         return DW_EXIT_USAGE;
     }
-    struct dw_buf dir = {0};
-    struct dw_errors err = {0};
-    struct dw_ruleset *rs = ruleset_load_dir(dw_rules_dir(rules_opt, &dir), &err);
-    buf_free(&dir);
-    if (!rs) {
-        for (size_t i = 0; i < err.n; i++)
-            cli_error("%s", err.msgs[i]);
-        dw_errors_clear(&err);
+    struct dw_ruleset *rs = cli_load_rules(rules_opt);
+    if (!rs)
         return DW_EXIT_USAGE;
-    }
     for (size_t i = 0; i < rs->nrules; i++) {
         const char *why;
         char *rx = pattern_to_rust(rs->rules[i].pattern, &why);

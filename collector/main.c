@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "platform.h"
+#include "rules.h"
 #include "util.h"
 
 static const struct dw_command cmd_table[] = {
@@ -35,6 +37,18 @@ void cli_error(const char *fmt, ...)
     fprintf(stderr, "dextwatch: %s\n", buf_cstr(&esc));
     buf_free(&msg);
     buf_free(&esc);
+}
+
+struct dw_ruleset *cli_load_rules(const char *opt)
+{
+    struct dw_buf dir = {0};
+    struct dw_errors err = {0};
+    struct dw_ruleset *rs = ruleset_load_dir(dw_rules_dir(opt, &dir), &err);
+    for (size_t i = 0; !rs && i < err.n; i++)
+        cli_error("%s", err.msgs[i]);
+    dw_errors_clear(&err);
+    buf_free(&dir);
+    return rs;
 }
 
 int cli_use_color(FILE *f)

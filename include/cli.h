@@ -37,6 +37,10 @@ int cmd_child(int argc, char **argv);
 
 /* Shared by subcommands: prints "dextwatch: " + message to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Loads the rule packs from --rules (opt), $DEXTWATCH_RULES, the source tree
+ * or the installed ones; on failure prints every "file:line:col: reason" and
+ * returns NULL (the caller exits with DW_EXIT_USAGE). */
+struct dw_ruleset *cli_load_rules(const char *opt);
 /* True when the stream is a terminal and NO_COLOR is unset. */
 int cli_use_color(FILE *f);
 
