@@ -16,6 +16,11 @@
 
 #include "report.h"
 
+/* Workflow-command escaping: '%', CR and LF always; ':' and ',' in properties. */
+static const char *const github_data_map[256] = {['%'] = "%25", ['\r'] = "%0D", ['\n'] = "%0A"};
+static const char *const github_property_map[256] = {
+    ['%'] = "%25", ['\r'] = "%0D", ['\n'] = "%0A", [':'] = "%3A", [','] = "%2C"};
+
 static void github_escape(struct dw_buf *out, const char *s, bool property)
 {
     if (!s) {
@@ -24,35 +29,7 @@ static void github_escape(struct dw_buf *out, const char *s, bool property)
     }
     struct dw_buf vis = {0};
     dw_escape_term(&vis, s, strlen(s));
-    for (size_t i = 0; i < vis.len; i++) {
-        char c = vis.data[i];
-        switch (c) {
-        case '%':
-            buf_puts(out, "%25");
-            break;
-        case '\r':
-            buf_puts(out, "%0D");
-            break;
-        case '\n':
-            buf_puts(out, "%0A");
-            break;
-        case ':':
-            if (property)
-                buf_puts(out, "%3A");
-            else
-                buf_putc(out, c);
-            break;
-        case ',':
-            if (property)
-                buf_puts(out, "%2C");
-            else
-                buf_putc(out, c);
-            break;
-        default:
-            buf_putc(out, c);
-            break;
-        }
-    }
+    buf_append_mapped(out, vis.data, vis.len, property ? github_property_map : github_data_map);
     buf_free(&vis);
 }
 

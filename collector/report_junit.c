@@ -64,6 +64,15 @@ void report_xml_text(struct dw_buf *out, const char *s, size_t n)
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
+        /* a run of printable ASCII without XML specials goes out as one piece */
+        size_t plain = i;
+        while (plain < n && p[plain] >= 0x20 && p[plain] < 0x7f && !strchr("&<>\"'", p[plain]))
+            plain++;
+        if (plain > i) {
+            buf_append(out, s + i, plain - i);
+            i = plain;
+            continue;
+        }
         unsigned char c = p[i];
         size_t len = utf8_len(p + i, n - i);
         if (len == 0) {

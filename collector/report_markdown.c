@@ -17,6 +17,12 @@ struct markdown_sink {
     size_t n;
 };
 
+/* HTML specials as entities; Markdown syntax characters backslash-escaped. */
+static const char *const markdown_inline_map[256] = {
+    ['<'] = "&lt;", ['>'] = "&gt;", ['&'] = "&amp;", ['\\'] = "\\\\", ['`'] = "\\`",
+    ['*'] = "\\*", ['_'] = "\\_", ['['] = "\\[", [']'] = "\\]", ['#'] = "\\#",
+    ['!'] = "\\!", ['|'] = "\\|", ['~'] = "\\~", ['@'] = "\\@", ['$'] = "\\$"};
+
 void report_markdown_inline(struct dw_buf *out, const char *s)
 {
     struct dw_buf vis = {0};
@@ -24,25 +30,7 @@ void report_markdown_inline(struct dw_buf *out, const char *s)
         dw_escape_term(&vis, s, strlen(s));
     else
         buf_putc(&vis, '-');
-    for (size_t i = 0; i < vis.len; i++) {
-        char c = vis.data[i];
-        switch (c) {
-        case '<':
-            buf_puts(out, "&lt;");
-            break;
-        case '>':
-            buf_puts(out, "&gt;");
-            break;
-        case '&':
-            buf_puts(out, "&amp;");
-            break;
-        default:
-            if (c && strchr("\\`*_[]#!|~@$", c))
-                buf_putc(out, '\\');
-            buf_putc(out, c);
-            break;
-        }
-    }
+    buf_append_mapped(out, vis.data, vis.len, markdown_inline_map);
     buf_free(&vis);
 }
 

@@ -96,6 +96,22 @@ void buf_putc(struct dw_buf *b, char c)
     b->data[b->len] = '\0';
 }
 
+void buf_append_mapped(struct dw_buf *b, const char *s, size_t n, const char *const map[256])
+{
+    if (n == 0)
+        return;
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *to = map[(unsigned char)s[i]];
+        if (!to)
+            continue;
+        buf_append(b, s + run, i - run);
+        buf_puts(b, to);
+        run = i + 1;
+    }
+    buf_append(b, s + run, n - run);
+}
+
 void buf_vprintf(struct dw_buf *b, const char *fmt, va_list ap)
 {
     va_list ap2;
@@ -212,6 +228,15 @@ void dw_escape_term(struct dw_buf *b, const char *s, size_t n)
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
+        /* a run of printable ASCII goes out as one piece */
+        size_t plain = i;
+        while (plain < n && p[plain] >= 0x20 && p[plain] < 0x7f && p[plain] != '\\')
+            plain++;
+        if (plain > i) {
+            buf_append(b, s + i, plain - i);
+            i = plain;
+            continue;
+        }
         unsigned char c = p[i];
         size_t len = utf8_seq_len(p + i, n - i);
         if (len == 0) {

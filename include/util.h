@@ -28,6 +28,9 @@ struct dw_buf {
 void buf_append(struct dw_buf *b, const void *p, size_t n);
 void buf_puts(struct dw_buf *b, const char *s);
 void buf_putc(struct dw_buf *b, char c);
+/* Appends s[0..n) with every byte c for which map[c] is set replaced by the
+ * string map[c]; runs of other bytes are copied as they are. */
+void buf_append_mapped(struct dw_buf *b, const char *s, size_t n, const char *const map[256]);
 void buf_printf(struct dw_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct dw_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void buf_reset(struct dw_buf *b);    /* len = 0, keeps memory */

@@ -44,6 +44,7 @@ struct run {
     struct dw_report_run totals;
     unsigned variant;
     long ordinal;
+    bool json_only; /* the comparison run: only the JSON lines are needed */
 };
 
 static void on_incident(enum dw_change change, struct dw_incident *inc, struct dw_incident *into,
@@ -75,7 +76,10 @@ static void on_incident(enum dw_change change, struct dw_incident *inc, struct d
     }
     r->totals.incidents++;
     for (int f = 0; f < NFORMATS; f++)
-        report_incident(r->reports[f], &item, &r->out[f]);
+        if (r->reports[f])
+            report_incident(r->reports[f], &item, &r->out[f]);
+    if (r->json_only)
+        return;
     struct dw_text_style verbose = {.verbose = true};
     report_text_incident(&r->show, inc, item.id, &verbose);
     report_text_oneline(&r->show, inc, item.id, &verbose);
@@ -158,7 +162,8 @@ static void check_github_lines(const char *s)
     }
 }
 
-/* One `scan --no-store` of data[1..] into every format (r->out, r->show).
+/* One `scan --no-store` of data[1..] into every format (r->out, r->show);
+ * into JSON only for the comparison run without the prefilter.
  * The pipelines (prefilter on, off) are made once per style and reused for
  * every input, as scan reuses one for all its inputs: building the prefilter
  * costs more than a small input. */
@@ -169,9 +174,11 @@ static void scan_once(struct dw_ruleset *rules, const uint8_t *data, size_t size
     static struct run *current;
     memset(r, 0, sizeof *r);
     r->variant = data[0];
+    r->json_only = no_prefilter;
     struct dw_report_opts ropts = {.title = "dextwatch scan"};
     for (int f = 0; f < NFORMATS; f++)
-        r->reports[f] = report_new((enum dw_format)f, &ropts);
+        if (!r->json_only || f == DW_FORMAT_JSON)
+            r->reports[f] = report_new((enum dw_format)f, &ropts);
     bool every = (data[0] & 0x10) != 0;
     struct dw_pipeline **pp = &pipes[no_prefilter][data[0] & 7][every];
     if (!*pp) {
@@ -201,6 +208,8 @@ static void scan_once(struct dw_ruleset *rules, const uint8_t *data, size_t size
     r->totals.findings = pipeline_stats(p)->findings - findings;
     r->totals.skipped = rs->malformed + rs->oversized;
     for (int f = 0; f < NFORMATS; f++) {
+        if (!r->reports[f])
+            continue;
         report_input(r->reports[f], &in, &r->out[f]);
         report_finish(r->reports[f], &r->totals, &r->out[f]);
         report_free(r->reports[f]);
