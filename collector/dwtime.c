@@ -71,16 +71,20 @@ int dw_time_days_in_month(int y, int m)
 }
 
 /* Reads exactly `count` decimal digits at s[*i]; false if any is missing. */
-static bool digits(const char *s, size_t n, size_t *i, int count, int *out)
+static inline bool digits(const char *s, size_t n, size_t *i, int count, int *out)
 {
+    size_t j = *i; /* a local index: stores through i would be reloaded after every char load */
+    if (n < j || n - j < (size_t)count)
+        return false;
     int v = 0;
     for (int k = 0; k < count; k++) {
-        if (*i >= n || s[*i] < '0' || s[*i] > '9')
+        unsigned d = (unsigned char)s[j + (size_t)k] - (unsigned)'0';
+        if (d > 9)
             return false;
-        v = v * 10 + (s[*i] - '0');
-        (*i)++;
+        v = v * 10 + (int)d;
     }
     *out = v;
+    *i = j + (size_t)count;
     return true;
 }
 
@@ -176,12 +180,71 @@ static void parse_trailing_offset(const char *s, size_t n, size_t *i, struct dw_
     }
 }
 
+/* The value of the two digits at s (both known to be digits). */
+static inline int two(const char *s)
+{
+    return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+/* `YYYY-MM-DD HH:MM:SS` (or with 'T') in full at s[0..19): every log style's
+ * own timestamp.  The general path below reads it too, digit by digit; this
+ * one only decides faster that it is there. */
+static inline bool dig(char c)
+{
+    return (unsigned char)c - (unsigned)'0' <= 9;
+}
+
+static bool iso_seconds_at(const char *s, size_t n)
+{
+    return n >= 19 && dig(s[0]) && dig(s[1]) && dig(s[2]) && dig(s[3]) && s[4] == '-' &&
+           dig(s[5]) && dig(s[6]) && s[7] == '-' && dig(s[8]) && dig(s[9]) &&
+           (s[10] == ' ' || s[10] == 'T') && dig(s[11]) && dig(s[12]) && s[13] == ':' &&
+           dig(s[14]) && dig(s[15]) && s[16] == ':' && dig(s[17]) && dig(s[18]);
+}
+
+static bool force_general;
+
+void dw_time_force_general(bool on)
+{
+    force_general = on;
+}
+
 size_t dw_time_parse(const char *s, size_t n, struct dw_time *t)
 {
     struct dw_time r = {0};
     size_t i = 0;
     int y, mo, d;
     int64_t clock_us;
+    if (!force_general && iso_seconds_at(s, n)) {
+        y = two(s) * 100 + two(s + 2);
+        mo = two(s + 5);
+        d = two(s + 8);
+        int hh = two(s + 11), mm = two(s + 14), ss = two(s + 17);
+        if (mo < 1 || mo > 12 || d < 1 || d > dw_time_days_in_month(y, mo) || hh > 23 ||
+            mm > 59 || ss > 60)
+            return 0;
+        i = 19;
+        int64_t frac = 0;
+        if (i < n && dig(s[i]))
+            return 0; /* a third digit of seconds */
+        if (i + 1 < n && (s[i] == '.' || s[i] == ',') && dig(s[i + 1])) {
+            i++;
+            int nd = 0;
+            for (; i < n && dig(s[i]); i++, nd++)
+                if (nd < 6)
+                    frac = frac * 10 + (s[i] - '0');
+            for (int k = nd; k < 6; k++)
+                frac *= 10;
+            r.frac_digits = nd > 9 ? 9 : nd;
+        }
+        parse_trailing_offset(s, n, &i, &r);
+        r.kind = DW_TIME_DATE;
+        r.us = dw_time_from_civil(y, mo, d, hh, mm, ss) + frac;
+        if (r.has_offset)
+            r.us -= (int64_t)r.offset_min * 60 * US_PER_SEC;
+        *t = r;
+        return i;
+    }
     if (digits(s, n, &i, 4, &y) && i < n && s[i] == '-') {
         i++;
         if (!digits(s, n, &i, 2, &mo) || i >= n || s[i++] != '-' || !digits(s, n, &i, 2, &d))

@@ -400,6 +400,7 @@ struct dw_prefilter {
     bool has_always;
     struct dw_litset *json;   /* raw ndjson line scan, NULL if unusable */
     struct dw_litset *keys;   /* "timestamp" and "eventMessage" keys, for the reader */
+    bool msg_ascii;           /* no literal holds a byte >= 0x80 */
     uint64_t *scratch;        /* the mask of the event being classified */
     struct dw_buf text;       /* a decoded ndjson message */
 };
@@ -531,6 +532,10 @@ struct dw_prefilter *prefilter_new(struct dw_ruleset *rs)
     pf->msg = msg;
     pf->always = always;
     pf->has_always = has_always;
+    pf->msg_ascii = true;
+    for (size_t i = 0; i < n; i++)
+        for (const char *c = lits[i]; *c; c++)
+            pf->msg_ascii = pf->msg_ascii && (unsigned char)*c < 0x80;
     pf->scratch = xcalloc(words ? words : 1, sizeof *pf->scratch);
     pf->str_rules = xcalloc((n ? n : 1) * (words ? words : 1), sizeof *pf->str_rules);
     for (size_t s = 0; s < n; s++) {
@@ -591,6 +596,26 @@ struct dw_finding *prefilter_classify(struct dw_prefilter *pf, struct dw_ruleset
     memcpy(pf->scratch, pf->always, pf->words * sizeof *pf->scratch);
     litset_each(pf->msg, ev->message, len, mark_rules, pf);
     return ruleset_classify_masked(rs, ev, pf->scratch);
+}
+
+bool prefilter_text_usable(const struct dw_prefilter *pf)
+{
+    return pf && !pf->has_always && pf->msg_ascii;
+}
+
+bool prefilter_text_skip(struct dw_prefilter *pf, const char *msg, size_t len)
+{
+    if (!prefilter_text_usable(pf))
+        return false;
+    /* ASCII literals cannot overlap the U+FFFD that replaces a NUL, so a
+     * message without a literal has none once stored either */
+    if (litset_find(pf->msg, msg, len, NULL) == len)
+        return true;
+    if (memchr(msg, '\0', len))
+        return false;
+    memset(pf->scratch, 0, pf->words * sizeof *pf->scratch);
+    litset_each(pf->msg, msg, len, mark_rules, pf);
+    return !ruleset_message_may_match(pf->rs, msg, len, pf->scratch);
 }
 
 bool prefilter_json_usable(const struct dw_prefilter *pf)

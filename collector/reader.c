@@ -41,8 +41,9 @@ struct dw_reader {
     bool ips_body;          /* ndjson: inside a pretty-printed .ips crash report */
     struct dw_fields fields;
 
-    struct dw_prefilter *pf; /* ndjson: skip lines it rules out (prefilter.h) */
-    dw_event_fn skipped;           /* gets those lines' time-only events */
+    struct dw_prefilter *pf;      /* ndjson: skip lines it rules out (prefilter.h) */
+    struct dw_prefilter *pf_text; /* text styles: skip records it rules out */
+    dw_event_fn skipped;          /* gets those records' time-only events */
 };
 
 static const char *const style_names[] = {"auto",   "default", "syslog", "compact",
@@ -108,6 +109,13 @@ void fields_close(struct dw_fields *f, enum dw_field which)
 
 void fields_put(struct dw_fields *f, enum dw_field which, const char *s, size_t n)
 {
+    if (f->dry) {
+        if (which == F_MESSAGE) {
+            f->dry_message = s;
+            f->message_len = n;
+        }
+        return;
+    }
     f->off[which] = f->buf.len;
     append_no_nul(&f->buf, s, n);
     if (which == F_MESSAGE)
@@ -257,6 +265,38 @@ static void deliver(struct dw_reader *r, struct dw_event *ev, long line, const c
     r->fn(ev, r->ctx);
 }
 
+/* Hands on a record no rule can match: input, line and time only. */
+static void deliver_skipped(struct dw_reader *r, struct dw_event *ev, long line, const char *raw,
+                            size_t raw_len)
+{
+    ev->input = r->input;
+    ev->line = line;
+    ev->message = "";
+    ev->raw = raw;
+    ev->raw_len = raw_len;
+    r->st.records++;
+    r->skipped(ev, r->ctx);
+}
+
+/* The pending text record parsed dry (its columns checked, nothing copied):
+ * counted as malformed if it is, handed on as skipped if no rule can match
+ * its message.  False when it must be parsed in full. */
+static bool skip_text_record(struct dw_reader *r)
+{
+    struct dw_event ev = {.pid = -1};
+    struct dw_fields dry = {.dry = true};
+    const char *why = "unparsable record";
+    if (!text_parse_record(r->style, r->rec.data, r->rec.len, &ev, &dry, &why)) {
+        note_malformed(r, r->rec_line, why);
+        return true;
+    }
+    const char *msg = dry.dry_message ? dry.dry_message : "";
+    if (!prefilter_text_skip(r->pf_text, msg, dry.dry_message ? dry.message_len : 0))
+        return false;
+    deliver_skipped(r, &ev, r->rec_line, r->rec.data, r->rec.len);
+    return true;
+}
+
 /* Parses and emits the pending text record, if any. */
 static void emit_pending(struct dw_reader *r)
 {
@@ -264,6 +304,8 @@ static void emit_pending(struct dw_reader *r)
         return;
     r->has_rec = false;
     r->blank_lines = 0;
+    if (r->pf_text && r->style != DW_STYLE_PLAIN && skip_text_record(r))
+        return;
     struct dw_event ev = {.pid = -1};
     const char *why = "unparsable record";
     fields_reset(&r->fields);
@@ -403,13 +445,7 @@ static bool skip_json_line(struct dw_reader *r, const char *s, size_t n, long li
     struct dw_event ev = {.pid = -1};
     if (!prefilter_json_skip(r->pf, s, n, &ev.time))
         return false;
-    ev.input = r->input;
-    ev.line = line;
-    ev.message = "";
-    ev.raw = s;
-    ev.raw_len = n;
-    r->st.records++;
-    r->skipped(&ev, r->ctx);
+    deliver_skipped(r, &ev, line, s, n);
     return true;
 }
 
@@ -538,9 +574,9 @@ struct dw_reader *reader_new(const char *input_name, enum dw_style style, dw_eve
 
 void reader_set_prefilter(struct dw_reader *r, struct dw_prefilter *pf, dw_event_fn skipped)
 {
-    bool usable = pf && skipped && prefilter_json_usable(pf);
-    r->pf = usable ? pf : NULL;
-    r->skipped = usable ? skipped : NULL;
+    r->pf = skipped && prefilter_json_usable(pf) ? pf : NULL;
+    r->pf_text = skipped && prefilter_text_usable(pf) ? pf : NULL;
+    r->skipped = r->pf || r->pf_text ? skipped : NULL;
 }
 
 void reader_feed(struct dw_reader *r, const char *data, size_t n)

@@ -20,12 +20,17 @@ struct dw_fields {
     struct dw_buf buf;
     size_t off[8]; /* offsets of the fields below into buf, SIZE_MAX = absent */
     size_t message_len;
+    /* A dry run (the text styles' skip test, reader.c): fields_put stores
+     * nothing and only remembers where the message is, in the record itself. */
+    bool dry;
+    const char *dry_message;
 };
 enum dw_field { F_TIME, F_PROCESS, F_LEVEL, F_SUBSYSTEM, F_CATEGORY, F_SENDER, F_MESSAGE, F_COUNT };
 
 /* Empties f for a new record (keeps memory); all fields absent. */
 void fields_reset(struct dw_fields *f);
-/* Stores s[0..n) as field `which`, NUL bytes replaced by U+FFFD. */
+/* Stores s[0..n) as field `which`, NUL bytes replaced by U+FFFD (dry: for
+ * the message, only remembers s and n). */
 void fields_put(struct dw_fields *f, enum dw_field which, const char *s, size_t n);
 /* Points ev's string members into f (message "" when absent). */
 void fields_apply(struct dw_fields *f, struct dw_event *ev);

@@ -36,6 +36,9 @@ struct dw_time {
  * (Console puts a space before it).  Also accepts a time of day alone
  * `HH:MM:SS[.f][offset]` (kind CLOCK).  Returns bytes consumed, 0 if no time. */
 size_t dw_time_parse(const char *s, size_t n, struct dw_time *t);
+/* Tests: true makes dw_time_parse skip its fast path for a full
+ * `YYYY-MM-DD HH:MM:SS` (the results must not differ); false restores it. */
+void dw_time_force_general(bool on);
 
 /* Writes ISO 8601 into out: `2024-01-01T12:00:00.123456-07:00` (DATE),
  * `12:00:00.123456-07:00` (CLOCK), keeping the given fraction digits and the

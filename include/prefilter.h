@@ -90,14 +90,26 @@ struct dw_finding *ruleset_classify_masked(struct dw_ruleset *rs, const struct d
 bool ruleset_message_may_match(struct dw_ruleset *rs, const char *msg, size_t len,
                                const uint64_t *mask);
 
+/* True if text records can be skipped by their raw message
+ * (prefilter_text_skip): every rule has literals, all of them ASCII. */
+bool prefilter_text_usable(const struct dw_prefilter *pf);
+/* True if no rule can match a text record whose message, as it stands in the
+ * record, is msg[0..len): it holds no literal, or (no NUL byte in it, so the
+ * reader would store it unchanged) every rule the literals leave fails on it.
+ * False whenever the event must be classified in full. */
+bool prefilter_text_skip(struct dw_prefilter *pf, const char *msg, size_t len);
+
 /* ---- the reader side (reader.c) ---- */
 
-/* Lets reader r skip ndjson lines that prefilter_json_skip rules out
- * without parsing them as JSON.  Such a line is handed to skipped (instead of
- * the reader's event function) as an event with only input, line and time
- * set (message ""), so the correlator's clock still moves; it is counted as a
- * record.  A line whose time cannot be read cheaply is parsed as usual.
- * pf NULL turns skipping off.  pf must outlive the reader's use of it. */
+/* Lets reader r skip records no rule can match without building their
+ * events: ndjson lines that prefilter_json_skip rules out (not parsed as
+ * JSON), and records of the text styles (default, syslog, compact, bsd) whose
+ * message prefilter_text_skip rules out (their columns are checked, nothing
+ * is copied).  Such a record is handed to skipped (instead of the reader's
+ * event function) as an event with only input, line and time set (message
+ * ""), so the correlator's clock still moves; it is counted as a record, and
+ * a record that cannot be parsed is still counted as malformed.  pf NULL
+ * turns skipping off.  pf must outlive the reader's use of it. */
 void reader_set_prefilter(struct dw_reader *r, struct dw_prefilter *pf, dw_event_fn skipped);
 
 #endif

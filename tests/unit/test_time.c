@@ -28,6 +28,56 @@ static void roundtrip(const char *in, const char *want)
     assert_string_equal(out, want);
 }
 
+/* The fast path for a full `YYYY-MM-DD HH:MM:SS` must give what the general
+ * path gives, consumed length and every member, on valid and broken times:
+ * each of a set of bases, then every base with one byte changed to each of
+ * a set of bytes that matter (digits, separators, signs, end). */
+static void same_both_ways(const char *s, size_t n)
+{
+    struct dw_time fast, slow;
+    memset(&fast, 0x5a, sizeof fast);
+    memset(&slow, 0x5a, sizeof slow);
+    size_t kf = dw_time_parse(s, n, &fast);
+    dw_time_force_general(true);
+    size_t ks = dw_time_parse(s, n, &slow);
+    dw_time_force_general(false);
+    if (kf != ks)
+        fail_msg("'%.*s': fast %zu, general %zu", (int)n, s, kf, ks);
+    if (kf && (fast.kind != slow.kind || fast.us != slow.us || fast.has_offset != slow.has_offset ||
+               fast.offset_min != slow.offset_min || fast.frac_digits != slow.frac_digits))
+        fail_msg("'%.*s': members differ", (int)n, s);
+}
+
+static void test_fast_path_same(void **state)
+{
+    (void)state;
+    static const char *const bases[] = {
+        "2026-11-26 08:00:00.002608-0800  localhost kernel[0]: x",
+        "2024-02-29T23:59:60.1234567890+05:30 x",
+        "2023-02-29 12:00:00",
+        "1999-12-31 23:59:59,5 +0100",
+        "2026-01-01 00:00:00Z",
+        "2026-01-01 00:00:00Zulu",
+        "2026-01-01 00:00:00.",
+        "2026-01-01 00:00:00.123+24",
+        "2026-01-01 00:00:00 -07",
+        "0000-01-01 00:00:00.9",
+    };
+    static const char subst[] = "0123456789 T-+:.,Z\n";
+    char buf[80];
+    for (size_t b = 0; b < sizeof bases / sizeof bases[0]; b++) {
+        size_t n = strlen(bases[b]);
+        for (size_t cut = 0; cut <= n; cut++)
+            same_both_ways(bases[b], cut);
+        for (size_t pos = 0; pos < n && pos < 40; pos++)
+            for (const char *c = subst; *c; c++) {
+                memcpy(buf, bases[b], n);
+                buf[pos] = *c;
+                same_both_ways(buf, n);
+            }
+    }
+}
+
 static void test_civil(void **state)
 {
     (void)state;
@@ -173,7 +223,7 @@ int main(void)
         cmocka_unit_test(test_parse_stops_at_text), cmocka_unit_test(test_fractions),
         cmocka_unit_test(test_format_roundtrip), cmocka_unit_test(test_leap_years),
         cmocka_unit_test(test_time_only),     cmocka_unit_test(test_rejects),
-        cmocka_unit_test(test_format_none),
+        cmocka_unit_test(test_format_none),   cmocka_unit_test(test_fast_path_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
