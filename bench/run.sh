@@ -9,9 +9,11 @@
 # `dextwatch rules export --format rg`, then runs, alternating, RUNS times each:
 #   dextwatch scan --no-store --quiet --format json FILE
 #   rg -c -f PATTERNS FILE
-#   grep -E -c -f PATTERNS FILE   (for scale only: ERE lacks PCRE's (?:...) and \s, so
-#                                  GNU grep warns and matches something else)
 # and prints median wall time, MB/s, peak RSS and the ratio dextwatch/rg.
+# GNU grep runs once per corpus up to GREP_MAX_MB (default 100): `grep -P -c`
+# with the patterns joined into one alternation (ERE lacks (?:...) and \s,
+# and grep -P takes a single pattern); it runs at about 2 MB/s on these
+# patterns, so larger corpora would take minutes each.
 # Also runs the store benchmark (findings/s, `recent` latency).
 # DEXTWATCH_NO_PREFILTER=1 in the environment measures the slow path (every
 # event parsed and tried against every rule) instead.
@@ -30,6 +32,7 @@ cmake --build build-bench -j 2 >/dev/null
 DW=build-bench/dextwatch
 "$DW" rules export --format rg >"$BENCH_DIR/patterns.rg" 2>"$BENCH_DIR/export.err"
 echo "patterns: $(wc -l <"$BENCH_DIR/patterns.rg") (from $($DW rules list | wc -l) rules)"
+grep_pattern=$(sed 's/.*/(?:&)/' "$BENCH_DIR/patterns.rg" | paste -sd'|')
 
 # run NAME CMD... -> prints "seconds maxrss_kb" of one run
 # (time writes "Command exited with non-zero status N" first when N != 0: skip it)
@@ -44,13 +47,17 @@ for mb in "${sizes[@]}"; do
         cat "$f" >/dev/null # warm the page cache for every tool alike
         lines=$(wc -l <"$f")
         : >"$BENCH_DIR/dw" ; : >"$BENCH_DIR/rg" ; : >"$BENCH_DIR/grep"
+        tools="dw rg"
         for _ in $(seq "$RUNS"); do
             run "$DW" scan --no-store --quiet --fail-on never --format json "$f" >>"$BENCH_DIR/dw"
             run rg -c -f "$BENCH_DIR/patterns.rg" "$f" >>"$BENCH_DIR/rg"
-            run grep -E -c -f "$BENCH_DIR/patterns.rg" "$f" >>"$BENCH_DIR/grep"
         done
+        if [ "$mb" -le "${GREP_MAX_MB:-100}" ]; then
+            run grep -P -c "$grep_pattern" "$f" >>"$BENCH_DIR/grep"
+            tools="dw rg grep"
+        fi
         rg_med=$(cut -d' ' -f1 "$BENCH_DIR/rg" | median)
-        for tool in dw rg grep; do
+        for tool in $tools; do
             med=$(cut -d' ' -f1 "$BENCH_DIR/$tool" | median)
             rss=$(cut -d' ' -f2 "$BENCH_DIR/$tool" | sort -n | tail -n1)
             awk -v s="$style" -v mb="$mb" -v t="$tool" -v m="$med" -v r="$rss" -v rg="$rg_med" -v l="$lines" \

@@ -224,25 +224,27 @@ size_t dw_time_parse(const char *s, size_t n, struct dw_time *t)
             mm > 59 || ss > 60)
             return 0;
         i = 19;
-        int64_t frac = 0;
         if (i < n && dig(s[i]))
             return 0; /* a third digit of seconds */
+        /* from here on nothing fails: fill *t in place (building a local
+         * and copying it stalls on store forwarding) */
+        int64_t frac = 0;
+        int nd = 0;
         if (i + 1 < n && (s[i] == '.' || s[i] == ',') && dig(s[i + 1])) {
-            i++;
-            int nd = 0;
-            for (; i < n && dig(s[i]); i++, nd++)
+            for (i++; i < n && dig(s[i]); i++, nd++)
                 if (nd < 6)
                     frac = frac * 10 + (s[i] - '0');
             for (int k = nd; k < 6; k++)
                 frac *= 10;
-            r.frac_digits = nd > 9 ? 9 : nd;
         }
-        parse_trailing_offset(s, n, &i, &r);
-        r.kind = DW_TIME_DATE;
-        r.us = dw_time_from_civil(y, mo, d, hh, mm, ss) + frac;
-        if (r.has_offset)
-            r.us -= (int64_t)r.offset_min * 60 * US_PER_SEC;
-        *t = r;
+        t->kind = DW_TIME_DATE;
+        t->frac_digits = nd > 9 ? 9 : nd;
+        t->has_offset = false;
+        t->offset_min = 0;
+        parse_trailing_offset(s, n, &i, t);
+        t->us = dw_time_from_civil(y, mo, d, hh, mm, ss) + frac;
+        if (t->has_offset)
+            t->us -= (int64_t)t->offset_min * 60 * US_PER_SEC;
         return i;
     }
     if (digits(s, n, &i, 4, &y) && i < n && s[i] == '-') {
