@@ -10,10 +10,11 @@
  *     rules are worth trying?  An event with no literal is never matched
  *     against a regex; for the others only the rules one of whose literals
  *     occurs are tried (prefilter_classify);
- *   - on a raw ndjson line, before any JSON parsing: can the decoded message
- *     contain a literal?  Literals are searched by their longest piece without
- *     a character JSON may escape (`/` is often written `\/`); a line holding
- *     a `\u` escape or a crash-report key is always parsed.
+ *   - before an event is built: can the record's message match any rule?
+ *     For a raw ndjson line, literals are searched by their longest piece
+ *     without a character JSON may escape (`/` is often written `\/`); a line
+ *     holding a `\u` escape or a crash-report key is always parsed.  For a
+ *     record of the text styles, the message as it stands in the record.
  *
  * Results are identical to classifying every event with every rule as long as
  * the literals are sound (`dextwatch rules test` checks them on the examples;
@@ -27,28 +28,9 @@
 #include <stdint.h>
 
 #include "event.h"
+#include "litset.h"
 #include "reader.h"
 #include "rules.h"
-
-/* ---- the multi-literal scanner ---- */
-
-/* A set of byte strings (each at least 3 bytes) searched for in one pass. */
-struct dw_litset;
-/* Builds a set from strs[0..n) (copied).  Returns NULL when some string is
- * shorter than 3 bytes (such a set cannot be scanned for). */
-struct dw_litset *litset_new(const char *const *strs, size_t n);
-void litset_free(struct dw_litset *ls);
-/* Offset in s[0..n) of the start of a verified occurrence of one of the
- * strings (the one whose anchor comes first), or n when there is none.
- * *which (may be NULL) gets the string's index. */
-size_t litset_find(const struct dw_litset *ls, const char *s, size_t n, size_t *which);
-/* Calls fn(index, ctx) for every occurrence of every string in s[0..n). */
-void litset_each(const struct dw_litset *ls, const char *s, size_t n,
-                 void (*fn)(size_t index, size_t at, void *ctx), void *ctx);
-/* Which implementation scans: "ssse3", "neon" or "scalar". */
-const char *litset_engine(void);
-/* Tests: true forces the scalar loop, false returns to the best one. */
-void litset_force_scalar(bool on);
 
 /* ---- the prefilter of a rule set ---- */
 

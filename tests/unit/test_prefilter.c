@@ -1,6 +1,7 @@
-/* test_prefilter.c - the multi-literal scanner (SIMD and scalar agree, hits
- * at every offset and block edge) and the rule-set prefilter (same findings
- * as trying every rule; ndjson lines skipped only when safe). */
+/* test_prefilter.c - the multi-literal scanner's basics and the rule-set
+ * prefilter (same findings as trying every rule; ndjson lines skipped only
+ * when safe).  That every engine finds the same hits is
+ * tests/portability/litset_engines.c (also run for arm64 under qemu). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,77 +39,6 @@ static void test_find_basic(void **state)
     const char *shortw[] = {"ok", "abc"};
     assert_null(litset_new(shortw, 2)); /* a string under 3 bytes cannot be scanned for */
     litset_free(ls);
-}
-
-static void count_hit(size_t index, size_t at, void *ctx)
-{
-    size_t *counts = ctx;
-    (void)at;
-    counts[index]++;
-}
-
-/* Random text with words planted at random offsets: the SIMD engine and the
- * scalar loop find the same first hit and the same set of hits, which are
- * those of a naive search. */
-/* Random text made of the words (some cut short) and bytes they start
- * with: SIMD and scalar find the same first hit, and every hit (counted
- * against a naive search), for texts of every length 1..300 (all block
- * edges and tails). */
-static void engines_agree(const char *const *set, size_t nwords)
-{
-    struct dw_litset *ls = litset_new(set, nwords);
-    assert_non_null(ls);
-    uint64_t seed = 12345;
-    char text[600];
-    for (int round = 0; round < 3000; round++) {
-        size_t n = 0, len = (size_t)(round % 300) + 1;
-        while (n < len) {
-            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-            unsigned r = (unsigned)(seed >> 33);
-            if (r % 29 == 0) {
-                const char *w = set[r / 29 % nwords];
-                size_t k = strlen(w);
-                if (r & 1024)
-                    k--; /* a truncated word: must not be found */
-                memcpy(text + n, w, k);
-                n += k;
-            } else {
-                text[n++] = " aDKzb-6:(S\\u0"[r % 14];
-            }
-        }
-        size_t simd_first, scalar_first, w1 = 0, w2 = 0;
-        size_t simd_counts[NWORDS] = {0}, scalar_counts[NWORDS] = {0}, naive[NWORDS] = {0};
-        assert_true(nwords <= NWORDS);
-        litset_force_scalar(false);
-        simd_first = litset_find(ls, text, n, &w1);
-        litset_each(ls, text, n, count_hit, simd_counts);
-        litset_force_scalar(true);
-        scalar_first = litset_find(ls, text, n, &w2);
-        litset_each(ls, text, n, count_hit, scalar_counts);
-        litset_force_scalar(false);
-        assert_int_equal(simd_first, scalar_first);
-        if (simd_first < n)
-            assert_int_equal(w1, w2);
-        for (size_t w = 0; w < nwords; w++) {
-            size_t k = strlen(set[w]);
-            for (size_t i = 0; i + k <= n; i++)
-                naive[w] += memcmp(text + i, set[w], k) == 0;
-            assert_int_equal(simd_counts[w], naive[w]);
-            assert_int_equal(scalar_counts[w], naive[w]);
-        }
-    }
-    litset_free(ls);
-    assert_non_null(litset_engine());
-}
-
-/* A set with 3-byte strings uses 3-byte anchors; one without, 4-byte ones. */
-static void test_engines_agree(void **state)
-{
-    (void)state;
-    static const char *const long_words[] = {"DK: ", "IOUserServer(", "amfid", "-670",
-                                             "::start(", "signature not valid: "};
-    engines_agree(words, NWORDS);
-    engines_agree(long_words, sizeof long_words / sizeof long_words[0]);
 }
 
 static struct dw_ruleset *load_rules(void)
@@ -199,7 +129,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_find_basic),
-        cmocka_unit_test(test_engines_agree),
         cmocka_unit_test(test_classify_same_as_all_rules),
         cmocka_unit_test(test_json_skip),
     };
