@@ -12,8 +12,8 @@
 # and prints median wall time, MB/s, peak RSS and the ratio dextwatch/rg.
 # GNU grep runs once per corpus up to GREP_MAX_MB (default 100): `grep -P -c`
 # with the patterns joined into one alternation (ERE lacks (?:...) and \s,
-# and grep -P takes a single pattern); it runs at about 2 MB/s on these
-# patterns, so larger corpora would take minutes each.
+# and grep -P takes a single pattern); it runs at about 1-3 MB/s on these
+# patterns, so larger corpora would take many minutes each.
 # Also runs the store benchmark (findings/s, `recent` latency).
 # DEXTWATCH_NO_PREFILTER=1 in the environment measures the slow path (every
 # event parsed and tried against every rule) instead.
@@ -35,8 +35,10 @@ echo "patterns: $(wc -l <"$BENCH_DIR/patterns.rg") (from $($DW rules list | wc -
 grep_pattern=$(sed 's/.*/(?:&)/' "$BENCH_DIR/patterns.rg" | paste -sd'|')
 
 # run NAME CMD... -> prints "seconds maxrss_kb" of one run
-# (time writes "Command exited with non-zero status N" first when N != 0: skip it)
-run() { /usr/bin/time -f "%e %M" -o "$BENCH_DIR/t" "$@" >/dev/null 2>&1 || true; tail -n1 "$BENCH_DIR/t"; }
+# (time writes "Command exited with non-zero status N" first when N != 0: skip it).
+# Output goes to a file, not /dev/null: GNU grep stops at the first match
+# when its output is /dev/null, which made an earlier grep column meaningless.
+run() { /usr/bin/time -f "%e %M" -o "$BENCH_DIR/t" "$@" >"$BENCH_DIR/out" 2>&1 || true; tail -n1 "$BENCH_DIR/t"; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 printf '%-8s %6s  %-10s %9s %9s %11s %10s %8s\n' style MB tool median_s MB/s Mlines/s peak_RSS vs_rg

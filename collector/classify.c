@@ -161,8 +161,10 @@ static struct dw_finding *finding_build(struct dw_ruleset *rs, const struct dw_r
         for (size_t i = 0; i < f->ncaps; i++)
             if (strcmp(f->caps[i].name, r->decodes[d].capture) == 0)
                 add_decoded(f, rs->codes, r->decodes[d].table, f->caps[i].value);
-    f->summary = rule_render(r->summary, f->caps, f->ncaps);
-    f->remediation = render(r->remediation, f->caps, f->ncaps, true);
+    if (!r->link) { /* a link finding only ever lends its keys (correlate.h) */
+        f->summary = rule_render(r->summary, f->caps, f->ncaps);
+        f->remediation = render(r->remediation, f->caps, f->ncaps, true);
+    }
     finding_derive_keys(f);
     return f;
 }

@@ -31,7 +31,7 @@ struct slot {
 struct link {
     char **keys; /* NULL: an empty (dropped) slot */
     size_t nkeys;
-    uint64_t tag_hash; /* hash of its first tag key, compared before any string */
+    uint64_t tag_bits; /* one bit per tag key (tag_bit), tested before any string */
     char *subject; /* the bundle id as spelled, when the line named one */
     int rank;
     struct dw_time time;
@@ -48,6 +48,9 @@ struct dw_correlator {
     size_t npending, cappending;
     struct link *links; /* ring of DW_MAX_LINKS, oldest at links_head */
     size_t links_head, nlinks;
+    /* how many tag keys of live links fall in each of 4096 slots (by hash):
+     * a tag whose slot is empty has no link, whatever the ring holds */
+    uint16_t tag_slots[4096];
     long opened;
 };
 
@@ -141,25 +144,6 @@ static struct slot *open_slot(struct dw_correlator *c)
 
 static void place_alone(struct dw_correlator *c, struct dw_finding *f);
 
-static void link_free(struct link *l)
-{
-    dw_strv_free(l->keys, l->nkeys);
-    free(l->subject);
-    memset(l, 0, sizeof *l);
-}
-
-static struct link *link_at(const struct dw_correlator *c, size_t i)
-{
-    return &c->links[(c->links_head + i) % DW_MAX_LINKS];
-}
-
-static void link_drop_oldest(struct dw_correlator *c)
-{
-    link_free(link_at(c, 0));
-    c->links_head = (c->links_head + 1) % DW_MAX_LINKS;
-    c->nlinks--;
-}
-
 static bool has_key(char *const *keys, size_t n, const char *key)
 {
     for (size_t i = 0; i < n; i++)
@@ -178,19 +162,56 @@ static uint64_t key_hash(const char *key)
     return dw_hash64(DW_HASH_INIT, key, strlen(key));
 }
 
+static uint64_t tag_bit(uint64_t hash)
+{
+    return UINT64_C(1) << (hash >> 58);
+}
+
+/* Counts l's tag keys in (up) or out of the ring's tag slots. */
+static void link_count_tags(struct dw_correlator *c, const struct link *l, bool up)
+{
+    for (size_t k = 0; k < l->nkeys; k++)
+        if (is_tag(l->keys[k])) {
+            uint16_t *slot = &c->tag_slots[key_hash(l->keys[k]) & 4095];
+            *slot = (uint16_t)(up ? *slot + 1 : *slot - 1);
+        }
+}
+
+static void link_free(struct dw_correlator *c, struct link *l)
+{
+    link_count_tags(c, l, false);
+    dw_strv_free(l->keys, l->nkeys);
+    free(l->subject);
+    memset(l, 0, sizeof *l);
+}
+
+static struct link *link_at(const struct dw_correlator *c, size_t i)
+{
+    return &c->links[(c->links_head + i) % DW_MAX_LINKS];
+}
+
+static void link_drop_oldest(struct dw_correlator *c)
+{
+    link_free(c, link_at(c, 0));
+    c->links_head = (c->links_head + 1) % DW_MAX_LINKS;
+    c->nlinks--;
+}
+
 /* The latest remembered link naming one of these tags, or NULL.  Only a tag
  * leads to a link: a tag names one launch, while a bundle id is shared by
  * every launch of the dext, and following it would tie all their tags.
- * Hashes are compared first: this runs for every link line. */
+ * Slot counts and hash bits are tested first: this runs for every link line. */
 static struct link *link_for_tags(const struct dw_correlator *c, char *const *keys, size_t nkeys)
 {
     for (size_t k = 0; k < nkeys; k++) {
         if (!is_tag(keys[k]))
             continue;
         uint64_t h = key_hash(keys[k]);
+        if (c->tag_slots[h & 4095] == 0)
+            continue; /* no live link has this tag */
         for (size_t i = c->nlinks; i-- > 0;) {
             struct link *l = link_at(c, i);
-            if (l->keys && l->tag_hash == h && has_key(l->keys, l->nkeys, keys[k]))
+            if (l->keys && (l->tag_bits & tag_bit(h)) && has_key(l->keys, l->nkeys, keys[k]))
                 return l;
         }
     }
@@ -394,17 +415,18 @@ void correlator_link(struct dw_correlator *c, struct dw_finding *f)
         return;
     }
     if (known) /* refreshed: it moves to the back, its old slot empties */
-        link_free(known);
+        link_free(c, known);
     if (c->nlinks == DW_MAX_LINKS)
         link_drop_oldest(c);
     if (!c->links)
         c->links = xcalloc(DW_MAX_LINKS, sizeof *c->links);
-    uint64_t h = 0;
-    for (size_t k = 0; k < f->nkeys && !h; k++)
+    uint64_t bits = 0;
+    for (size_t k = 0; k < f->nkeys; k++)
         if (is_tag(f->keys[k]))
-            h = key_hash(f->keys[k]);
-    *link_at(c, c->nlinks++) =
-        (struct link){f->keys, f->nkeys, h, subject, rank, f->time, f->line};
+            bits |= tag_bit(key_hash(f->keys[k]));
+    struct link *l = link_at(c, c->nlinks++);
+    *l = (struct link){f->keys, f->nkeys, bits, subject, rank, f->time, f->line};
+    link_count_tags(c, l, true);
     f->keys = NULL;
     f->nkeys = 0;
     finding_free(f);

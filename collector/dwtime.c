@@ -5,6 +5,7 @@
 #include "dwtime.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "reader_private.h"
@@ -216,13 +217,26 @@ size_t dw_time_parse(const char *s, size_t n, struct dw_time *t)
     int y, mo, d;
     int64_t clock_us;
     if (!force_general && iso_seconds_at(s, n)) {
-        y = two(s) * 100 + two(s + 2);
-        mo = two(s + 5);
-        d = two(s + 8);
-        int hh = two(s + 11), mm = two(s + 14), ss = two(s + 17);
-        if (mo < 1 || mo > 12 || d < 1 || d > dw_time_days_in_month(y, mo) || hh > 23 ||
-            mm > 59 || ss > 60)
+        /* Log lines come in time order: the minute (`YYYY-MM-DD HH:MM`, 16
+         * bytes, checked when first seen) is usually the previous line's. */
+        static _Thread_local struct {
+            char key[16];
+            int64_t us; /* the minute's start, as if UTC */
+        } minute;
+        int ss = two(s + 17);
+        if (ss > 60)
             return 0;
+        if (memcmp(s, minute.key, 16) != 0) {
+            y = two(s) * 100 + two(s + 2);
+            mo = two(s + 5);
+            d = two(s + 8);
+            int hh = two(s + 11), mm = two(s + 14);
+            if (mo < 1 || mo > 12 || d < 1 || d > dw_time_days_in_month(y, mo) || hh > 23 ||
+                mm > 59)
+                return 0;
+            memcpy(minute.key, s, 16);
+            minute.us = dw_time_from_civil(y, mo, d, hh, mm, 0);
+        }
         i = 19;
         if (i < n && dig(s[i]))
             return 0; /* a third digit of seconds */
@@ -230,7 +244,12 @@ size_t dw_time_parse(const char *s, size_t n, struct dw_time *t)
          * and copying it stalls on store forwarding) */
         int64_t frac = 0;
         int nd = 0;
-        if (i + 1 < n && (s[i] == '.' || s[i] == ',') && dig(s[i + 1])) {
+        if (i + 7 < n && s[i] == '.' && dig(s[i + 1]) && dig(s[i + 2]) && dig(s[i + 3]) &&
+            dig(s[i + 4]) && dig(s[i + 5]) && dig(s[i + 6]) && !dig(s[i + 7])) {
+            frac = two(s + i + 1) * 10000 + two(s + i + 3) * 100 + two(s + i + 5);
+            nd = 6; /* `log`'s microseconds */
+            i += 7;
+        } else if (i + 1 < n && (s[i] == '.' || s[i] == ',') && dig(s[i + 1])) {
             for (i++; i < n && dig(s[i]); i++, nd++)
                 if (nd < 6)
                     frac = frac * 10 + (s[i] - '0');
@@ -242,7 +261,7 @@ size_t dw_time_parse(const char *s, size_t n, struct dw_time *t)
         t->has_offset = false;
         t->offset_min = 0;
         parse_trailing_offset(s, n, &i, t);
-        t->us = dw_time_from_civil(y, mo, d, hh, mm, ss) + frac;
+        t->us = minute.us + ss * US_PER_SEC + frac;
         if (t->has_offset)
             t->us -= (int64_t)t->offset_min * 60 * US_PER_SEC;
         return i;

@@ -52,7 +52,7 @@ struct dw_finding {
     size_t ncaps;
     struct dw_decoded *decoded;
     size_t ndecoded;
-    bool link_only; /* from a link rule: joins keys, is never evidence */
+    bool link_only; /* from a link rule: joins keys, is never evidence (no summary, remediation) */
     /* correlation keys, normalised: "bundle:com.mydriver", "tag:100000f45" */
     char **keys;
     size_t nkeys;
