@@ -448,7 +448,12 @@ bool text_parse_record(enum dw_style style, const char *s, size_t n, struct dw_e
                        struct dw_fields *f, const char **why)
 {
     const char *nl = memchr(s, '\n', n);
-    size_t eol = nl ? (size_t)(nl - s) : n;
+    return text_parse_record_eol(style, s, n, nl ? (size_t)(nl - s) : n, ev, f, why);
+}
+
+bool text_parse_record_eol(enum dw_style style, const char *s, size_t n, size_t eol,
+                           struct dw_event *ev, struct dw_fields *f, const char **why)
+{
     *why = "unparsable record";
     switch (style) {
     case DW_STYLE_DEFAULT:

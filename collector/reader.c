@@ -32,6 +32,7 @@ struct dw_reader {
     struct dw_buf rec; /* pending text record (lines joined by '\n') */
     bool has_rec;
     long rec_line;
+    size_t rec_eol; /* length of its first line */
     size_t blank_lines; /* blank lines after the pending record, kept back */
 
     struct dw_plain_state plain; /* the pending plain record's boundaries */
@@ -286,7 +287,7 @@ static bool skip_text_record(struct dw_reader *r)
     struct dw_event ev = {.pid = -1};
     struct dw_fields dry = {.dry = true};
     const char *why = "unparsable record";
-    if (!text_parse_record(r->style, r->rec.data, r->rec.len, &ev, &dry, &why)) {
+    if (!text_parse_record_eol(r->style, r->rec.data, r->rec.len, r->rec_eol, &ev, &dry, &why)) {
         note_malformed(r, r->rec_line, why);
         return true;
     }
@@ -309,7 +310,7 @@ static void emit_pending(struct dw_reader *r)
     struct dw_event ev = {.pid = -1};
     const char *why = "unparsable record";
     fields_reset(&r->fields);
-    if (text_parse_record(r->style, r->rec.data, r->rec.len, &ev, &r->fields, &why))
+    if (text_parse_record_eol(r->style, r->rec.data, r->rec.len, r->rec_eol, &ev, &r->fields, &why))
         deliver(r, &ev, r->rec_line, r->rec.data, r->rec.len);
     else
         note_malformed(r, r->rec_line, why);
@@ -379,6 +380,7 @@ static void start_record(struct dw_reader *r, const char *s, size_t n, long line
     buf_append(&r->rec, s, n);
     r->has_rec = true;
     r->rec_line = line;
+    r->rec_eol = n;
 }
 
 /* plain: where a record ends depends on the record (parse_plain.c). */
