@@ -9,8 +9,9 @@
  * position whose bytes leave some bucket bit set in
  *     lo0[b0 & 15] & hi0[b0 >> 4] & lo1[b1 & 15] & hi1[b1 >> 4] & ... & hi3[b3 >> 4]
  * is verified with memcmp against the strings of those buckets.  SIMD does the
- * lookups for 16 positions at a time (pshufb / vqtbl1q); the scalar loop uses
- * the same tables folded per byte, so every engine finds the same hits.  (The
+ * lookups for 16 or 32 positions at a time (SSSE3 or AVX2 pshufb, NEON
+ * vqtbl1q); the scalar loop uses the same tables folded per byte, so every
+ * engine finds the same hits.  (The
  * fourth byte cuts the positions to verify by about a third on log text.) */
 #include "litset.h"
 
@@ -20,7 +21,7 @@
 #include "util.h"
 
 #if defined(__x86_64__) && defined(__SSE2__)
-#include <tmmintrin.h>
+#include <immintrin.h>
 #define LS_X86 1
 #elif defined(__aarch64__) && defined(__ARM_NEON)
 #include <arm_neon.h>
@@ -288,15 +289,57 @@ static bool scan_scalar(const struct dw_litset *ls, const char *s, size_t n, siz
     return false;
 }
 
-static bool force_scalar;
+enum ls_engine { ENGINE_BEST = -1, ENGINE_SCALAR, ENGINE_SSSE3, ENGINE_AVX2, ENGINE_NEON };
+static const char *const engine_names[] = {"scalar", "ssse3", "avx2", "neon"};
+static int engine = ENGINE_BEST; /* decided at the first scan */
 
-void litset_force_scalar(bool on)
+static bool engine_available(int e)
 {
-    force_scalar = on;
+    switch (e) {
+    case ENGINE_SCALAR:
+        return true;
+#if defined(LS_X86)
+    case ENGINE_SSSE3:
+        return __builtin_cpu_supports("ssse3");
+    case ENGINE_AVX2:
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("ssse3");
+#elif defined(LS_NEON)
+    case ENGINE_NEON:
+        return true;
+#endif
+    default:
+        return false;
+    }
+}
+
+static int best_engine(void)
+{
+    for (int e = ENGINE_NEON; e > ENGINE_SCALAR; e--)
+        if (engine_available(e))
+            return e;
+    return ENGINE_SCALAR;
+}
+
+bool litset_use_engine(const char *name)
+{
+    if (!name) {
+        engine = best_engine();
+        return true;
+    }
+    for (int e = ENGINE_SCALAR; e <= ENGINE_NEON; e++)
+        if (strcmp(name, engine_names[e]) == 0 && engine_available(e)) {
+            engine = e;
+            return true;
+        }
+    return false;
+}
+
+const char *litset_engine(void)
+{
+    return engine_names[engine == ENGINE_BEST ? best_engine() : engine];
 }
 
 #if defined(LS_X86)
-static int have_ssse3 = -1;
 
 /* The fingerprint of the 16 positions s[i..i+16) (reads s[i..i+19)): bit j
  * set when position i + j may start an anchor, m[j] its buckets. */
@@ -318,8 +361,9 @@ __attribute__((target("ssse3"))) static inline unsigned block_ssse3(const __m128
     return bits;
 }
 
+/* From position i0 on (scan_avx2 hands over the last bytes of a text). */
 __attribute__((target("ssse3"))) static bool scan_ssse3(const struct dw_litset *ls,
-                                                         const char *s, size_t n,
+                                                         const char *s, size_t n, size_t i0,
                                                          struct ls_visit *v)
 {
     __m128i lo[LS_ANCHOR_MAX], hi[LS_ANCHOR_MAX];
@@ -329,7 +373,7 @@ __attribute__((target("ssse3"))) static bool scan_ssse3(const struct dw_litset *
     }
     const size_t span = 16 + LS_ANCHOR_MAX - 1; /* bytes one block reads */
     uint8_t m[16];
-    size_t i = 0;
+    size_t i = i0;
     for (; i + span <= n; i += 16) {
         for (unsigned bits = block_ssse3(lo, hi, s + i, m); bits; bits &= bits - 1) {
             unsigned j = (unsigned)__builtin_ctz(bits);
@@ -348,6 +392,59 @@ __attribute__((target("ssse3"))) static bool scan_ssse3(const struct dw_litset *
                 return true;
         }
         i = b + 16;
+    }
+    return scan_scalar(ls, s, n, i, v);
+}
+
+/* The same for 32 positions with AVX2 (pshufb works within each 16-byte
+ * lane, so the tables are repeated in both). */
+__attribute__((target("avx2"))) static inline uint32_t block_avx2(const __m256i *lo,
+                                                                 const __m256i *hi,
+                                                                 const char *s, uint8_t m[32])
+{
+    const __m256i low4 = _mm256_set1_epi8(0x0f);
+    __m256i r = _mm256_set1_epi8(-1);
+    for (int k = 0; k < LS_ANCHOR_MAX; k++) {
+        __m256i x = _mm256_loadu_si256((const __m256i *)(s + k));
+        __m256i l = _mm256_shuffle_epi8(lo[k], _mm256_and_si256(x, low4));
+        __m256i h = _mm256_shuffle_epi8(hi[k], _mm256_and_si256(_mm256_srli_epi16(x, 4), low4));
+        r = _mm256_and_si256(r, _mm256_and_si256(l, h));
+    }
+    uint32_t bits = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(r, _mm256_setzero_si256()));
+    if (bits)
+        _mm256_storeu_si256((__m256i *)m, r);
+    return bits;
+}
+
+__attribute__((target("avx2"))) static bool scan_avx2(const struct dw_litset *ls, const char *s,
+                                                       size_t n, struct ls_visit *v)
+{
+    const size_t span = 32 + LS_ANCHOR_MAX - 1;
+    if (n < span)
+        return scan_ssse3(ls, s, n, 0, v);
+    __m256i lo[LS_ANCHOR_MAX], hi[LS_ANCHOR_MAX];
+    for (int k = 0; k < LS_ANCHOR_MAX; k++) {
+        lo[k] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)ls->lo[k]));
+        hi[k] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)ls->hi[k]));
+    }
+    uint8_t m[32];
+    size_t i = 0;
+    for (; i + span <= n; i += 32) {
+        for (uint32_t bits = block_avx2(lo, hi, s + i, m); bits; bits &= bits - 1) {
+            unsigned j = (unsigned)__builtin_ctz(bits);
+            if (verify(ls, s, n, i + j, m[j], v))
+                return true;
+        }
+    }
+    if (i < n - span + 32) { /* the tail, as scan_ssse3 does it */
+        size_t b = n - span;
+        uint32_t bits = block_avx2(lo, hi, s + b, m) & (UINT32_C(0xffffffff) << (i - b));
+        for (; bits; bits &= bits - 1) {
+            unsigned j = (unsigned)__builtin_ctz(bits);
+            if (verify(ls, s, n, b + j, m[j], v))
+                return true;
+        }
+        i = b + 32;
     }
     return scan_scalar(ls, s, n, i, v);
 }
@@ -403,30 +500,21 @@ static bool scan_neon(const struct dw_litset *ls, const char *s, size_t n, struc
 
 static bool scan(const struct dw_litset *ls, const char *s, size_t n, struct ls_visit *v)
 {
-    if (!force_scalar) {
+    if (engine == ENGINE_BEST)
+        engine = best_engine();
+    switch (engine) {
 #if defined(LS_X86)
-        if (have_ssse3 < 0)
-            have_ssse3 = __builtin_cpu_supports("ssse3") ? 1 : 0;
-        if (have_ssse3)
-            return scan_ssse3(ls, s, n, v);
+    case ENGINE_AVX2:
+        return scan_avx2(ls, s, n, v);
+    case ENGINE_SSSE3:
+        return scan_ssse3(ls, s, n, 0, v);
 #elif defined(LS_NEON)
+    case ENGINE_NEON:
         return scan_neon(ls, s, n, v);
 #endif
+    default:
+        return scan_scalar(ls, s, n, 0, v);
     }
-    return scan_scalar(ls, s, n, 0, v);
-}
-
-const char *litset_engine(void)
-{
-    if (force_scalar)
-        return "scalar";
-#if defined(LS_X86)
-    return __builtin_cpu_supports("ssse3") ? "ssse3" : "scalar";
-#elif defined(LS_NEON)
-    return "neon";
-#else
-    return "scalar";
-#endif
 }
 
 size_t litset_find(const struct dw_litset *ls, const char *s, size_t n, size_t *which)

@@ -1,5 +1,5 @@
 /* litset.h - a set of literals searched for in one pass: Teddy (Hyperscan's
- * small-set literal matcher) with SSSE3 on x86-64, NEON on arm64 and a
+ * small-set literal matcher) with AVX2 or SSSE3 on x86-64, NEON on arm64 and a
  * table-driven scalar loop elsewhere, all giving the same hits (litset.c).
  * The rule-set prefilter (prefilter.h) is built on it.  No dependency but
  * libc and util.c, so tests/portability can build it for arm64 alone. */
@@ -24,10 +24,12 @@ size_t litset_find(const struct dw_litset *ls, const char *s, size_t n, size_t *
 /* Calls fn(index, ctx) for every occurrence of every string in s[0..n). */
 void litset_each(const struct dw_litset *ls, const char *s, size_t n,
                  void (*fn)(size_t index, size_t at, void *ctx), void *ctx);
-/* Which implementation scans: "ssse3", "neon" or "scalar". */
+/* Which implementation scans: "avx2", "ssse3", "neon" or "scalar" (the best
+ * this CPU has, unless litset_use_engine chose another). */
 const char *litset_engine(void);
-/* Tests: true forces the scalar loop, false returns to the best one. */
-void litset_force_scalar(bool on);
+/* Tests: scan with the engine of that name from now on (NULL: the best);
+ * false when this build or CPU lacks it.  Every engine finds the same hits. */
+bool litset_use_engine(const char *name);
 
 /* String i of the set (its index as litset_find and litset_each report it:
  * the order given to litset_new); *len (may be NULL) gets its length. */
