@@ -271,6 +271,19 @@ static bool verify(const struct dw_litset *ls, const char *s, size_t n, size_t p
     return false;
 }
 
+/* Verifies the positions base + j for each bit j of bits (a SIMD block's
+ * fingerprint, m[j] its buckets), lowest first.  True to stop scanning. */
+static bool verify_bits(const struct dw_litset *ls, const char *s, size_t n, size_t base,
+                        uint32_t bits, const uint8_t *m, struct ls_visit *v)
+{
+    for (; bits; bits &= bits - 1) {
+        unsigned j = (unsigned)__builtin_ctz(bits);
+        if (verify(ls, s, n, base + j, m[j], v))
+            return true;
+    }
+    return false;
+}
+
 /* Scalar loop from position i: the reference every engine agrees with. */
 static bool scan_scalar(const struct dw_litset *ls, const char *s, size_t n, size_t i,
                         struct ls_visit *v)
@@ -374,23 +387,16 @@ __attribute__((target("ssse3"))) static bool scan_ssse3(const struct dw_litset *
     const size_t span = 16 + LS_ANCHOR_MAX - 1; /* bytes one block reads */
     uint8_t m[16];
     size_t i = i0;
-    for (; i + span <= n; i += 16) {
-        for (unsigned bits = block_ssse3(lo, hi, s + i, m); bits; bits &= bits - 1) {
-            unsigned j = (unsigned)__builtin_ctz(bits);
-            if (verify(ls, s, n, i + j, m[j], v))
-                return true;
-        }
-    }
+    for (; i + span <= n; i += 16)
+        if (verify_bits(ls, s, n, i, block_ssse3(lo, hi, s + i, m), m, v))
+            return true;
     /* the tail: one more block ending at the last byte, without the positions
      * scanned already (short messages spend most of their bytes here) */
     if (n >= span && i < n - span + 16) {
         size_t b = n - span;
         unsigned bits = block_ssse3(lo, hi, s + b, m) & (0xffffu << (i - b)) & 0xffffu;
-        for (; bits; bits &= bits - 1) {
-            unsigned j = (unsigned)__builtin_ctz(bits);
-            if (verify(ls, s, n, b + j, m[j], v))
-                return true;
-        }
+        if (verify_bits(ls, s, n, b, bits, m, v))
+            return true;
         i = b + 16;
     }
     return scan_scalar(ls, s, n, i, v);
@@ -429,21 +435,14 @@ __attribute__((target("avx2"))) static bool scan_avx2(const struct dw_litset *ls
     }
     uint8_t m[32];
     size_t i = 0;
-    for (; i + span <= n; i += 32) {
-        for (uint32_t bits = block_avx2(lo, hi, s + i, m); bits; bits &= bits - 1) {
-            unsigned j = (unsigned)__builtin_ctz(bits);
-            if (verify(ls, s, n, i + j, m[j], v))
-                return true;
-        }
-    }
+    for (; i + span <= n; i += 32)
+        if (verify_bits(ls, s, n, i, block_avx2(lo, hi, s + i, m), m, v))
+            return true;
     if (i < n - span + 32) { /* the tail, as scan_ssse3 does it */
         size_t b = n - span;
         uint32_t bits = block_avx2(lo, hi, s + b, m) & (UINT32_C(0xffffffff) << (i - b));
-        for (; bits; bits &= bits - 1) {
-            unsigned j = (unsigned)__builtin_ctz(bits);
-            if (verify(ls, s, n, b + j, m[j], v))
-                return true;
-        }
+        if (verify_bits(ls, s, n, b, bits, m, v))
+            return true;
         i = b + 32;
     }
     return scan_scalar(ls, s, n, i, v);
