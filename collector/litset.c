@@ -271,19 +271,6 @@ static bool verify(const struct dw_litset *ls, const char *s, size_t n, size_t p
     return false;
 }
 
-/* Verifies the positions base + j for each bit j of bits (a SIMD block's
- * fingerprint, m[j] its buckets), lowest first.  True to stop scanning. */
-static bool verify_bits(const struct dw_litset *ls, const char *s, size_t n, size_t base,
-                        uint32_t bits, const uint8_t *m, struct ls_visit *v)
-{
-    for (; bits; bits &= bits - 1) {
-        unsigned j = (unsigned)__builtin_ctz(bits);
-        if (verify(ls, s, n, base + j, m[j], v))
-            return true;
-    }
-    return false;
-}
-
 /* Scalar loop from position i: the reference every engine agrees with. */
 static bool scan_scalar(const struct dw_litset *ls, const char *s, size_t n, size_t i,
                         struct ls_visit *v)
@@ -353,6 +340,18 @@ const char *litset_engine(void)
 }
 
 #if defined(LS_X86)
+/* Verifies the positions base + j for each bit j of bits (a SIMD block's
+ * fingerprint, m[j] its buckets), lowest first.  True to stop scanning. */
+static bool verify_bits(const struct dw_litset *ls, const char *s, size_t n, size_t base,
+                        uint32_t bits, const uint8_t *m, struct ls_visit *v)
+{
+    for (; bits; bits &= bits - 1) {
+        unsigned j = (unsigned)__builtin_ctz(bits);
+        if (verify(ls, s, n, base + j, m[j], v))
+            return true;
+    }
+    return false;
+}
 
 /* The fingerprint of the 16 positions s[i..i+16) (reads s[i..i+19)): bit j
  * set when position i + j may start an anchor, m[j] its buckets. */
