@@ -46,21 +46,23 @@ static void on_event(const struct dw_event *ev, void *ctx)
     }
 }
 
-/* An ndjson line the prefilter ruled out (no rule can match it): only the
- * correlator's clock moves, as for a parsed event that matched nothing. */
+/* A record the prefilter ruled out (no rule can match it): the filter sees
+ * it (its time and time text), then only the correlator's clock moves, as
+ * for a parsed event that matched nothing. */
 static void on_skipped(const struct dw_event *ev, void *ctx)
 {
     struct dw_pipeline *p = ctx;
     p->last_line = ev->line;
+    if (p->filter && !p->filter(ev, p->filter_ctx))
+        return;
     p->stats.events++;
     correlator_tick(p->corr, ev);
 }
 
-/* Raw ndjson lines may be skipped unless a filter must see every event. */
 static void attach_prefilter(struct dw_pipeline *p)
 {
     if (p->reader)
-        reader_set_prefilter(p->reader, p->filter ? NULL : p->pf, on_skipped);
+        reader_set_prefilter(p->reader, p->pf, on_skipped);
 }
 
 /* Saves inc unless the store already failed for this input. */
@@ -199,7 +201,6 @@ void pipeline_set_filter(struct dw_pipeline *p, dw_event_filter_fn fn, void *ctx
 {
     p->filter = fn;
     p->filter_ctx = ctx;
-    attach_prefilter(p);
 }
 
 void pipeline_tick(struct dw_pipeline *p, int64_t now_us)

@@ -301,7 +301,8 @@ static bool message_unmatchable(struct dw_prefilter *pf, const char *msg, size_t
     return !ruleset_message_may_match(pf->rs, msg, len, pf->scratch);
 }
 
-bool prefilter_json_skip(struct dw_prefilter *pf, const char *s, size_t n, struct dw_time *t)
+bool prefilter_json_skip(struct dw_prefilter *pf, const char *s, size_t n, struct dw_time *t,
+                         const char **time_text, size_t *time_len)
 {
     struct key_hits k = {0};
     if (!pf || !pf->json || !pf->keys)
@@ -325,6 +326,8 @@ bool prefilter_json_skip(struct dw_prefilter *pf, const char *s, size_t n, struc
     memset(t, 0, sizeof *t);
     if (e > v && dw_time_parse(s + v, e - v, t) == 0)
         t->kind = DW_TIME_NONE;
+    *time_text = s + v;
+    *time_len = e - v;
     if (litset_find(pf->json, s, n, NULL) == n)
         return true;
     /* a candidate: decode the message and try the rules on it */

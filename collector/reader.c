@@ -45,6 +45,7 @@ struct dw_reader {
     struct dw_prefilter *pf;      /* ndjson: skip lines it rules out (prefilter.h) */
     struct dw_prefilter *pf_text; /* text styles: skip records it rules out */
     dw_event_fn skipped;          /* gets those records' time-only events */
+    char skipped_time[64];        /* the time text of the one being handed on */
 };
 
 static const char *const style_names[] = {"auto",   "default", "syslog", "compact",
@@ -114,6 +115,9 @@ void fields_put(struct dw_fields *f, enum dw_field which, const char *s, size_t 
         if (which == F_MESSAGE) {
             f->dry_message = s;
             f->message_len = n;
+        } else if (which == F_TIME) {
+            f->dry_time = s;
+            f->dry_time_len = n;
         }
         return;
     }
@@ -266,10 +270,16 @@ static void deliver(struct dw_reader *r, struct dw_event *ev, long line, const c
     r->fn(ev, r->ctx);
 }
 
-/* Hands on a record no rule can match: input, line and time only. */
+/* Hands on a record no rule can match: input, line, time and the time's
+ * text (time[0..time_len), as the full parse would have stored it) only. */
 static void deliver_skipped(struct dw_reader *r, struct dw_event *ev, long line, const char *raw,
-                            size_t raw_len)
+                            size_t raw_len, const char *time, size_t time_len)
 {
+    if (time && time_len < sizeof r->skipped_time) {
+        memcpy(r->skipped_time, time, time_len);
+        r->skipped_time[time_len] = '\0';
+        ev->time_text = r->skipped_time;
+    }
     ev->input = r->input;
     ev->line = line;
     ev->message = "";
@@ -294,7 +304,7 @@ static bool skip_text_record(struct dw_reader *r)
     const char *msg = dry.dry_message ? dry.dry_message : "";
     if (!prefilter_text_skip(r->pf_text, msg, dry.dry_message ? dry.message_len : 0))
         return false;
-    deliver_skipped(r, &ev, r->rec_line, r->rec.data, r->rec.len);
+    deliver_skipped(r, &ev, r->rec_line, r->rec.data, r->rec.len, dry.dry_time, dry.dry_time_len);
     return true;
 }
 
@@ -445,9 +455,11 @@ static void ips_line(struct dw_reader *r, const char *s, size_t n, long line)
 static bool skip_json_line(struct dw_reader *r, const char *s, size_t n, long line)
 {
     struct dw_event ev = {.pid = -1};
-    if (!prefilter_json_skip(r->pf, s, n, &ev.time))
+    const char *time;
+    size_t time_len;
+    if (!prefilter_json_skip(r->pf, s, n, &ev.time, &time, &time_len))
         return false;
-    deliver_skipped(r, &ev, line, s, n);
+    deliver_skipped(r, &ev, line, s, n, time, time_len);
     return true;
 }
 

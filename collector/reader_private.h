@@ -24,6 +24,8 @@ struct dw_fields {
      * nothing and only remembers where the message is, in the record itself. */
     bool dry;
     const char *dry_message;
+    const char *dry_time; /* and the time's text, dry_time_len bytes */
+    size_t dry_time_len;
 };
 enum dw_field { F_TIME, F_PROCESS, F_LEVEL, F_SUBSYSTEM, F_CATEGORY, F_SENDER, F_MESSAGE, F_COUNT };
 

@@ -53,7 +53,9 @@ const struct dw_pipeline_stats *pipeline_stats(const struct dw_pipeline *p);
 void pipeline_free(struct dw_pipeline *p);
 
 /* Live use (watch).  A filter sees every event before the rules and returns
- * false to drop it (a duplicate from a resume overlap).  NULL: none. */
+ * false to drop it (a duplicate from a resume overlap).  NULL: none.  Events
+ * of records the prefilter skips reach it too, with only input, line, time
+ * and time_text set. */
 typedef bool (*dw_event_filter_fn)(const struct dw_event *ev, void *ctx);
 void pipeline_set_filter(struct dw_pipeline *p, dw_event_filter_fn fn, void *ctx);
 /* Time for a quiet stream: closes incidents whose window has passed at log

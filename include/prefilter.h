@@ -54,14 +54,16 @@ bool prefilter_json_candidate(const struct dw_prefilter *pf, const char *s, size
 bool prefilter_json_usable(const struct dw_prefilter *pf);
 
 /* True if the ndjson line s[0..n) needs no JSON parsing: no rule can match
- * its message.  *t then gets its time as the JSON reader would set it.  It
+ * its message.  *t then gets its time as the JSON reader would set it, and
+ * *time_text (time_len bytes, within s) the timestamp's text.  It
  * says so when the line's raw bytes hold no literal (prefilter_json_candidate),
  * or when the line's one `"eventMessage"` string, decoded here (no `\u`
  * escapes, ASCII), makes every rule the literals leave fail.  Either way the
  * line must have one `"timestamp"` member with a plain string value and one
  * `"eventMessage"` member, both right after '{' or ','; false (parse it)
  * whenever only the JSON parser can tell. */
-bool prefilter_json_skip(struct dw_prefilter *pf, const char *s, size_t n, struct dw_time *t);
+bool prefilter_json_skip(struct dw_prefilter *pf, const char *s, size_t n, struct dw_time *t,
+                         const char **time_text, size_t *time_len);
 
 /* classify.c: ruleset_classify restricted to the rules whose bit is set in
  * mask (bit i of mask[i / 64] for rs->rules[i]). */
@@ -88,10 +90,11 @@ bool prefilter_text_skip(struct dw_prefilter *pf, const char *msg, size_t len);
  * JSON), and records of the text styles (default, syslog, compact, bsd) whose
  * message prefilter_text_skip rules out (their columns are checked, nothing
  * is copied).  Such a record is handed to skipped (instead of the reader's
- * event function) as an event with only input, line and time set (message
- * ""), so the correlator's clock still moves; it is counted as a record, and
- * a record that cannot be parsed is still counted as malformed.  pf NULL
- * turns skipping off.  pf must outlive the reader's use of it. */
+ * event function) as an event with only input, line, time and time_text set
+ * (message ""), so the correlator's clock and a live reader's position still
+ * move; it is counted as a record, and a record that cannot be parsed is
+ * still counted as malformed.  pf NULL turns skipping off.  pf must outlive
+ * the reader's use of it. */
 void reader_set_prefilter(struct dw_reader *r, struct dw_prefilter *pf, dw_event_fn skipped);
 
 #endif

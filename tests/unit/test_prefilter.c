@@ -94,31 +94,35 @@ static void test_json_skip(void **state)
     struct dw_ruleset *rs = load_rules();
     struct dw_prefilter *pf = prefilter_new(rs);
     struct dw_time t;
+    const char *tt;
+    size_t ttn;
     const char *harmless = "{\"timestamp\":\"2026-11-27 10:00:00.000000-0800\","
                            "\"eventMessage\":\"Frame rate 60 Hz\",\"processImagePath\":\"\\/kernel\"}";
-    assert_true(prefilter_json_skip(pf, harmless, strlen(harmless), &t));
+    assert_true(prefilter_json_skip(pf, harmless, strlen(harmless), &t, &tt, &ttn));
     assert_int_equal(t.kind, DW_TIME_DATE);
+    assert_int_equal(ttn, 31); /* the timestamp's text, as the JSON reader stores it */
+    assert_memory_equal(tt, "2026-11-27 10:00:00.000000-0800", 31);
     const char *hit = "{\"timestamp\":\"2026-11-27 10:00:00.000000-0800\",\"eventMessage\":"
                       "\"\\/Library\\/SystemExtensions\\/X\\/com.x.dext\\/com.x signature not "
                       "valid: -67050\"}";
     assert_true(prefilter_json_candidate(pf, hit, strlen(hit)));
-    assert_false(prefilter_json_skip(pf, hit, strlen(hit), &t));
+    assert_false(prefilter_json_skip(pf, hit, strlen(hit), &t, &tt, &ttn));
     /* a literal's word that is no match: decoded and ruled out without jansson */
     const char *near = "{\"timestamp\":\"2026-11-27 10:00:00.000000-0800\",\"eventMessage\":"
                        "\"DK: X-0x1::start(IOPCIDevice-0x2) ok\"}";
     assert_true(prefilter_json_candidate(pf, near, strlen(near)));
-    assert_true(prefilter_json_skip(pf, near, strlen(near), &t));
+    assert_true(prefilter_json_skip(pf, near, strlen(near), &t, &tt, &ttn));
     const char *uesc = "{\"timestamp\":\"2026-11-27 10:00:00.000000-0800\","
                        "\"eventMessage\":\"Basic requirement validation f\\u0061iled\"}";
-    assert_false(prefilter_json_skip(pf, uesc, strlen(uesc), &t));
+    assert_false(prefilter_json_skip(pf, uesc, strlen(uesc), &t, &tt, &ttn));
     const char *notime = "{\"eventMessage\":\"Frame rate 60 Hz\"}";
-    assert_false(prefilter_json_skip(pf, notime, strlen(notime), &t));
+    assert_false(prefilter_json_skip(pf, notime, strlen(notime), &t, &tt, &ttn));
     const char *twice = "{\"timestamp\":\"2026-11-27 10:00:00-0800\",\"timestamp\":\"x\","
                         "\"eventMessage\":\"Frame rate 60 Hz\"}";
-    assert_false(prefilter_json_skip(pf, twice, strlen(twice), &t));
+    assert_false(prefilter_json_skip(pf, twice, strlen(twice), &t, &tt, &ttn));
     const char *ips = "{\"timestamp\":\"2026-11-27 10:00:00-0800\",\"procName\":\"x\","
                       "\"eventMessage\":\"Frame rate\"}";
-    assert_false(prefilter_json_skip(pf, ips, strlen(ips), &t) &&
+    assert_false(prefilter_json_skip(pf, ips, strlen(ips), &t, &tt, &ttn) &&
                  prefilter_json_candidate(pf, ips, strlen(ips)) == false);
     assert_true(prefilter_json_candidate(pf, ips, strlen(ips)));
     prefilter_free(pf);
