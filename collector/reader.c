@@ -45,7 +45,7 @@ struct dw_reader {
     struct dw_prefilter *pf;      /* ndjson: skip lines it rules out (prefilter.h) */
     struct dw_prefilter *pf_text; /* text styles: skip records it rules out */
     dw_event_fn skipped;          /* gets those records' time-only events */
-    char skipped_time[64];        /* the time text of the one being handed on */
+    char skipped_time[64];        /* the time text of a skipped ndjson line */
 };
 
 static const char *const style_names[] = {"auto",   "default", "syslog", "compact",
@@ -271,20 +271,16 @@ static void deliver(struct dw_reader *r, struct dw_event *ev, long line, const c
 }
 
 /* Hands on a record no rule can match: input, line, time and the time's
- * text (time[0..time_len), as the full parse would have stored it) only. */
-static void deliver_skipped(struct dw_reader *r, struct dw_event *ev, long line, const char *raw,
-                            size_t raw_len, const char *time, size_t time_len)
+ * text (as the full parse would have stored it) only; no raw text. */
+static void deliver_skipped(struct dw_reader *r, struct dw_event *ev, long line,
+                            const char *time_text)
 {
-    if (time && time_len < sizeof r->skipped_time) {
-        memcpy(r->skipped_time, time, time_len);
-        r->skipped_time[time_len] = '\0';
-        ev->time_text = r->skipped_time;
-    }
+    ev->time_text = time_text;
     ev->input = r->input;
     ev->line = line;
     ev->message = "";
-    ev->raw = raw;
-    ev->raw_len = raw_len;
+    ev->raw = "";
+    ev->raw_len = 0;
     r->st.records++;
     r->skipped(ev, r->ctx);
 }
@@ -304,7 +300,15 @@ static bool skip_text_record(struct dw_reader *r)
     const char *msg = dry.dry_message ? dry.dry_message : "";
     if (!prefilter_text_skip(r->pf_text, msg, dry.dry_message ? dry.message_len : 0))
         return false;
-    deliver_skipped(r, &ev, r->rec_line, r->rec.data, r->rec.len, dry.dry_time, dry.dry_time_len);
+    /* the time's text ends inside the record, which is ours: cut it there
+     * for the callback rather than copy it */
+    char *end = dry.dry_time ? r->rec.data + (dry.dry_time - r->rec.data) + dry.dry_time_len : NULL;
+    char saved = end ? *end : '\0';
+    if (end)
+        *end = '\0';
+    deliver_skipped(r, &ev, r->rec_line, dry.dry_time);
+    if (end)
+        *end = saved;
     return true;
 }
 
@@ -459,7 +463,12 @@ static bool skip_json_line(struct dw_reader *r, const char *s, size_t n, long li
     size_t time_len;
     if (!prefilter_json_skip(r->pf, s, n, &ev.time, &time, &time_len))
         return false;
-    deliver_skipped(r, &ev, line, s, n, time, time_len);
+    bool fits = time_len < sizeof r->skipped_time;
+    if (fits) { /* s is the caller's: copy the text to end it */
+        memcpy(r->skipped_time, time, time_len);
+        r->skipped_time[time_len] = '\0';
+    }
+    deliver_skipped(r, &ev, line, fits ? r->skipped_time : NULL);
     return true;
 }
 
