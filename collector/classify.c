@@ -70,7 +70,10 @@ static char *render(const char *tmpl, const struct dw_capture *caps, size_t ncap
                 continue;
             }
         }
-        buf_putc(&b, *p++);
+        /* plain text up to the next brace goes out as one piece */
+        size_t plain = 1 + strcspn(p + 1, "{}");
+        buf_append(&b, p, plain);
+        p += plain;
     }
     return b.data ? buf_steal(&b) : xstrdup("");
 }

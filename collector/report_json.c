@@ -97,15 +97,21 @@ void report_json_incident(struct dw_buf *out, const struct dw_incident *inc, lon
     /* jansson escapes C0 only: DEL and the C1 controls (U+0080..U+009F, e.g.
      * U+009B CSI, which terminals obey) would reach a terminal raw, so they
      * become \u escapes too (they can only occur inside strings). */
-    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
-        if (*p == 0x7f)
+    const unsigned char *p = (const unsigned char *)s, *run = p;
+    for (; p && *p; p++) {
+        if (*p != 0x7f && !(p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+            continue;
+        buf_append(out, run, (size_t)(p - run));
+        if (*p == 0x7f) {
             buf_puts(out, "\\u007f");
-        else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+        } else {
             buf_printf(out, "\\u%04x", (unsigned)p[1]);
             p++;
-        } else
-            buf_putc(out, (char)*p);
+        }
+        run = p + 1;
     }
+    if (p)
+        buf_append(out, run, (size_t)(p - run));
     free(s);
     json_decref(o);
 }

@@ -35,6 +35,14 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The harness's own checks need no coverage feedback: uninstrumented, they
+ * leave the time to the code under test. */
+#if defined(__clang__)
+#define CHECKER __attribute__((no_sanitize("coverage")))
+#else
+#define CHECKER
+#endif
+
 #define NFORMATS 5
 
 struct run {
@@ -89,7 +97,7 @@ static int clean_text_at(const unsigned char *s, size_t n, size_t *bad);
 
 /* Whether s[0..n) is valid UTF-8 with no control character but LF; if not,
  * says where on stderr (which output, the bytes around) before the abort. */
-static int clean_text(const char *what, const unsigned char *s, size_t n)
+CHECKER static int clean_text(const char *what, const unsigned char *s, size_t n)
 {
     size_t bad = 0;
     if (clean_text_at(s, n, &bad))
@@ -101,7 +109,7 @@ static int clean_text(const char *what, const unsigned char *s, size_t n)
     return 0;
 }
 
-static int clean_text_at(const unsigned char *s, size_t n, size_t *bad)
+CHECKER static int clean_text_at(const unsigned char *s, size_t n, size_t *bad)
 {
     for (size_t i = 0; i < n;) {
         unsigned c = s[i];
@@ -128,7 +136,7 @@ static int clean_text_at(const unsigned char *s, size_t n, size_t *bad)
     return 1;
 }
 
-static void check_json_lines(const char *s)
+CHECKER static void check_json_lines(const char *s)
 {
     while (*s) {
         const char *nl = strchr(s, '\n');
@@ -142,7 +150,7 @@ static void check_json_lines(const char *s)
     }
 }
 
-static void check_github_lines(const char *s)
+CHECKER static void check_github_lines(const char *s)
 {
     while (*s) {
         const char *nl = strchr(s, '\n');
@@ -224,14 +232,14 @@ static void run_free(struct run *r)
     buf_free(&r->show);
 }
 
-static int cmp_str(const void *a, const void *b)
+CHECKER static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* The JSON lines of a run, each without its "id" (the output ordinal), in
  * canonical form, sorted; *n of them.  Caller frees each and the array. */
-static char **canonical_incidents(const char *s, size_t *n)
+CHECKER static char **canonical_incidents(const char *s, size_t *n)
 {
     char **v = NULL;
     size_t cap = 0;
@@ -254,7 +262,7 @@ static char **canonical_incidents(const char *s, size_t *n)
 
 /* Whether two runs found the same incidents.  The order in which they close
  * may differ (see tests/fuzz/README.md: a known prefilter difference). */
-static bool same_incidents(const char *a, const char *b)
+CHECKER static bool same_incidents(const char *a, const char *b)
 {
     size_t na, nb;
     char **va = canonical_incidents(a, &na), **vb = canonical_incidents(b, &nb);
