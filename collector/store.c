@@ -308,7 +308,9 @@ static int insert_row(struct dw_store *s, struct store_row *r, struct dw_errors 
     if (store_exec(s, ST_INCIDENT_INSERT, "cannot save an incident", err) < 0)
         return -1;
     r->id = sqlite3_last_insert_rowid(s->db);
-    return 0;
+    char high[24];
+    snprintf(high, sizeof high, "%lld", (long long)r->id);
+    return store_state_set(s, STORE_ID_HIGH, high, err);
 }
 
 /* Rewrites a stored row when (and only when) a column changed. */

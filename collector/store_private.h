@@ -162,6 +162,8 @@ static inline int64_t store_key_to_db(uint64_t k)
 
 /* Sort order of evidence inside an incident: log time (within one kind of
  * time), then line, then insertion.  Used by the trim and the load. */
+/* state key: the highest incident id ever given (ids are never reused) */
+#define STORE_ID_HIGH "incident_id_high"
 #define STORE_FINDING_ORDER "time_kind, time_us, line, id"
 #define STORE_FINDING_ORDER_DESC "time_kind DESC, time_us DESC, line DESC, id DESC"
 

@@ -200,13 +200,17 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_ROLLBACK_TO] = "ROLLBACK TO dw_save",
     [ST_FINDING_OWNER] = "SELECT incident_id FROM findings WHERE event_key = ?1",
     [ST_INCIDENT_SELECT] = "SELECT " INCIDENT_COLUMNS " FROM incidents WHERE id = ?1",
+    /* an id is never given twice, even after its incident was merged away or
+     * pruned: above both the highest row and the highest id ever given */
     [ST_INCIDENT_INSERT] =
-        "INSERT INTO incidents (subject, subject_rank, input, first_seen, last_seen,"
+        "INSERT INTO incidents (id, subject, subject_rank, input, first_seen, last_seen,"
         " first_seen_us, last_seen_us, first_line, last_line, severity, severity_level, classes,"
         " root_rule, root_class, root_summary, root_priority, root_event_key, finding_count,"
         " created_at, updated_at, first_time_kind, first_time_us, first_time_offset_min,"
         " first_time_frac_digits, last_time_kind, last_time_us, last_time_offset_min,"
-        " last_time_frac_digits) VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+        " last_time_frac_digits) VALUES (1 + max(coalesce((SELECT max(id) FROM incidents), 0),"
+        " coalesce((SELECT CAST(value AS INTEGER) FROM state WHERE key = '" STORE_ID_HIGH "'), 0)),"
+        " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
         " ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)",
     [ST_INCIDENT_UPDATE] =
         "UPDATE incidents SET subject = ?2, subject_rank = ?3, input = ?4, first_seen = ?5,"

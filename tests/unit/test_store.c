@@ -488,6 +488,15 @@ static void test_merge_flow(void **state)
     incident_free(back);
     struct dw_incident *gone = get_ok(s, bid);
     assert_null(gone);
+    /* the absorbed incident's id (the highest) is not given again, even
+     * after a reopen: forwarded events are told apart by (host, id, version) */
+    store_close(s);
+    s = open_ok(fx->db, DW_STORE_WRITE);
+    struct dw_incident *c = make_incident("c", 2, 200, 0);
+    save_ok(s, c, &created, &added);
+    assert_true(created);
+    assert_true(c->id > bid);
+    incident_free(c);
     incident_free(a);
     incident_free(b);
     store_close(s);
