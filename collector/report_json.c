@@ -57,7 +57,22 @@ static json_t *finding_json(const struct dw_finding *f)
     return o;
 }
 
-void report_json_incident(struct dw_buf *out, const struct dw_incident *inc, long long id)
+/* The scan's decision on the incident, for CI (scan --format json only). */
+static void add_verdict(json_t *o, const struct dw_report_item *item)
+{
+    static const char *const names[] = {
+        [DW_VERDICT_FAIL] = "fail", [DW_VERDICT_PASS] = "pass",
+        [DW_VERDICT_BASELINED] = "baselined", [DW_VERDICT_SUPPRESSED] = "suppressed"};
+    json_object_set_new(o, "verdict", json_string(names[item->verdict]));
+    if (item->note)
+        json_object_set_new(o, "verdict_note", jstr(item->note));
+    if (item->original_severity != item->inc->severity)
+        json_object_set_new(o, "original_severity",
+                            json_string(dw_severity_name(item->original_severity)));
+}
+
+static void json_incident(struct dw_buf *out, const struct dw_incident *inc, long long id,
+                          const struct dw_report_item *item)
 {
     json_t *o = json_object();
     json_object_set_new(o, "version", json_integer(DW_JSON_FORMAT_VERSION));
@@ -93,6 +108,8 @@ void report_json_incident(struct dw_buf *out, const struct dw_incident *inc, lon
         json_array_append_new(rem, r);
     }
     json_object_set_new(o, "remediation", rem);
+    if (item)
+        add_verdict(o, item);
     char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     /* jansson escapes C0 only: DEL and the C1 controls (U+0080..U+009F, e.g.
      * U+009B CSI, which terminals obey) would reach a terminal raw, so they
@@ -124,10 +141,15 @@ static void *json_create(const struct dw_report_opts *opts)
     return xcalloc(1, 1);
 }
 
+void report_json_incident(struct dw_buf *out, const struct dw_incident *inc, long long id)
+{
+    json_incident(out, inc, id, NULL);
+}
+
 static void json_on_incident(void *state, const struct dw_report_item *item, struct dw_buf *out)
 {
     (void)state;
-    report_json_incident(out, item->inc, item->id);
+    json_incident(out, item->inc, item->id, item);
     buf_putc(out, '\n');
 }
 

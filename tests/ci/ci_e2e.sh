@@ -127,6 +127,10 @@ check "baseline matches another style of the same log" status_is $st 0
 scan --baseline "$T/base.json" --format json "$T/new.log" >"$T/out" 2>/dev/null; st=$?
 check "a new incident in an otherwise identical log: exit 1" status_is $st 1
 check "... both incidents reported" lines_are "$T/out" 2
+check "baseline json: the known one has verdict baselined and its note" \
+    sh -c "grep '\"subject\":\"com.MyDriver\"' '$T/out' | grep -q '\"verdict\":\"baselined\",\"verdict_note\":'"
+check "baseline json: the new one has verdict fail" \
+    sh -c "grep '\"subject\":\"com.Other.Driver\"' '$T/out' | grep -q '\"verdict\":\"fail\"'"
 scan --baseline "$T/base.json" --format junit "$T/new.log" >"$T/j.xml" 2>/dev/null
 check "baseline junit: one failure, one skipped" grep -q 'failures="1" errors="0" skipped="1"' "$T/j.xml"
 check "baseline junit valid" valid_junit "$T/j.xml"
@@ -191,6 +195,8 @@ YAML
 scan --config "$T/suppress.yaml" --format markdown $LOGS/seed.default.log >"$T/out" 2>/dev/null; st=$?
 check "--config: all rules disabled: exit 0" status_is $st 0
 check "--config: suppressed incident still listed" contains "$T/out" "suppressed by config"
+scan --config "$T/suppress.yaml" --format json $LOGS/seed.default.log >"$T/out" 2>/dev/null
+check "--config json: verdict suppressed, with the reason" contains "$T/out" '"verdict":"suppressed","verdict_note":"known"'
 printf 'version: 1\nrules:\n  - id: dk.exit\n    disable: true\n' >"$T/noreason.yaml"
 scan --config "$T/noreason.yaml" $LOGS/seed.default.log >/dev/null 2>"$T/err"; st=$?
 check "config without reason: exit 2" status_is $st 2
