@@ -1,8 +1,9 @@
 /* watch.c - the live service: one poll loop over the `log` children (or a
  * followed file, or stdin), feeding the pipeline, committing each round,
- * keeping the resume position, restarting the child with backoff, reloading
- * rules on SIGHUP.  See watch.h for the promises. */
-#include "watch.h"
+ * keeping the resume position, reloading rules on SIGHUP.  The children
+ * themselves (spawn, read, reap, restart with backoff) are watch_kids.c.
+ * See watch.h for the promises. */
+#include "watch_private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,67 +30,6 @@
 #include "store.h"
 #include "store_extra.h"
 
-#define OVERLAP_US (2 * INT64_C(1000000))   /* catch-up starts this much before the position */
-#define HEALTHY_US (30 * INT64_C(1000000))  /* a run this long resets the backoff */
-#define PRUNE_EVERY_US (3600 * INT64_C(1000000))
-#define STATE_EVERY_US INT64_C(1000000)     /* position without incident change: at most 1/s */
-#define HOLD_MAX (64u << 20)                /* held stream output during a catch-up */
-#define ROUND_MS 100                        /* longest poll wait: bounds commit latency */
-#define FORWARD_GRACE_US (2 * INT64_C(1000000)) /* at exit, to deliver what is queued */
-
-/* One `log` process: `stream` or the catch-up `show`. */
-struct kid {
-    const char *what;
-    struct dw_child c;
-    bool running;       /* spawned and not reaped */
-    bool out_eof, err_eof;
-    bool hold;          /* stdout goes to held, not the pipeline (stream during catch-up) */
-    bool last_nl;       /* last byte fed ended a line */
-    struct dw_buf held;
-    struct dw_buf errline;
-    char last_err[200]; /* last stderr line, for the exit message */
-    int64_t started_us; /* monotonic */
-    bool exited;        /* reaped, exit not handled yet */
-    int status;
-    uint64_t events;    /* events taken from it (show: the catch-up count) */
-};
-
-struct position {
-    bool known;
-    struct dw_time t;
-    char text[64];
-    long count;
-};
-
-struct watch {
-    const struct dw_watch_opts *o;
-    struct dw_store *store;
-    struct dw_ruleset *rs;
-    struct dw_pipeline *p;
-    char *predicate;
-    char hash[17];
-    struct dw_pidfile *pf;
-    bool log_mode; /* the log command (positions, children) */
-    struct kid stream, show;
-    struct kid *feeding; /* whose output the pipeline is reading */
-    bool started_once;
-    int64_t restart_at; /* monotonic; 0 = none due */
-    int64_t backoff;
-    struct position cur, resume;
-    bool resume_active;
-    long seen_at_resume;
-    struct dw_watch_counters base;
-    uint64_t restarts, duplicates;
-    struct dw_time last_time; /* of the last event (DATE), for ticks */
-    int64_t last_event_mono;
-    bool unflushed, state_dirty, ticked;
-    int64_t state_saved_mono, pruned_mono;
-    struct dw_follow *follow;
-    bool stdin_eof;
-    enum dw_watch_status status;
-    struct dw_forwarder *fw; /* NULL: not forwarding */
-};
-
 static volatile sig_atomic_t stop_requested, reload_requested;
 static int signal_pipe[2] = {-1, -1};
 
@@ -108,15 +48,19 @@ static void on_signal(int sig)
     errno = saved;
 }
 
-static int64_t mono_us(void)
+void watch_request_stop(void)
+{
+    stop_requested = 1;
+}
+
+int64_t mono_us(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void say(struct watch *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(struct watch *w, const char *fmt, ...)
+void say(struct watch *w, const char *fmt, ...)
 {
     if (!w->o->log)
         return;
@@ -129,7 +73,7 @@ static void say(struct watch *w, const char *fmt, ...)
     buf_free(&b);
 }
 
-static void say_errors(struct watch *w, const char *prefix, struct dw_errors *e)
+void say_errors(struct watch *w, const char *prefix, struct dw_errors *e)
 {
     for (size_t i = 0; i < e->n; i++)
         say(w, "%s%s", prefix, e->msgs[i]);
@@ -298,254 +242,6 @@ static void on_change(enum dw_change change, struct dw_incident *inc, struct dw_
     }
     if (w->o->on_change)
         w->o->on_change(change, inc, into, w->o->change_ctx);
-}
-
-/* ---- the children ---- */
-
-static void feed(struct watch *w, struct kid *k, const char *data, size_t n)
-{
-    if (n == 0)
-        return;
-    w->feeding = k;
-    pipeline_feed(w->p, data, n);
-    w->feeding = NULL;
-    if (k)
-        k->last_nl = data[n - 1] == '\n';
-    w->unflushed = true;
-}
-
-/* Ends a partial last line of k so it cannot run into the next output. */
-static void end_line(struct watch *w, struct kid *k)
-{
-    if (!k->last_nl)
-        feed(w, k, "\n", 1);
-}
-
-static void kid_reset(struct kid *k)
-{
-    buf_free(&k->held);
-    buf_free(&k->errline);
-    const char *what = k->what;
-    memset(k, 0, sizeof *k);
-    k->what = what;
-    k->c.pid = 0;
-    k->c.out_fd = k->c.err_fd = -1;
-    k->last_nl = true;
-}
-
-static void record_pids(struct watch *w)
-{
-    pid_t pids[2] = {w->stream.running ? w->stream.c.pid : 0,
-                     w->show.running ? w->show.c.pid : 0};
-    pidfile_record(w->pf, pids, 2);
-}
-
-static bool kid_spawn(struct watch *w, struct kid *k, char **args)
-{
-    struct dw_errors e = {0};
-    kid_reset(k);
-    if (logcmd_spawn(w->o->log_command, args, &k->c, &e) != 0) {
-        say_errors(w, "", &e);
-        return false;
-    }
-    k->running = true;
-    k->started_us = mono_us();
-    return true;
-}
-
-static void start_log(struct watch *w)
-{
-    bool catch_up = w->cur.known && (w->started_once ? true : w->o->catch_up);
-    bool everything = predicate_is_everything(w->predicate);
-    char *sargs[] = {"stream", "--style", "ndjson", "--level", "info",
-                     everything ? NULL : "--predicate", w->predicate, NULL};
-    w->restart_at = 0;
-    if (!kid_spawn(w, &w->stream, sargs)) {
-        w->restart_at = mono_us() + w->backoff;
-        say(w, "retrying in %" PRId64 " s", w->backoff / 1000000);
-        w->backoff = w->backoff * 2 > w->o->backoff_max_us ? w->o->backoff_max_us : w->backoff * 2;
-        return;
-    }
-    w->resume = w->cur;
-    w->resume_active = w->cur.known;
-    w->seen_at_resume = 0;
-    if (catch_up) {
-        int64_t from = w->cur.t.us - OVERLAP_US;
-        int64_t floor_us = dw_now_us() - w->o->max_catch_up_us;
-        char start[64];
-        if (from < floor_us) {
-            watch_format_start(floor_us, w->cur.t.offset_min, start);
-            say(w, "catch-up limited to --max-catch-up: events between %s and %s are skipped",
-                w->cur.text, start);
-            from = floor_us;
-        }
-        watch_format_start(from, w->cur.t.offset_min, start);
-        char *cargs[] = {"show", "--style", "ndjson", "--info", "--start", start,
-                         everything ? NULL : "--predicate", w->predicate, NULL};
-        w->stream.hold = true;
-        if (kid_spawn(w, &w->show, cargs))
-            say(w, "catching up from %s (position %s, %ld taken)", start, w->cur.text,
-                w->cur.count);
-        else
-            w->stream.hold = false;
-    }
-    if (!w->started_once || w->stream.hold)
-        say(w, "reading `%s stream`%s", w->o->log_command, w->stream.hold ? " (held until caught up)" : "");
-    w->started_once = true;
-    record_pids(w);
-}
-
-/* Reads what k has now: stdout to the pipeline (or held), stderr to the log. */
-static bool kid_read(struct watch *w, struct kid *k)
-{
-    char buf[65536];
-    bool got = false;
-    while (k->running && !k->out_eof && !(k->hold && k->held.len >= HOLD_MAX)) {
-        ssize_t n = read(k->c.out_fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-            say(w, "log %s: read: %s", k->what, strerror(errno));
-        if (n <= 0) {
-            k->out_eof = n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
-            break;
-        }
-        got = true;
-        if (k->hold)
-            buf_append(&k->held, buf, (size_t)n);
-        else
-            feed(w, k, buf, (size_t)n);
-        if (n < (ssize_t)sizeof buf)
-            break;
-    }
-    while (k->running && !k->err_eof) {
-        ssize_t n = read(k->c.err_fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            k->err_eof = n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
-            break;
-        }
-        buf_append(&k->errline, buf, (size_t)n);
-        char *nl;
-        while (k->errline.len && (nl = memchr(k->errline.data, '\n', k->errline.len))) {
-            size_t len = (size_t)(nl - k->errline.data);
-            say(w, "log %s: %.*s", k->what, (int)len, k->errline.data);
-            snprintf(k->last_err, sizeof k->last_err, "%.*s", (int)len, k->errline.data);
-            memmove(k->errline.data, nl + 1, k->errline.len - len - 1);
-            k->errline.len -= len + 1;
-        }
-        if (k->errline.len > 4096) {
-            say(w, "log %s: %.*s", k->what, (int)k->errline.len, k->errline.data);
-            k->errline.len = 0;
-        }
-    }
-    if (k->running && k->out_eof && k->err_eof) {
-        if (k->errline.len) {
-            say(w, "log %s: %.*s", k->what, (int)k->errline.len, k->errline.data);
-            snprintf(k->last_err, sizeof k->last_err, "%.*s", (int)k->errline.len,
-                     k->errline.data);
-            k->errline.len = 0;
-        }
-        int st = logcmd_poll_exit(&k->c);
-        if (st != -1 || k->c.pid == 0) {
-            k->running = false;
-            k->exited = true;
-            k->status = st;
-        }
-    }
-    return got;
-}
-
-static void describe_exit(struct dw_buf *b, const struct kid *k)
-{
-    if (k->status > 128)
-        buf_printf(b, "`log %s` was killed by signal %d", k->what, k->status - 128);
-    else
-        buf_printf(b, "`log %s` exited with status %d", k->what, k->status);
-    if (k->last_err[0])
-        buf_printf(b, " (last message: %s)", k->last_err);
-}
-
-static bool not_admin(struct watch *w, const struct kid *k)
-{
-    if (k->status != 77)
-        return false;
-    say(w, "`%s %s` exited with status 77: %s", w->o->log_command, k->what,
-        k->last_err[0] ? k->last_err : "Must be admin");
-    say(w, "reading the live system log needs an administrator: run `dextwatch watch` as an "
-           "admin user, or install it as a LaunchDaemon with `sudo dextwatch agent install "
-           "--system` (runs as root)");
-    w->status = DW_WATCH_NOT_ADMIN;
-    stop_requested = 1;
-    return true;
-}
-
-/* Handles children that ended: the catch-up first (then the held stream is
- * released), then the stream (restart with backoff). */
-static void reap(struct watch *w)
-{
-    if (w->show.exited) {
-        struct kid *k = &w->show;
-        if (not_admin(w, k))
-            return;
-        if (k->status != 0) {
-            struct dw_buf b = {0};
-            describe_exit(&b, k);
-            say(w, "catch-up failed: %s; continuing with the stream", buf_cstr(&b));
-            buf_free(&b);
-        } else {
-            say(w, "caught up: %" PRIu64 " event(s) from `log show`", k->events);
-        }
-        end_line(w, k);
-        kid_reset(k);
-        record_pids(w);
-        /* the stream overlaps what show gave: drop up to the new position */
-        w->resume = w->cur;
-        w->resume_active = w->cur.known;
-        w->seen_at_resume = 0;
-        struct kid *s = &w->stream;
-        s->hold = false;
-        if (s->held.len) {
-            struct dw_buf held = s->held;
-            memset(&s->held, 0, sizeof s->held);
-            feed(w, s, held.data, held.len);
-            buf_free(&held);
-        }
-    }
-    if (w->stream.exited && !w->show.running) {
-        struct kid *k = &w->stream;
-        if (k->held.len) {
-            feed(w, k, k->held.data, k->held.len);
-            k->held.len = 0;
-        }
-        end_line(w, k);
-        if (not_admin(w, k))
-            return;
-        if (mono_us() - k->started_us >= HEALTHY_US)
-            w->backoff = w->o->backoff_min_us;
-        struct dw_buf b = {0};
-        describe_exit(&b, k);
-        say(w, "%s; restarting in %.1f s", buf_cstr(&b), (double)w->backoff / 1e6);
-        buf_free(&b);
-        w->restarts++;
-        w->state_dirty = true;
-        w->restart_at = mono_us() + w->backoff;
-        w->backoff = w->backoff * 2 > w->o->backoff_max_us ? w->o->backoff_max_us : w->backoff * 2;
-        kid_reset(k);
-        record_pids(w);
-    }
-}
-
-static void stop_kids(struct watch *w)
-{
-    struct kid *ks[2] = {&w->show, &w->stream};
-    for (int i = 0; i < 2; i++) {
-        if (ks[i]->running)
-            logcmd_stop_within(&ks[i]->c, SIGTERM, 2000);
-        kid_reset(ks[i]);
-    }
-    record_pids(w);
 }
 
 /* ---- rules ---- */
