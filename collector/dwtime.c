@@ -26,7 +26,7 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 }
 
 /* The inverse of days_from_civil. */
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+void dw_time_civil(int64_t z, int64_t *y, int *m, int *d)
 {
     z += 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -54,7 +54,7 @@ int dw_time_current_year(void)
     time_t now = time(NULL);
     int64_t secs = (int64_t)now;
     int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
-    civil_from_days(days, &y, &m, &d);
+    dw_time_civil(days, &y, &m, &d);
     return (int)y;
 }
 
@@ -337,7 +337,7 @@ bool dw_time_format(const struct dw_time *t, char out[DW_TIME_ISO_MAX])
     if (t->kind == DW_TIME_DATE) {
         int64_t y;
         int m, d;
-        civil_from_days(days, &y, &m, &d);
+        dw_time_civil(days, &y, &m, &d);
         len = snprintf(out, DW_TIME_ISO_MAX, "%04lld-%02d-%02dT%02d:%02d:%02d", (long long)y, m,
                        d, (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
     } else {

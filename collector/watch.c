@@ -110,30 +110,17 @@ void watch_counters_format(const struct dw_watch_counters *c, struct dw_buf *out
                c->lines, c->events, c->findings, c->malformed, c->restarts, c->duplicates);
 }
 
-/* Days since 1970-01-01 -> civil date (proleptic Gregorian). */
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 void watch_format_start(int64_t utc_us, int offset_min, char out[64])
 {
     int64_t secs = utc_us / 1000000 - (utc_us % 1000000 < 0); /* floor */
     secs += (int64_t)offset_min * 60;
     int64_t days = secs / 86400 - (secs % 86400 < 0);
     int64_t sod = secs - days * 86400;
-    int y, m, d;
-    civil_from_days(days, &y, &m, &d);
+    int64_t y;
+    int m, d;
+    dw_time_civil(days, &y, &m, &d);
     int off = offset_min < 0 ? -offset_min : offset_min;
-    snprintf(out, 64, "%04d-%02d-%02d %02d:%02d:%02d%c%02d%02d", y, m, d, (int)(sod / 3600),
+    snprintf(out, 64, "%04lld-%02d-%02d %02d:%02d:%02d%c%02d%02d", (long long)y, m, d, (int)(sod / 3600),
              (int)(sod / 60 % 60), (int)(sod % 60), offset_min < 0 ? '-' : '+', off / 60, off % 60);
 }
 

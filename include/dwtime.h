@@ -45,6 +45,9 @@ void dw_time_force_general(bool on);
  * offset only if given.  NONE and UPTIME write "" and return false. */
 bool dw_time_format(const struct dw_time *t, char out[DW_TIME_ISO_MAX]);
 
+/* The proleptic Gregorian date of a day number (days since 1970-01-01). */
+void dw_time_civil(int64_t days, int64_t *year, int *month, int *day);
+
 /* Microseconds since the epoch of a broken-down UTC time (no libc timezone). */
 int64_t dw_time_from_civil(int year, int month, int day, int hour, int min, int sec);
 
