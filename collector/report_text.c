@@ -74,7 +74,13 @@ void report_text_oneline(struct dw_buf *out, const struct dw_incident *inc, long
         buf_puts(out, "  ");
         report_text_escaped(out, inc->root->class_name);
         buf_puts(out, ": ");
-        report_text_escaped(out, inc->root->summary);
+        /* one line per incident: a summary that quotes a multi-line message
+         * (kmutil's error lists) stops at its first line; `show` has it all */
+        const char *sum = inc->root->summary ? inc->root->summary : "-";
+        size_t n = strcspn(sum, "\r\n");
+        dw_escape_term(out, sum, n);
+        if (sum[n])
+            buf_puts(out, " ...");
     }
     buf_putc(out, '\n');
 }

@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "incident.h"
 #include "input.h"
 #include "report.h"
 
@@ -126,6 +127,31 @@ static void test_outputs(void **state)
     unsetenv("GITHUB_STEP_SUMMARY");
 }
 
+/* `recent`'s one line per incident: a summary quoting a multi-line message
+ * stops at its first line (marked), and nothing in it reaches the terminal raw. */
+static void test_oneline_first_line(void **state)
+{
+    (void)state;
+    struct dw_finding *f = xcalloc(1, sizeof *f);
+    f->rule_id = xstrdup("kext.kmerror");
+    f->class_name = xstrdup("kext.load-failed");
+    f->severity = DW_SEV_ERROR;
+    f->summary = xstrdup("kmutil failed: Error \x1b[31mbuilding:\n\t1: One or more binaries");
+    f->message = xstrdup("m");
+    f->raw = xstrdup("m");
+    struct dw_incident *inc = incident_new();
+    incident_add(inc, f);
+    struct dw_text_style plain = {0};
+    struct dw_buf b = {0};
+    report_text_oneline(&b, inc, 7, &plain);
+    const char *line = buf_cstr(&b);
+    assert_non_null(strstr(line, "kext.load-failed: kmutil failed: Error \\e[31mbuilding: ...\n"));
+    assert_null(strstr(line, "One or more"));
+    assert_int_equal(strchr(line, '\n') - line + 1, (long)b.len); /* one line */
+    buf_free(&b);
+    incident_free(inc);
+}
+
 static void test_gzip_buffer(void **state)
 {
     (void)state;
@@ -159,6 +185,7 @@ int main(void)
         cmocka_unit_test(test_github_escaping),   cmocka_unit_test(test_xml_escaping),
         cmocka_unit_test(test_markdown_escaping), cmocka_unit_test(test_format_table),
         cmocka_unit_test(test_outputs),           cmocka_unit_test(test_gzip_buffer),
+        cmocka_unit_test(test_oneline_first_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
