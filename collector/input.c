@@ -54,6 +54,24 @@ uint64_t input_raw_bytes(const struct dw_input *in)
     return in->raw_total;
 }
 
+/* One read(2) of up to cap bytes from the input's fd into buf, counted;
+ * 0 sets eof.  Returns bytes read, 0 at end, -1 on error. */
+static ssize_t read_some(struct dw_input *in, void *buf, size_t cap, struct dw_errors *err)
+{
+    ssize_t n;
+    do
+        n = read(in->fd, buf, cap);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        dw_errors_add(err, "%s: read error: %s", in->name, strerror(errno));
+        return -1;
+    }
+    in->raw_total += (uint64_t)n;
+    if (n == 0)
+        in->eof = true;
+    return n;
+}
+
 /* Refills raw when it is empty.  Returns bytes available, 0 at end, -1 on error. */
 static ssize_t fill(struct dw_input *in, struct dw_errors *err)
 {
@@ -61,21 +79,12 @@ static ssize_t fill(struct dw_input *in, struct dw_errors *err)
         return (ssize_t)(in->raw_len - in->raw_pos);
     if (in->eof)
         return 0;
-    for (;;) {
-        ssize_t n = read(in->fd, in->raw, RAW_BLOCK);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            dw_errors_add(err, "%s: read error: %s", in->name, strerror(errno));
-            return -1;
-        }
+    ssize_t n = read_some(in, in->raw, RAW_BLOCK, err);
+    if (n >= 0) {
         in->raw_pos = 0;
         in->raw_len = (size_t)n;
-        in->raw_total += (uint64_t)n;
-        if (n == 0)
-            in->eof = true;
-        return n;
     }
+    return n;
 }
 
 /* Decides the mode from the first bytes (reads until 2 bytes or the end). */
@@ -169,21 +178,8 @@ ssize_t input_read(struct dw_input *in, char *buf, size_t cap, struct dw_errors 
         return -1;
     if (in->mode == MODE_GZIP || in->mode == MODE_TRAILER)
         return read_gzip(in, buf, cap, err);
-    if (in->raw_pos == in->raw_len && !in->eof) {
-        /* plain bytes with nothing held back: straight into the caller's
-         * buffer (a second copy of every byte cost 2% of a scan) */
-        ssize_t n;
-        do
-            n = read(in->fd, buf, cap);
-        while (n < 0 && errno == EINTR);
-        if (n < 0) {
-            dw_errors_add(err, "%s: read error: %s", in->name, strerror(errno));
-            return -1;
-        }
-        in->raw_total += (uint64_t)n;
-        in->eof = n == 0;
-        return n;
-    }
+    if (in->raw_pos == in->raw_len && !in->eof) /* plain bytes with nothing held back: */
+        return read_some(in, buf, cap, err); /* straight into the caller's buffer */
     ssize_t avail = fill(in, err);
     if (avail <= 0)
         return avail;

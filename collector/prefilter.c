@@ -214,6 +214,15 @@ struct dw_finding *prefilter_classify(struct dw_prefilter *pf, struct dw_ruleset
     return ruleset_classify_masked(rs, ev, pf->scratch);
 }
 
+/* False if a rule that msg[0..len)'s literals leave matches it (filters not
+ * applied: they only ever remove matches), or a match gave up on a limit. */
+static bool rules_all_fail(struct dw_prefilter *pf, const char *msg, size_t len)
+{
+    memset(pf->scratch, 0, pf->words * sizeof *pf->scratch);
+    litset_each(pf->msg, msg, len, mark_rules, pf);
+    return !ruleset_message_may_match(pf->rs, msg, len, pf->scratch);
+}
+
 bool prefilter_text_usable(const struct dw_prefilter *pf)
 {
     return pf && !pf->has_always && pf->msg_ascii;
@@ -227,11 +236,7 @@ bool prefilter_text_skip(struct dw_prefilter *pf, const char *msg, size_t len)
      * message without a literal has none once stored either */
     if (litset_find(pf->msg, msg, len, NULL) == len)
         return true;
-    if (memchr(msg, '\0', len))
-        return false;
-    memset(pf->scratch, 0, pf->words * sizeof *pf->scratch);
-    litset_each(pf->msg, msg, len, mark_rules, pf);
-    return !ruleset_message_may_match(pf->rs, msg, len, pf->scratch);
+    return !memchr(msg, '\0', len) && rules_all_fail(pf, msg, len);
 }
 
 bool prefilter_json_usable(const struct dw_prefilter *pf)
@@ -294,11 +299,7 @@ static bool json_plain_string(const char *s, size_t n, size_t i, struct dw_buf *
  * (filters only ever remove matches). */
 static bool message_unmatchable(struct dw_prefilter *pf, const char *msg, size_t len)
 {
-    if (litset_find(pf->msg, msg, len, NULL) == len)
-        return true;
-    memset(pf->scratch, 0, pf->words * sizeof *pf->scratch);
-    litset_each(pf->msg, msg, len, mark_rules, pf);
-    return !ruleset_message_may_match(pf->rs, msg, len, pf->scratch);
+    return litset_find(pf->msg, msg, len, NULL) == len || rules_all_fail(pf, msg, len);
 }
 
 bool prefilter_json_skip(struct dw_prefilter *pf, const char *s, size_t n, struct dw_time *t,

@@ -291,14 +291,13 @@ static void deliver_skipped(struct dw_reader *r, struct dw_event *ev, long line,
 static bool skip_text_record(struct dw_reader *r)
 {
     struct dw_event ev = {.pid = -1};
-    struct dw_fields dry = {.dry = true};
+    struct dw_fields dry = {.dry = true, .dry_message = ""};
     const char *why = "unparsable record";
     if (!text_parse_record_eol(r->style, r->rec.data, r->rec.len, r->rec_eol, &ev, &dry, &why)) {
         note_malformed(r, r->rec_line, why);
         return true;
     }
-    const char *msg = dry.dry_message ? dry.dry_message : "";
-    if (!prefilter_text_skip(r->pf_text, msg, dry.dry_message ? dry.message_len : 0))
+    if (!prefilter_text_skip(r->pf_text, dry.dry_message, dry.message_len))
         return false;
     /* the time's text ends inside the record, which is ours: cut it there
      * for the callback rather than copy it */
