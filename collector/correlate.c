@@ -462,6 +462,18 @@ static void place_keyless(struct dw_correlator *c, struct dw_finding *f)
     c->pending[c->npending++] = f;
 }
 
+const struct dw_finding *correlator_oldest_waiting(const struct dw_correlator *c)
+{
+    const struct dw_finding *oldest = NULL;
+    for (size_t i = 0; i < c->npending; i++) {
+        const struct dw_finding *f = c->pending[i];
+        if (!oldest || (f->time.kind == DW_TIME_DATE && (oldest->time.kind != DW_TIME_DATE ||
+                                                         f->time.us < oldest->time.us)))
+            oldest = f;
+    }
+    return oldest;
+}
+
 void correlator_add(struct dw_correlator *c, struct dw_finding *f)
 {
     expire(c, &f->time, f->line);

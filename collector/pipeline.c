@@ -225,6 +225,11 @@ bool pipeline_pending(const struct dw_pipeline *p)
     return p->in_tx || p->store_err.n;
 }
 
+const struct dw_finding *pipeline_oldest_waiting(const struct dw_pipeline *p)
+{
+    return p->corr ? correlator_oldest_waiting(p->corr) : NULL; /* NULL after pipeline_end */
+}
+
 int pipeline_commit(struct dw_pipeline *p, struct dw_errors *err)
 {
     int rc = 0;

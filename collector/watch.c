@@ -141,12 +141,35 @@ static struct dw_watch_counters counters_now(struct watch *w)
 
 /* Writes position and counters (inside the pipeline's open transaction when
  * there is one, so they commit together with the incidents). */
+_Static_assert(POSITION_TEXT_MAX >= DW_TIME_ISO_MAX, "a formatted time fits a position");
+
+/* A position's time as logged, or formatted when there is no usable text. */
+static void position_text(const struct dw_time *t, const char *time_text,
+                          char out[POSITION_TEXT_MAX])
+{
+    if (time_text && strlen(time_text) < POSITION_TEXT_MAX)
+        snprintf(out, POSITION_TEXT_MAX, "%s", time_text);
+    else
+        dw_time_format(t, out);
+}
+
 static void save_state(struct watch *w)
 {
     struct dw_errors e = {0};
     struct dw_buf b = {0};
     if (w->log_mode && w->cur.known) {
-        buf_printf(&b, "%ld %s", w->cur.count, w->cur.text);
+        /* A finding still waiting for a keyed neighbour is in no stored
+         * incident yet: the position stays at its line, so a start after a
+         * SIGKILL reads it again (and what it re-reads after it is already
+         * stored under the same event keys). */
+        const struct dw_finding *f = pipeline_oldest_waiting(w->p);
+        if (f && f->time.kind == DW_TIME_DATE && f->time.us <= w->cur.t.us) {
+            char text[POSITION_TEXT_MAX];
+            position_text(&f->time, f->time_text, text);
+            buf_printf(&b, "0 %s", text);
+        } else {
+            buf_printf(&b, "%ld %s", w->cur.count, w->cur.text);
+        }
         store_state_set(w->store, DW_STATE_POSITION, buf_cstr(&b), &e);
     }
     buf_reset(&b);
@@ -202,10 +225,7 @@ static bool on_event(const struct dw_event *ev, void *ctx)
         w->cur.known = true;
         w->cur.t = ev->time;
         w->cur.count = 1;
-        if (ev->time_text && strlen(ev->time_text) < sizeof w->cur.text)
-            snprintf(w->cur.text, sizeof w->cur.text, "%s", ev->time_text);
-        else
-            dw_time_format(&ev->time, w->cur.text);
+        position_text(&ev->time, ev->time_text, w->cur.text);
     } else if (ev->time.us == w->cur.t.us) {
         w->cur.count++;
     } /* an older event (out of order): the position stays */

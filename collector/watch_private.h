@@ -38,10 +38,12 @@ struct kid {
     uint64_t events;    /* events taken from it (show: the catch-up count) */
 };
 
+#define POSITION_TEXT_MAX 64 /* > DW_TIME_ISO_MAX: a time as logged, or formatted */
+
 struct position {
     bool known;
     struct dw_time t;
-    char text[64];
+    char text[POSITION_TEXT_MAX];
     long count;
 };
 

@@ -53,6 +53,10 @@ void correlator_tick(struct dw_correlator *c, const struct dw_event *ev);
 /* End of an input: closes every open incident (and places pending keyless
  * findings). Input boundaries are correlation boundaries. */
 void correlator_finish(struct dw_correlator *c);
+/* The oldest keyless finding still waiting for a keyed neighbour (not yet
+ * in any incident, so not stored): NULL if none.  A live source must not
+ * record its position past it. */
+const struct dw_finding *correlator_oldest_waiting(const struct dw_correlator *c);
 /* Incidents opened so far (their seq numbers run 1..n). */
 long correlator_opened(const struct dw_correlator *c);
 void correlator_free(struct dw_correlator *c); /* finishes first */

@@ -65,6 +65,9 @@ void pipeline_set_filter(struct dw_pipeline *p, dw_event_filter_fn fn, void *ctx
 void pipeline_tick(struct dw_pipeline *p, int64_t now_us);
 /* True while the current input has uncommitted store writes. */
 bool pipeline_pending(const struct dw_pipeline *p);
+/* The oldest finding not stored yet because it waits for a keyed neighbour
+ * (correlator_oldest_waiting), or NULL. */
+const struct dw_finding *pipeline_oldest_waiting(const struct dw_pipeline *p);
 /* Commits what the current input wrote so far and keeps going (live).
  * Returns 0, or -1 with messages in err (those writes are rolled back; the
  * incidents are written again on their next change). */

@@ -329,6 +329,48 @@ def case_sigkill_watch(e):
     assert e.stop() == 0
 
 
+def case_sigkill_waiting(e):
+    """A keyless finding still waiting for a keyed neighbour is in no stored incident: the
+    saved position stays at its line, so after `kill -9` the next start reads it again."""
+    e.start()
+    stamped = []
+    for d in SEED:
+        d = dict(d)
+        e.clock += datetime.timedelta(milliseconds=1)
+        d["timestamp"] = e.clock.strftime("%Y-%m-%d %H:%M:%S.%f%z")
+        stamped.append(d)
+    waiting = [i for i, d in enumerate(stamped)
+               if d["eventMessage"].startswith("Basic requirement validation failed")][0]
+    keyed = waiting + 1  # amfid's line with the dext's path: the neighbour it waits for
+    assert "/com.MyDriver.dext/" in stamped[keyed]["eventMessage"]
+    for d in stamped[:keyed] + stamped[keyed + 1:]:
+        e.append(json.dumps(d))
+    # every line read, and the state saved after the last one
+    n = len(stamped) - 1
+    wait_for(lambda: "events=%d " % n in (e.state("watch.counters") or ""), 10,
+             "the state after %d events" % n)
+    pos = e.state("watch.position")
+    assert pos == "0 " + stamped[waiting]["timestamp"], (pos, stamped[waiting]["timestamp"])
+    e.proc.kill()
+    e.proc.wait()
+    e.err.close()
+    # the neighbour comes while watch is down, after everything read so far
+    e.clock += datetime.timedelta(milliseconds=1)
+    stamped[keyed]["timestamp"] = e.clock.strftime("%Y-%m-%d %H:%M:%S.%f%z")
+    e.append(json.dumps(stamped[keyed]))
+    e.start()
+    con_rules = lambda: sorted(r[0] for r in sqlite3.connect(e.db, timeout=5).execute(
+        "SELECT rule FROM findings"))
+    wait_for(lambda: len(con_rules()) == SEED_FINDINGS, 10,
+             "%d findings (have %s)" % (SEED_FINDINGS, con_rules()))
+    rc = e.stop()
+    assert rc == 0, (rc, e.stderr())
+    rules = con_rules()
+    assert rules.count("amfi.basic-requirement") == 1, rules
+    c = sqlite3.connect(e.db).execute("PRAGMA integrity_check").fetchone()[0]
+    assert c == "ok", c
+
+
 def case_follow(e):
     """--follow survives mv + recreate and truncation."""
     path = os.path.join(e.dir, "follow.ndjson")
