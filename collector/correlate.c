@@ -462,6 +462,19 @@ static void place_keyless(struct dw_correlator *c, struct dw_finding *f)
     c->pending[c->npending++] = f;
 }
 
+void correlator_reopen(struct dw_correlator *c, struct dw_incident *inc)
+{
+    xgrow((void **)&c->open, &c->capopen, c->nopen + 1, sizeof *c->open);
+    struct slot *s = &c->open[c->nopen++];
+    memset(s, 0, sizeof *s);
+    s->inc = inc; /* seq 0: not opened by this run */
+    for (size_t i = 0; i < incident_evidence_count(inc); i++) {
+        const struct dw_finding *f = incident_evidence_at(inc, i);
+        if (f->nkeys)
+            slot_mark(s, f); /* in log order: the last of a process stays */
+    }
+}
+
 const struct dw_finding *correlator_oldest_waiting(const struct dw_correlator *c)
 {
     const struct dw_finding *oldest = NULL;

@@ -27,6 +27,16 @@ struct dw_pipeline {
     bool pf_off;             /* opts.no_prefilter or DEXTWATCH_NO_PREFILTER */
 };
 
+/* Whether f's event is stored already (an error counts as no: saving then
+ * meets the same error and reports it). */
+static bool stored_before(struct dw_pipeline *p, const struct dw_finding *f)
+{
+    struct dw_errors e = {0};
+    int64_t owner = p->store ? store_finding_owner(p->store, f, &e) : 0;
+    dw_errors_clear(&e);
+    return owner > 0;
+}
+
 static void on_event(const struct dw_event *ev, void *ctx)
 {
     struct dw_pipeline *p = ctx;
@@ -38,6 +48,10 @@ static void on_event(const struct dw_event *ev, void *ctx)
         p->pf ? prefilter_classify(p->pf, p->rs, ev) : ruleset_classify(p->rs, ev);
     if (f && f->link_only) {
         correlator_link(p->corr, f);
+    } else if (f && p->opts.skip_stored && stored_before(p, f)) {
+        p->stats.stored_before++;
+        finding_free(f);
+        correlator_tick(p->corr, ev);
     } else if (f) {
         p->stats.findings++;
         correlator_add(p->corr, f);
@@ -223,6 +237,16 @@ void pipeline_tick(struct dw_pipeline *p, int64_t now_us)
 bool pipeline_pending(const struct dw_pipeline *p)
 {
     return p->in_tx || p->store_err.n;
+}
+
+void pipeline_reopen(struct dw_pipeline *p, struct dw_incident *inc)
+{
+    for (size_t i = 0; i < incident_evidence_count(inc); i++) {
+        struct dw_finding *f = incident_evidence_at(inc, i);
+        if (!f->nkeys) /* keys are not stored per finding: derive them again */
+            finding_derive_keys(f);
+    }
+    correlator_reopen(p->corr, inc);
 }
 
 const struct dw_finding *pipeline_oldest_waiting(const struct dw_pipeline *p)

@@ -227,9 +227,7 @@ static void row_from_incident(struct store_row *r, const struct dw_incident *inc
     r->count = (int64_t)inc->count;
 }
 
-/* The incident that already holds one of inc's findings (evidence or root):
- * 0 if none, -1 on error. */
-static int64_t find_owner(struct dw_store *s, const struct dw_finding *f, struct dw_errors *err)
+int64_t store_finding_owner(struct dw_store *s, const struct dw_finding *f, struct dw_errors *err)
 {
     sqlite3_stmt *st = s->st[ST_FINDING_OWNER];
     sqlite3_bind_int64(st, 1, store_key_to_db(finding_event_key(f)));
@@ -249,7 +247,7 @@ static int64_t find_owner(struct dw_store *s, const struct dw_finding *f, struct
 static int save_finding(struct dw_store *s, int64_t id, const struct dw_finding *f, size_t *added,
                         struct dw_errors *err)
 {
-    int64_t owner = find_owner(s, f, err);
+    int64_t owner = store_finding_owner(s, f, err);
     if (owner < 0)
         return -1;
     if (owner == id)
@@ -339,7 +337,7 @@ static int save_locked(struct dw_store *s, struct dw_incident *inc, bool *create
         const struct dw_finding *f = i < n ? incident_evidence_at(inc, i) : inc->root;
         if (!f)
             continue;
-        int64_t owner = find_owner(s, f, err);
+        int64_t owner = store_finding_owner(s, f, err);
         if (owner < 0)
             return -1;
         if (owner > 0 && (found = store_row_read(s, owner, &row, err)) < 0)

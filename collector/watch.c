@@ -326,6 +326,27 @@ static void share_db(struct watch *w, struct dw_errors *err)
     buf_free(&dir);
 }
 
+/* After a restart: the stored incidents still within the correlation window
+ * of the saved position stay open, so that the lines after it (read again,
+ * or new) join them instead of starting a second incident.  0 or -1. */
+static int reopen_recent(struct watch *w, int64_t window_us, struct dw_errors *err)
+{
+    struct dw_query q = {.has_since = true, .since_us = w->cur.t.us - window_us,
+                         .limit = REOPEN_MAX};
+    struct dw_incident **v = NULL;
+    size_t n = 0;
+    if (store_recent(w->store, &q, &v, &n, err) < 0)
+        return -1;
+    for (size_t i = n; i-- > 0;) /* newest first: open the oldest first */
+        pipeline_reopen(w->p, v[i]);
+    free(v);
+    if (n)
+        say(w, "%zu incident(s) ending less than %" PRId64 " s before the saved position stay "
+               "open: what follows can join them",
+            n, window_us / 1000000);
+    return 0;
+}
+
 static bool open_all(struct watch *w, struct dw_errors *err)
 {
     const struct dw_watch_opts *o = w->o;
@@ -375,11 +396,14 @@ static bool open_all(struct watch *w, struct dw_errors *err)
         .style = w->log_mode ? DW_STYLE_NDJSON : o->style,
         .correlate = DW_CORRELATE_DEFAULTS,
         .save_every_change = true,
+        .skip_stored = w->log_mode,
     };
     w->p = pipeline_new(w->rs, w->store, &popts, on_change, w);
     pipeline_set_filter(w->p, on_event, w);
     pipeline_begin(w->p, w->log_mode ? "log stream"
                          : strcmp(o->follow_path, "-") == 0 ? "-" : o->follow_path);
+    if (w->log_mode && w->cur.known && reopen_recent(w, popts.correlate.window_us, err) < 0)
+        return false;
     if (o->follow_path && strcmp(o->follow_path, "-") != 0)
         w->follow = follow_open(o->follow_path);
     if (o->nforward > 0) {

@@ -16,6 +16,7 @@
 #define OVERLAP_US (2 * INT64_C(1000000))   /* catch-up starts this much before the position */
 #define HEALTHY_US (30 * INT64_C(1000000))  /* a run this long resets the backoff */
 #define PRUNE_EVERY_US (3600 * INT64_C(1000000))
+#define REOPEN_MAX 64 /* incidents reopened after a restart, newest first */
 #define STATE_EVERY_US INT64_C(1000000)     /* position without incident change: at most 1/s */
 #define HOLD_MAX (64u << 20)                /* held stream output during a catch-up */
 #define ROUND_MS 100                        /* longest poll wait: bounds commit latency */

@@ -53,6 +53,11 @@ void correlator_tick(struct dw_correlator *c, const struct dw_event *ev);
 /* End of an input: closes every open incident (and places pending keyless
  * findings). Input boundaries are correlation boundaries. */
 void correlator_finish(struct dw_correlator *c);
+/* Live resume: takes a stored incident (ownership taken, inc->id set) as
+ * open, so that findings read after a restart join it as they would have
+ * before.  Its evidence findings that carry keys mark their processes.  It
+ * closes like any other once the window has passed.  Add the oldest first. */
+void correlator_reopen(struct dw_correlator *c, struct dw_incident *inc);
 /* The oldest keyless finding still waiting for a keyed neighbour (not yet
  * in any incident, so not stored): NULL if none.  A live source must not
  * record its position past it. */

@@ -22,11 +22,16 @@ struct dw_pipeline_opts {
     /* Classify every event with every rule, skipping no line (the literal
      * prefilter, prefilter.h, is also off when DEXTWATCH_NO_PREFILTER=1). */
     bool no_prefilter;
+    /* Live resume: a finding whose event is already stored (read again after
+     * a restart) is dropped before correlation, so that an incident reopened
+     * with pipeline_reopen does not count it twice. */
+    bool skip_stored;
 };
 
 struct dw_pipeline_stats {
     uint64_t inputs, bytes, lines, events, headers, malformed, oversized;
     uint64_t findings;
+    uint64_t stored_before; /* findings dropped by skip_stored */
     uint64_t incidents;     /* closed incidents handed to the sink */
     uint64_t new_incidents; /* of those, not in the store before */
     uint64_t by_severity[4];
@@ -65,6 +70,9 @@ void pipeline_set_filter(struct dw_pipeline *p, dw_event_filter_fn fn, void *ctx
 void pipeline_tick(struct dw_pipeline *p, int64_t now_us);
 /* True while the current input has uncommitted store writes. */
 bool pipeline_pending(const struct dw_pipeline *p);
+/* Live resume: continues a stored incident (ownership taken) in the current
+ * input; see correlator_reopen.  Call after pipeline_begin, oldest first. */
+void pipeline_reopen(struct dw_pipeline *p, struct dw_incident *inc);
 /* The oldest finding not stored yet because it waits for a keyed neighbour
  * (correlator_oldest_waiting), or NULL. */
 const struct dw_finding *pipeline_oldest_waiting(const struct dw_pipeline *p);

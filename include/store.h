@@ -47,6 +47,9 @@ int store_rollback(struct dw_store *s);
  * *added_findings counts findings not stored before.  0 ok, -1 error. */
 int store_incident_save(struct dw_store *s, struct dw_incident *inc, bool *created,
                         size_t *added_findings, struct dw_errors *err);
+/* The id of the incident that holds a finding with f's event key: 0 if none,
+ * -1 on error. */
+int64_t store_finding_owner(struct dw_store *s, const struct dw_finding *f, struct dw_errors *err);
 /* Removes an incident and its findings (after a merge). */
 int store_incident_delete(struct dw_store *s, int64_t id, struct dw_errors *err);
 

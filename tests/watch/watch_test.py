@@ -67,13 +67,20 @@ class Env:
 
     def incident(self, n, keep=True):
         """Appends the seed incident with its own dext name `Drv<n>`."""
-        for d in SEED:
-            d = dict(d)
-            self.clock += datetime.timedelta(milliseconds=1)
-            d["timestamp"] = self.clock.strftime("%Y-%m-%d %H:%M:%S.%f%z")
+        for d in self.stamped(SEED):
             self.append(json.dumps(d).replace("MyDriver", "Drv%d" % n))
         # the next incident is far enough in log time to stand alone
         self.clock += datetime.timedelta(seconds=40)
+
+    def stamped(self, records):
+        """Copies of records with timestamps 1 ms apart, from the clock on."""
+        out = []
+        for d in records:
+            d = dict(d)
+            self.clock += datetime.timedelta(milliseconds=1)
+            d["timestamp"] = self.clock.strftime("%Y-%m-%d %H:%M:%S.%f%z")
+            out.append(d)
+        return out
 
     def append(self, line):
         with open(self.syslog, "a") as f:
@@ -266,6 +273,35 @@ def case_sigterm_mid_incident(e):
     assert "stopped:" in e.stderr()
 
 
+def case_restart_joins(e):
+    """A restart in the middle of a failure: the incident stored before it stays open, so
+    the lines after the restart join it instead of starting a second one; the lines read
+    again (the catch-up overlap) are not counted twice."""
+    e.start()
+    stamped = e.stamped(SEED)
+    half = [i for i, d in enumerate(stamped) if d["eventMessage"].startswith("Kernel requested")][0]
+    for d in stamped[:half + 1]:  # through the kernel's lines: amfid has not spoken yet
+        e.append(json.dumps(d))
+    wait_for(lambda: e.rows() == [("com.MyDriver", 3, 3)], 10, "the kernel's part (%s)" % e.rows())
+    assert e.stop() == 0
+    for d in stamped[half + 1:]:  # amfid's lines come while watch is down, or after
+        e.append(json.dumps(d))
+    e.start()
+    wait_for(lambda: e.rows() == [("com.MyDriver", SEED_FINDINGS, SEED_FINDINGS)], 10,
+             "one incident of %d findings (have %s)" % (SEED_FINDINGS, e.rows()))
+    assert "stay open" in e.stderr(), e.stderr()
+    # a later failure of the same dext, beyond the window, is an incident of its own
+    e.clock += datetime.timedelta(seconds=40)
+    e.incident(1)
+    want = [("com.Drv1", SEED_FINDINGS, SEED_FINDINGS),
+            ("com.MyDriver", SEED_FINDINGS, SEED_FINDINGS)]
+    wait_for(lambda: e.rows() == want, 10, "the second incident (%s)" % e.rows())
+    assert e.stop() == 0
+    assert e.rows() == want, e.rows()
+    ids = [r[0] for r in sqlite3.connect(e.db).execute("SELECT id FROM incidents ORDER BY id")]
+    assert ids == [1, 2], ids
+
+
 def case_sighup_broken_rules(e):
     """SIGHUP with a broken rule file keeps the old rules and says why."""
     rules = os.path.join(e.dir, "rules")
@@ -333,20 +369,20 @@ def case_sigkill_waiting(e):
     """A keyless finding still waiting for a keyed neighbour is in no stored incident: the
     saved position stays at its line, so after `kill -9` the next start reads it again."""
     e.start()
-    stamped = []
-    for d in SEED:
-        d = dict(d)
-        e.clock += datetime.timedelta(milliseconds=1)
-        d["timestamp"] = e.clock.strftime("%Y-%m-%d %H:%M:%S.%f%z")
-        stamped.append(d)
+    stamped = e.stamped(SEED)
     waiting = [i for i, d in enumerate(stamped)
                if d["eventMessage"].startswith("Basic requirement validation failed")][0]
     keyed = waiting + 1  # amfid's line with the dext's path: the neighbour it waits for
     assert "/com.MyDriver.dext/" in stamped[keyed]["eventMessage"]
     for d in stamped[:keyed] + stamped[keyed + 1:]:
         e.append(json.dumps(d))
+    # another dext's kernel lines after the waiting one: stored before the kill, read again
+    # after it, and not counted twice
+    other = e.stamped(d for d in stamped[:waiting] if d["processImagePath"].endswith("kernel"))
+    for d in other:
+        e.append(json.dumps(d).replace("MyDriver", "Drv2").replace("100000f45", "100000f99"))
     # every line read, and the state saved after the last one
-    n = len(stamped) - 1
+    n = len(stamped) - 1 + len(other)
     wait_for(lambda: "events=%d " % n in (e.state("watch.counters") or ""), 10,
              "the state after %d events" % n)
     pos = e.state("watch.position")
@@ -361,12 +397,15 @@ def case_sigkill_waiting(e):
     e.start()
     con_rules = lambda: sorted(r[0] for r in sqlite3.connect(e.db, timeout=5).execute(
         "SELECT rule FROM findings"))
-    wait_for(lambda: len(con_rules()) == SEED_FINDINGS, 10,
-             "%d findings (have %s)" % (SEED_FINDINGS, con_rules()))
+    wait_for(lambda: len(con_rules()) == SEED_FINDINGS + 3, 10,
+             "%d findings (have %s)" % (SEED_FINDINGS + 3, con_rules()))
     rc = e.stop()
     assert rc == 0, (rc, e.stderr())
     rules = con_rules()
     assert rules.count("amfi.basic-requirement") == 1, rules
+    # the incident open before the kill was reopened: one incident, every finding once
+    assert e.rows() == [("com.Drv2", 3, 3), ("com.MyDriver", SEED_FINDINGS, SEED_FINDINGS)], \
+        e.rows()
     c = sqlite3.connect(e.db).execute("PRAGMA integrity_check").fetchone()[0]
     assert c == "ok", c
 
