@@ -337,13 +337,22 @@ static int reopen_recent(struct watch *w, int64_t window_us, struct dw_errors *e
     size_t n = 0;
     if (store_recent(w->store, &q, &v, &n, err) < 0)
         return -1;
-    for (size_t i = n; i-- > 0;) /* newest first: open the oldest first */
+    size_t kept = 0;
+    for (size_t i = n; i-- > 0;) { /* newest first: open the oldest first */
+        /* one that ends well after the position came from elsewhere (a scan
+         * of another Mac's log, a clock change): it is not this stream's */
+        if (v[i]->last_seen.us > w->cur.t.us + window_us) {
+            incident_free(v[i]);
+            continue;
+        }
         pipeline_reopen(w->p, v[i]);
+        kept++;
+    }
     free(v);
-    if (n)
+    if (kept)
         say(w, "%zu incident(s) ending less than %" PRId64 " s before the saved position stay "
                "open: what follows can join them",
-            n, window_us / 1000000);
+            kept, window_us / 1000000);
     return 0;
 }
 

@@ -286,20 +286,32 @@ def case_restart_joins(e):
     assert e.stop() == 0
     for d in stamped[half + 1:]:  # amfid's lines come while watch is down, or after
         e.append(json.dumps(d))
+    # meanwhile a scan stores the same dext's failure from a log an hour ahead (another
+    # Mac's clock): not this stream's, so it is not reopened and nothing joins it
+    ahead = os.path.join(e.dir, "ahead.ndjson")
+    with open(ahead, "w") as f:
+        for d in stamped[:half + 1]:
+            d = dict(d)
+            t = datetime.datetime.strptime(d["timestamp"], "%Y-%m-%d %H:%M:%S.%f%z")
+            d["timestamp"] = (t + datetime.timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S.%f%z")
+            f.write(json.dumps(d) + "\n")
+    scan = subprocess.run([DW, "scan", "--db", e.db, ahead], env=e.env(),
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+    assert scan.returncode == 1, scan
     e.start()
-    wait_for(lambda: e.rows() == [("com.MyDriver", SEED_FINDINGS, SEED_FINDINGS)], 10,
+    one = [("com.MyDriver", 3, 3), ("com.MyDriver", SEED_FINDINGS, SEED_FINDINGS)]
+    wait_for(lambda: sorted(e.rows()) == one, 10,
              "one incident of %d findings (have %s)" % (SEED_FINDINGS, e.rows()))
-    assert "stay open" in e.stderr(), e.stderr()
+    assert "1 incident(s) ending less than 30 s before" in e.stderr(), e.stderr()
     # a later failure of the same dext, beyond the window, is an incident of its own
     e.clock += datetime.timedelta(seconds=40)
     e.incident(1)
-    want = [("com.Drv1", SEED_FINDINGS, SEED_FINDINGS),
-            ("com.MyDriver", SEED_FINDINGS, SEED_FINDINGS)]
-    wait_for(lambda: e.rows() == want, 10, "the second incident (%s)" % e.rows())
+    want = sorted(one + [("com.Drv1", SEED_FINDINGS, SEED_FINDINGS)])
+    wait_for(lambda: sorted(e.rows()) == want, 10, "the last incident (%s)" % e.rows())
     assert e.stop() == 0
-    assert e.rows() == want, e.rows()
+    assert sorted(e.rows()) == want, e.rows()
     ids = [r[0] for r in sqlite3.connect(e.db).execute("SELECT id FROM incidents ORDER BY id")]
-    assert ids == [1, 2], ids
+    assert ids == [1, 2, 3], ids
 
 
 def case_sighup_broken_rules(e):
