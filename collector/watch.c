@@ -139,8 +139,6 @@ static struct dw_watch_counters counters_now(struct watch *w)
     return c;
 }
 
-/* Writes position and counters (inside the pipeline's open transaction when
- * there is one, so they commit together with the incidents). */
 _Static_assert(POSITION_TEXT_MAX >= DW_TIME_ISO_MAX, "a formatted time fits a position");
 
 /* A position's time as logged, or formatted when there is no usable text. */
@@ -153,6 +151,8 @@ static void position_text(const struct dw_time *t, const char *time_text,
         dw_time_format(t, out);
 }
 
+/* Writes position and counters (inside the pipeline's open transaction when
+ * there is one, so they commit together with the incidents). */
 static void save_state(struct watch *w)
 {
     struct dw_errors e = {0};
@@ -621,9 +621,11 @@ enum dw_watch_status watch_run(const struct dw_watch_opts *o, struct dw_errors *
         }
         forward_stop(w.fw, FORWARD_GRACE_US);
         w.fw = NULL;
+        const struct dw_pipeline_stats *ps = pipeline_stats(w.p);
         if (w.status == DW_WATCH_STOPPED)
-            say(&w, "stopped: %" PRIu64 " event(s), %" PRIu64 " finding(s) this run",
-                pipeline_stats(w.p)->events, pipeline_stats(w.p)->findings);
+            say(&w, "stopped: %" PRIu64 " event(s), %" PRIu64 " finding(s) this run, %" PRIu64
+                    " read again and already stored",
+                ps->events, ps->findings, ps->stored_before);
     }
     restore_signals(old);
     forward_stop(w.fw, 0);

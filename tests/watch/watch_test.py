@@ -413,6 +413,8 @@ def case_sigkill_waiting(e):
              "%d findings (have %s)" % (SEED_FINDINGS + 3, con_rules()))
     rc = e.stop()
     assert rc == 0, (rc, e.stderr())
+    # the other dext's three findings were read again after the kill, and dropped
+    assert "finding(s) this run, 3 read again and already stored" in e.stderr(), e.stderr()
     rules = con_rules()
     assert rules.count("amfi.basic-requirement") == 1, rules
     # the incident open before the kill was reopened: one incident, every finding once
