@@ -132,12 +132,19 @@ static void close_slot(struct dw_correlator *c, size_t i)
     incident_free(s.inc);
 }
 
-static struct slot *open_slot(struct dw_correlator *c)
+/* Appends an open slot holding inc (no marks yet). */
+static struct slot *push_slot(struct dw_correlator *c, struct dw_incident *inc)
 {
     xgrow((void **)&c->open, &c->capopen, c->nopen + 1, sizeof *c->open);
     struct slot *s = &c->open[c->nopen++];
     memset(s, 0, sizeof *s);
-    s->inc = incident_new();
+    s->inc = inc;
+    return s;
+}
+
+static struct slot *open_slot(struct dw_correlator *c)
+{
+    struct slot *s = push_slot(c, incident_new());
     s->inc->seq = ++c->opened;
     return s;
 }
@@ -464,10 +471,7 @@ static void place_keyless(struct dw_correlator *c, struct dw_finding *f)
 
 void correlator_reopen(struct dw_correlator *c, struct dw_incident *inc)
 {
-    xgrow((void **)&c->open, &c->capopen, c->nopen + 1, sizeof *c->open);
-    struct slot *s = &c->open[c->nopen++];
-    memset(s, 0, sizeof *s);
-    s->inc = inc; /* seq 0: not opened by this run */
+    struct slot *s = push_slot(c, inc); /* seq 0: not opened by this run */
     for (size_t i = 0; i < incident_evidence_count(inc); i++) {
         const struct dw_finding *f = incident_evidence_at(inc, i);
         if (f->nkeys)
