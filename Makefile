@@ -1,5 +1,5 @@
 # Thin wrapper over CMake/CTest so that two commands do everything:
-#   make run    install deps, build, scan the bundled sample logs into a DB, list incidents
+#   make run    install deps, build, scan samples/ into build/sample.db, list the incidents
 #   make test   install deps, build, run every test
 #   make fuzz   build the libFuzzer harnesses (clang) in build-fuzz, run each FUZZ_SECONDS
 BUILD ?= build
@@ -18,14 +18,22 @@ all: build
 deps:
 	@scripts/install-deps.sh
 
+# The build is quiet: its output goes to $(BUILD)/build.log and is shown only
+# when it fails.
 build: deps
-	@cmake -S . -B $(BUILD) -DDW_WERROR=ON $(CMAKE_FLAGS) >/dev/null
-	@cmake --build $(BUILD) -j $(JOBS)
+	@mkdir -p $(BUILD)
+	@{ cmake -S . -B $(BUILD) -DDW_WERROR=ON $(CMAKE_FLAGS) && \
+	   cmake --build $(BUILD) -j $(JOBS); } >$(BUILD)/build.log 2>&1 || \
+	 { cat $(BUILD)/build.log; echo "build failed (log: $(BUILD)/build.log)" >&2; exit 1; }
 
+# The first run: three realistic failures (samples/README.md), stored in
+# $(SAMPLE_DB), listed by `recent`; the full report goes to a file.
 run: build
-	@$(BUILD)/dextwatch scan --db $(SAMPLE_DB) tests/logs/*.log; test $$? -le 1
-	@echo
+	@$(BUILD)/dextwatch scan --db $(SAMPLE_DB) samples/*.log >$(BUILD)/sample-report.txt; test $$? -le 1
 	@$(BUILD)/dextwatch recent --db $(SAMPLE_DB)
+	@echo
+	@echo "Full report: $(BUILD)/sample-report.txt.  One incident in full, with what to do:"
+	@echo "  export DEXTWATCH_DB=$(SAMPLE_DB); $(BUILD)/dextwatch show 1"
 
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
