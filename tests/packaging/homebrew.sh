@@ -28,4 +28,5 @@ mkdir "$tmp/src" "$tmp/test"
 tar -xzf "$tarball" -C "$tmp/src"
 ruby "$src/tests/packaging/formula_shim.rb" "$tmp/dextwatch.rb" "$tmp/prefix" \
     "$tmp/src/dextwatch-0.0.0-test" "$tmp/test" >"$tmp/log" 2>&1 || { tail -n 30 "$tmp/log"; fail "formula install/test failed"; }
+[ -f "$tmp/prefix/share/man/man1/dextwatch.1" ] || fail "the man page is not installed"
 tail -n 1 "$tmp/log"
