@@ -11,6 +11,10 @@ fail() { echo "homebrew: $*" >&2; exit 1; }
 command -v ruby >/dev/null || fail "ruby is missing (scripts/install-deps.sh installs it)"
 
 cp "$src/packaging/homebrew/dextwatch.rb" "$tmp/dextwatch.rb"
+# the tarball holds the working tree's tracked files as they are now (uncommitted changes too)
+DW_RELEASE_REV=$(git -C "$src" stash create)
+[ -n "$DW_RELEASE_REV" ] || DW_RELEASE_REV=HEAD
+export DW_RELEASE_REV
 set -- $(cd "$src" && scripts/release-tarball.sh 0.0.0-test "$tmp" "$tmp/dextwatch.rb")
 tarball=$1 sum=$2
 grep -q "^  sha256 \"$sum\"\$" "$tmp/dextwatch.rb" || fail "formula's sha256 is not the tarball's"
