@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "platform.h"
 #include "reader.h"
+#include "report.h"
 #include "rules.h"
 
 static const char explain_usage[] =
@@ -49,18 +50,12 @@ static const struct {
     {"security", "security-errors"},
 };
 
+/* Prints multi-line text, each line escaped and after indent. */
 static void print_indented(const char *text, const char *indent)
 {
     struct dw_buf b = {0};
-    const char *p = text;
-    while (p && *p) {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        buf_reset(&b);
-        dw_escape_term(&b, p, n);
-        printf("%s%s\n", indent, buf_cstr(&b));
-        p = nl ? nl + 1 : NULL;
-    }
+    report_text_lines(&b, text, indent);
+    fputs(buf_cstr(&b), stdout);
     buf_free(&b);
 }
 

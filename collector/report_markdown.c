@@ -55,20 +55,6 @@ void report_markdown_code_block(struct dw_buf *out, const char *text, const char
     buf_puts(out, "\n\n");
 }
 
-/* Appends text (log or rule text, may be multi-line) made visible line by line. */
-static void visible_lines(struct dw_buf *out, const char *text, const char *indent)
-{
-    const char *p = text;
-    while (*p) {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        buf_puts(out, indent);
-        dw_escape_term(out, p, n);
-        buf_putc(out, '\n');
-        p += n + (nl ? 1 : 0);
-    }
-}
-
 static void visible(struct dw_buf *out, const char *s)
 {
     if (s)
@@ -172,7 +158,7 @@ static void markdown_on_incident(void *state, const struct dw_report_item *item,
     struct dw_buf codes = {0};
     if (report_codes(inc, &codes)) {
         buf_reset(&text);
-        visible_lines(&text, codes.data, "");
+        report_text_lines(&text, codes.data, "");
         buf_puts(s, "**Codes**\n\n");
         report_markdown_code_block(s, text.data, "text");
     }
@@ -185,7 +171,7 @@ static void markdown_on_incident(void *state, const struct dw_report_item *item,
             buf_putc(&text, '[');
             visible(&text, inc->remedies[i].rule_id);
             buf_puts(&text, "]\n");
-            visible_lines(&text, inc->remedies[i].text, "  ");
+            report_text_lines(&text, inc->remedies[i].text, "  ");
         }
         buf_puts(s, "**What to do**\n\n");
         report_markdown_code_block(s, text.data, "text");

@@ -33,10 +33,9 @@ static void color(struct dw_buf *out, const struct dw_text_style *st, const char
         buf_puts(out, code);
 }
 
-/* Writes text indented by `indent`, line by line, escaping each line. */
-static void indented(struct dw_buf *out, const char *text, const char *indent)
+void report_text_lines(struct dw_buf *out, const char *text, const char *indent)
 {
-    const char *p = text;
+    const char *p = text ? text : "";
     while (*p) {
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
@@ -158,7 +157,7 @@ static void text_incident(struct dw_buf *out, const struct dw_incident *inc, lon
     struct dw_buf codes = {0};
     if (report_codes(inc, &codes)) {
         buf_puts(out, "  codes:\n");
-        indented(out, codes.data, "    ");
+        report_text_lines(out, codes.data, "    ");
     }
     buf_free(&codes);
     if (inc->nremedies)
@@ -171,7 +170,7 @@ static void text_incident(struct dw_buf *out, const struct dw_incident *inc, lon
         buf_putc(out, ']');
         color(out, st, C_RESET);
         buf_putc(out, '\n');
-        indented(out, inc->remedies[i].text, "      ");
+        report_text_lines(out, inc->remedies[i].text, "      ");
     }
 }
 

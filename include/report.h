@@ -54,6 +54,9 @@ void report_text_oneline(struct dw_buf *out, const struct dw_incident *inc, long
                          const struct dw_text_style *st);
 /* Appends s escaped for a terminal (see dw_escape_term); NULL prints "-". */
 void report_text_escaped(struct dw_buf *out, const char *s);
+/* Appends multi-line text (log or rule text; NULL is none) line by line,
+ * each line escaped for a terminal and preceded by indent. */
+void report_text_lines(struct dw_buf *out, const char *text, const char *indent);
 
 /* ---- escaping for the CI formats (exported for the unit tests) ---- */
 
