@@ -186,10 +186,11 @@ int cmd_recent(int argc, char **argv)
         for (size_t i = 0; i < n; i++) {
             struct dw_report_item item = {.inc = v[i], .id = (long long)v[i]->id,
                                           .verdict = DW_VERDICT_FAIL,
-                                          .original_severity = v[i]->severity};
+                                          .original_severity =
+                                              (enum dw_severity)v[i]->severity};
             report_incident(o->report, &item, &out);
             outputs_write(o, &out);
-            run.failing++;
+            run.verdicts.failing++;
             run.incidents++;
         }
         report_finish(o->report, &run, &out);

@@ -1,5 +1,5 @@
 /* cmd_scan.c - `dextwatch scan`: classify files, stdin or `log show` output
- * into incidents, decide which fail the run (config, baseline, --fail-on) and
+ * into incidents, decide which fail the run (verdict.h) and
  * report them in one or more formats. */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +21,7 @@
 #include "platform.h"
 #include "predicate.h"
 #include "report.h"
+#include "verdict.h"
 
 #define READ_BLOCK (1u << 20)
 #define CHILD_STDERR_MAX 4096
@@ -73,10 +74,8 @@ static const char scan_usage[] =
 
 struct scan {
     struct dw_outputs outs;
-    int fail_on; /* severity, or 99 for never */
+    struct dw_verdict_policy policy;
     bool store, quiet, require_events;
-    const struct dw_config *config;
-    const struct dw_baseline *baseline;
     struct dw_baseline *new_baseline; /* --write-baseline */
     long ordinal;
     struct dw_report_run run;
@@ -108,44 +107,8 @@ static void emit(struct scan *sc, struct dw_output *o)
     outputs_write(o, &sc->out);
 }
 
-/* What the config makes of an incident: its severity with lowered rules, and
- * whether every finding comes from a disabled rule.  Looks at the findings
- * held in memory (the root and up to 40 of evidence).  Returns the config
- * reason that applied, or NULL when the config does not touch the incident. */
-static const char *apply_config(const struct dw_config *c, const struct dw_incident *inc,
-                                int *severity, bool *suppressed)
-{
-    *severity = inc->severity;
-    *suppressed = false;
-    if (!c)
-        return NULL;
-    const char *reason = NULL;
-    bool all_disabled = true;
-    int sev = -1;
-    size_t n = incident_evidence_count(inc);
-    for (size_t i = 0; i <= n; i++) {
-        const struct dw_finding *f = i < n ? incident_evidence_at(inc, i) : inc->root;
-        if (!f)
-            continue;
-        const struct dw_config_rule *cr = config_rule(c, f->rule_id);
-        if (cr && !reason)
-            reason = cr->reason;
-        if (cr && cr->disable)
-            continue;
-        all_disabled = false;
-        int s = cr ? cr->severity : f->severity;
-        if (s > sev)
-            sev = s;
-    }
-    if (!reason)
-        return NULL;
-    if (all_disabled)
-        *suppressed = true;
-    else
-        *severity = sev;
-    return reason;
-}
-
+/* The pipeline's sink: a closed incident gets its verdict (verdict.h), is
+ * counted, added to --write-baseline and reported in every format. */
 static void on_incident(enum dw_change change, struct dw_incident *inc, struct dw_incident *into,
                         void *ctx)
 {
@@ -153,42 +116,18 @@ static void on_incident(enum dw_change change, struct dw_incident *inc, struct d
     (void)into;
     if (change != DW_CLOSED)
         return;
+    struct dw_verdict_result v;
+    verdict_decide(&sc->policy, inc, &v);
+    verdict_count(&sc->run.verdicts, &v);
+    if (sc->new_baseline)
+        verdict_baseline_add(sc->new_baseline, inc, &v);
     struct dw_incident view = *inc; /* shallow: severity as the config says */
-    bool suppressed;
-    struct dw_report_item item = {.inc = &view, .original_severity = inc->severity};
-    item.id = sc->store ? (long long)inc->id : (long long)++sc->ordinal;
-    item.note = apply_config(sc->config, inc, &view.severity, &suppressed);
-    const char *rule = inc->root ? inc->root->rule_id : NULL;
-    const struct dw_baseline_entry *known =
-        suppressed ? NULL : baseline_match(sc->baseline, inc->subject, rule);
-    if (suppressed) {
-        item.verdict = DW_VERDICT_SUPPRESSED;
-        sc->run.suppressed++;
-    } else if (known) {
-        item.verdict = DW_VERDICT_BASELINED;
-        item.note = known->note;
-        sc->run.baselined++;
-    } else if (view.severity >= sc->fail_on) {
-        item.verdict = DW_VERDICT_FAIL;
-        sc->run.failing++;
-    } else {
-        item.verdict = DW_VERDICT_PASS;
-        sc->run.passing++;
-    }
-    if (view.severity >= DW_SEV_INFO && view.severity <= DW_SEV_CRITICAL)
-        sc->run.by_severity[view.severity]++;
-    if (sc->new_baseline && !suppressed && inc->subject && rule) {
-        struct dw_buf note = {0};
-        if (known && known->note)
-            buf_puts(&note, known->note);
-        else
-            buf_printf(&note, "%s, %zu finding%s; first seen %s", dw_severity_name(inc->severity),
-                       inc->count, inc->count == 1 ? "" : "s",
-                       inc->first_seen_text ? inc->first_seen_text : "(no time in log)");
-        baseline_add(sc->new_baseline, inc->subject, rule, inc->root ? inc->root->class_name : NULL,
-                     note.data);
-        buf_free(&note);
-    }
+    view.severity = (int)v.severity;
+    struct dw_report_item item = {.inc = &view,
+                                  .id = sc->store ? (long long)inc->id : (long long)++sc->ordinal,
+                                  .verdict = v.verdict,
+                                  .original_severity = (enum dw_severity)inc->severity,
+                                  .note = v.note};
     for (size_t i = 0; i < sc->outs.n; i++) {
         report_incident(sc->outs.v[i].report, &item, &sc->out);
         emit(sc, &sc->outs.v[i]);
@@ -476,7 +415,7 @@ int cmd_scan(int argc, char **argv)
         {"log-command", required_argument, NULL, O_LOG_COMMAND},
         {NULL, 0, NULL, 0},
     };
-    struct scan sc = {.fail_on = DW_SEV_ERROR, .store = true};
+    struct scan sc = {.policy.fail_on = DW_FAIL_ON_ERROR, .store = true};
     struct dw_pipeline_opts popts = {.style = DW_STYLE_AUTO, .correlate = DW_CORRELATE_DEFAULTS};
     const char *db_opt = NULL, *rules_opt = NULL, *baseline_opt = NULL, *write_baseline = NULL;
     const char *config_opt = NULL, *last = NULL, *logcmd_opt = NULL;
@@ -511,9 +450,7 @@ int cmd_scan(int argc, char **argv)
             }
             break;
         case 'F':
-            if (strcmp(optarg, "never") == 0)
-                sc.fail_on = 99;
-            else if (dw_severity_parse(optarg, &sc.fail_on) != 0) {
+            if (verdict_fail_on_parse(optarg, &sc.policy.fail_on) != 0) {
                 cli_error("scan: unknown --fail-on '%s' (info|warning|error|critical|never)",
                           optarg);
                 status = DW_EXIT_USAGE;
@@ -600,8 +537,8 @@ int cmd_scan(int argc, char **argv)
         goto fail;
     if (baseline_opt && !(baseline = baseline_load(baseline_opt, &err)))
         goto fail;
-    sc.config = config;
-    sc.baseline = baseline;
+    sc.policy.config = config;
+    sc.policy.baseline = baseline;
     if (write_baseline)
         sc.new_baseline = baseline_new();
     if (sc.store) {
@@ -673,9 +610,7 @@ int cmd_scan(int argc, char **argv)
         sc.status = DW_EXIT_USAGE;
     for (size_t i = 0; i < err.n; i++)
         cli_error("%s", err.msgs[i]);
-    status = sc.status;
-    if (status == DW_EXIT_OK && sc.run.failing)
-        status = DW_EXIT_FOUND;
+    status = verdict_exit_status(&sc.run.verdicts, sc.status != DW_EXIT_OK);
     goto done;
 
 fail:

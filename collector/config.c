@@ -59,8 +59,8 @@ static void parse_rule(struct loader *l, struct dw_config *c, yaml_node_t *n)
         return;
     }
     const char *id = NULL, *reason = NULL;
-    bool disable = false, has_disable = false;
-    int severity = -1;
+    bool disable = false, has_disable = false, has_severity = false;
+    enum dw_severity severity = DW_SEV_INFO;
     size_t before = l->nerr;
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
         yaml_node_t *k = node(l, p->key), *v = node(l, p->value);
@@ -85,8 +85,13 @@ static void parse_rule(struct loader *l, struct dw_config *c, yaml_node_t *n)
                 problem(l, v, "disable must be true or false, not '%s'", s);
         } else if (strcmp(key, "severity") == 0) {
             const char *s = scalar(l, v, "severity");
-            if (s && dw_severity_parse(s, &severity) != 0)
+            int sev;
+            if (s && dw_severity_parse(s, &sev) == 0) {
+                severity = (enum dw_severity)sev;
+                has_severity = true;
+            } else if (s) {
                 problem(l, v, "severity must be info, warning, error or critical, not '%s'", s);
+            }
         } else {
             problem(l, k, "unknown key '%s' (id, disable, severity, reason)", key);
         }
@@ -99,9 +104,9 @@ static void parse_rule(struct loader *l, struct dw_config *c, yaml_node_t *n)
     }
     if (!reason)
         problem(l, n, "rule '%s' needs a reason", id);
-    else if (!disable && severity < 0)
+    else if (!disable && !has_severity)
         problem(l, n, "rule '%s': give disable: true or a severity", id);
-    else if (disable && severity >= 0)
+    else if (disable && has_severity)
         problem(l, n, "rule '%s': disable and severity exclude each other", id);
     else if (config_rule(c, id))
         problem(l, n, "rule '%s' is listed twice", id);
@@ -111,7 +116,7 @@ static void parse_rule(struct loader *l, struct dw_config *c, yaml_node_t *n)
     xgrow((void **)&c->rules, &c->cap, c->nrules + 1, sizeof *c->rules);
     c->rules[c->nrules++] = (struct dw_config_rule){xstrdup(id),
                                                     disable,
-                                                    disable ? -1 : severity,
+                                                    severity,
                                                     xstrdup(reason),
                                                     (int)n->start_mark.line + 1,
                                                     (int)n->start_mark.column + 1};
@@ -209,7 +214,7 @@ int config_check(const struct dw_config *c, const struct dw_ruleset *rs, struct 
             dw_errors_add(err, "%s:%d:%d: no rule '%s' in the rule packs", c->name, cr->line,
                           cr->col, cr->id);
             rc = -1;
-        } else if (cr->severity > rule->severity) {
+        } else if (!cr->disable && (int)cr->severity > rule->severity) {
             dw_errors_add(err,
                           "%s:%d:%d: rule '%s' is %s: a config may only lower a severity, "
                           "not raise it to %s",

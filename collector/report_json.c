@@ -66,7 +66,7 @@ static void add_verdict(json_t *o, const struct dw_report_item *item)
     json_object_set_new(o, "verdict", json_string(names[item->verdict]));
     if (item->note)
         json_object_set_new(o, "verdict_note", jstr(item->note));
-    if (item->original_severity != item->inc->severity)
+    if ((int)item->original_severity != item->inc->severity)
         json_object_set_new(o, "original_severity",
                             json_string(dw_severity_name(item->original_severity)));
 }

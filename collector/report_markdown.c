@@ -202,8 +202,10 @@ static void markdown_finish(void *state, const struct dw_report_run *run, struct
     buf_printf(out, ": %zu incident%s", m->n, m->n == 1 ? "" : "s");
     if (m->n)
         buf_printf(out, " (%llu failing, %llu below threshold, %llu baselined, %llu suppressed)",
-                   (unsigned long long)run->failing, (unsigned long long)run->passing,
-                   (unsigned long long)run->baselined, (unsigned long long)run->suppressed);
+                   (unsigned long long)run->verdicts.failing,
+                   (unsigned long long)run->verdicts.passing,
+                   (unsigned long long)run->verdicts.baselined,
+                   (unsigned long long)run->verdicts.suppressed);
     buf_puts(out, "\n\n");
     if (run->have_scan_stats)
         buf_printf(out,

@@ -38,21 +38,6 @@ const char *dw_format_name(enum dw_format f)
     return "?";
 }
 
-const char *dw_verdict_name(enum dw_verdict v)
-{
-    switch (v) {
-    case DW_VERDICT_FAIL:
-        return "failing";
-    case DW_VERDICT_PASS:
-        return "below threshold";
-    case DW_VERDICT_BASELINED:
-        return "baselined";
-    case DW_VERDICT_SUPPRESSED:
-        return "suppressed";
-    }
-    return "?";
-}
-
 struct dw_report *report_new(enum dw_format f, const struct dw_report_opts *opts)
 {
     for (size_t i = 0; i < NFORMATS; i++)
@@ -144,7 +129,7 @@ void report_item_status(const struct dw_report_item *item, struct dw_buf *out)
         buf_puts(out, "suppressed by config");
         break;
     default:
-        if (item->original_severity == item->inc->severity)
+        if ((int)item->original_severity == item->inc->severity)
             return;
         buf_printf(out, "severity lowered from %s by config",
                    dw_severity_name(item->original_severity));

@@ -251,13 +251,13 @@ static void text_finish(void *state, const struct dw_report_run *run, struct dw_
     buf_printf(out, "── %llu incident%s (%llu new)", (unsigned long long)run->incidents,
                run->incidents == 1 ? "" : "s", (unsigned long long)run->new_incidents);
     for (int s = DW_SEV_CRITICAL; s >= DW_SEV_INFO; s--)
-        if (run->by_severity[s])
-            buf_printf(out, ", %llu %s", (unsigned long long)run->by_severity[s],
+        if (run->verdicts.by_severity[s])
+            buf_printf(out, ", %llu %s", (unsigned long long)run->verdicts.by_severity[s],
                        dw_severity_name(s));
-    if (run->baselined)
-        buf_printf(out, ", %llu baselined", (unsigned long long)run->baselined);
-    if (run->suppressed)
-        buf_printf(out, ", %llu suppressed", (unsigned long long)run->suppressed);
+    if (run->verdicts.baselined)
+        buf_printf(out, ", %llu baselined", (unsigned long long)run->verdicts.baselined);
+    if (run->verdicts.suppressed)
+        buf_printf(out, ", %llu suppressed", (unsigned long long)run->verdicts.suppressed);
     buf_printf(out, " · %llu input%s, %llu lines, %llu events, %llu findings, "
                     "%llu skipped as unparseable\n",
                (unsigned long long)run->inputs, run->inputs == 1 ? "" : "s",

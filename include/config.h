@@ -31,7 +31,7 @@
 struct dw_config_rule {
     char *id;
     bool disable;
-    int severity; /* the lowered severity, or -1 */
+    enum dw_severity severity; /* the lowered severity (not used with disable) */
     char *reason;
     int line, col; /* where the entry starts (1-based) */
 };

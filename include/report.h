@@ -23,6 +23,7 @@
 
 #include "incident.h"
 #include "util.h"
+#include "verdict.h"
 
 #define DW_JSON_FORMAT_VERSION 1
 
@@ -83,20 +84,11 @@ void report_markdown_code_block(struct dw_buf *out, const char *text, const char
 
 /* ---- sinks ---- */
 
-/* What the run decided about one incident. */
-enum dw_verdict {
-    DW_VERDICT_FAIL,       /* at or above --fail-on: makes the run exit 1 */
-    DW_VERDICT_PASS,       /* below --fail-on */
-    DW_VERDICT_BASELINED,  /* matched an entry of --baseline */
-    DW_VERDICT_SUPPRESSED, /* every finding's rule is disabled by the config */
-};
-const char *dw_verdict_name(enum dw_verdict v);
-
 struct dw_report_item {
     const struct dw_incident *inc; /* severity already adjusted by the config */
     long long id;                  /* DB id, or the output ordinal */
     enum dw_verdict verdict;
-    int original_severity; /* != inc->severity when the config lowered it */
+    enum dw_severity original_severity; /* != inc->severity when the config lowered it */
     const char *note;      /* baseline note or config reason, or NULL */
 };
 
@@ -113,8 +105,7 @@ struct dw_report_run {
     bool have_scan_stats; /* false for `recent` */
     uint64_t inputs, lines, events, findings, skipped;
     uint64_t incidents, new_incidents;
-    uint64_t by_severity[4];
-    uint64_t failing, passing, baselined, suppressed;
+    struct dw_verdict_tally verdicts;
 };
 
 struct dw_report_opts {
