@@ -1,68 +1,78 @@
 /* cmd_agent.c - `dextwatch agent install|uninstall|status [--system] [--print]`. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "agent.h"
 #include "cli.h"
 
-static const char agent_usage[] =
-    "usage: dextwatch agent install   [--system] [--print]\n"
-    "       dextwatch agent uninstall [--system]\n"
-    "       dextwatch agent status    [--system]\n"
-    "\n"
-    "Runs `dextwatch watch` in the background under launchd (macOS).\n"
-    "  install     write the plist and load it (launchctl bootstrap)\n"
-    "  uninstall   unload it (launchctl bootout) and remove the plist\n"
-    "  status      what is installed and whether launchd has it loaded\n"
-    "\n"
-    "  --system    a LaunchDaemon for all users, run as root (use sudo):\n"
-    "              /Library/LaunchDaemons/" DW_AGENT_LABEL ".plist, database in\n"
-    "              /Library/Application Support/dextwatch/ readable by group admin,\n"
-    "              log /Library/Logs/dextwatch/watch.log.  Without it: a LaunchAgent\n"
-    "              for you, ~/Library/LaunchAgents/" DW_AGENT_LABEL ".plist, your\n"
-    "              default database, log ~/Library/Logs/dextwatch/watch.log.  `log\n"
-    "              stream` needs an admin user; others need --system.\n"
-    "  --print     only print the plist to stdout (any OS; installs nothing)\n"
-    "  -h, --help  this help\n"
-    "\n"
-    "On other systems install/uninstall say they are macOS-only and write nothing.\n";
+#define SYSTEM_HELP                                                                                \
+    "a LaunchDaemon for all users, run as root (use sudo):\n"                                      \
+    "/Library/LaunchDaemons/" DW_AGENT_LABEL ".plist, database in\n"                               \
+    "/Library/Application Support/dextwatch/ readable by group admin,\n"                           \
+    "log /Library/Logs/dextwatch/watch.log.  Without it: a LaunchAgent\n"                          \
+    "for you, ~/Library/LaunchAgents/" DW_AGENT_LABEL ".plist, your\n"                             \
+    "default database, log ~/Library/Logs/dextwatch/watch.log.  `log\n"                            \
+    "stream` needs an admin user; others need --system."
 
-int cmd_agent(int argc, char **argv)
+enum { AGENT_SYSTEM, AGENT_PRINT, AGENT_HELP };
+static const struct cli_opt install_opts[] = {
+    [AGENT_SYSTEM] = {"system", 0, NULL, NULL, SYSTEM_HELP},
+    [AGENT_PRINT] = {"print", 0, NULL, NULL,
+                     "only print the plist to stdout (any OS; installs nothing)"},
+    [AGENT_HELP] = CLI_OPT_HELP,
+    {0},
+};
+/* uninstall and status: the same, without --print (AGENT_PRINT never comes) */
+static const struct cli_opt other_opts[] = {
+    [AGENT_SYSTEM] = {"system", 0, NULL, NULL, "the LaunchDaemon (see `agent install --help`)"},
+    CLI_OPT_HELP,
+    {0},
+};
+
+static int agent_action(int argc, char **argv);
+
+static const struct cli_cmd agent_install_entry = {
+    .name = "install",
+    .summary = "write the plist and load it (launchctl bootstrap)",
+    .usage = "agent install [--system] [--print]",
+    .opts = install_opts,
+    .epilog = "On other systems install says it is macOS-only and writes nothing.",
+    .run = agent_action,
+    .parent = &cmd_agent_entry,
+};
+static const struct cli_cmd agent_uninstall_entry = {
+    .name = "uninstall",
+    .summary = "unload it (launchctl bootout) and remove the plist",
+    .usage = "agent uninstall [--system]",
+    .opts = other_opts,
+    .run = agent_action,
+    .parent = &cmd_agent_entry,
+};
+static const struct cli_cmd agent_status_entry = {
+    .name = "status",
+    .summary = "what is installed and whether launchd has it loaded",
+    .usage = "agent status [--system]",
+    .opts = other_opts,
+    .run = agent_action,
+    .parent = &cmd_agent_entry,
+};
+static const struct cli_cmd *const agent_actions[] = {&agent_install_entry, &agent_uninstall_entry,
+                                                      &agent_status_entry, NULL};
+
+const struct cli_cmd cmd_agent_entry = {
+    .name = "agent",
+    .summary = "install, remove or show the launchd agent/daemon that runs watch",
+    .usage = "agent install   [--system] [--print]\n"
+             "       dextwatch agent uninstall [--system]\n"
+             "       dextwatch agent status    [--system]",
+    .about = "Runs `dextwatch watch` in the background under launchd (macOS).",
+    .epilog = "On other systems install/uninstall say they are macOS-only and write nothing.",
+    .actions = agent_actions,
+};
+
+/* Does what the action says, printing what it did; the exit status. */
+static int agent_do(const char *action, bool system, bool print)
 {
-    static const struct option longopts[] = {
-        {"system", no_argument, NULL, 's'},
-        {"print", no_argument, NULL, 'p'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-        fputs(agent_usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? DW_EXIT_USAGE : DW_EXIT_OK;
-    }
-    const char *action = argv[1];
-    if (strcmp(action, "install") != 0 && strcmp(action, "uninstall") != 0 &&
-        strcmp(action, "status") != 0) {
-        cli_error("agent: unknown action '%s' (install, uninstall or status)", action);
-        return DW_EXIT_USAGE;
-    }
-    bool system = false, print = false;
-    int c;
-    argc--;
-    argv++;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 's': system = true; break;
-        case 'p': print = true; break;
-        case 'h': fputs(agent_usage, stdout); return DW_EXIT_OK;
-        default: fputs(agent_usage, stderr); return DW_EXIT_USAGE;
-        }
-    }
-    if (optind < argc || (print && strcmp(action, "install") != 0)) {
-        cli_error("agent: --print goes with install; no other arguments");
-        return DW_EXIT_USAGE;
-    }
     struct dw_agent_paths p;
     struct dw_errors err = {0};
     struct dw_buf out = {0};
@@ -86,9 +96,31 @@ int cmd_agent(int argc, char **argv)
         }
         agent_paths_free(&p);
     }
-    for (size_t i = 0; i < err.n; i++)
-        cli_error("%s", err.msgs[i]);
+    cli_errors(&err);
     dw_errors_clear(&err);
     buf_free(&out);
     return rc;
+}
+
+static int agent_action(int argc, char **argv)
+{
+    const struct cli_cmd *self = cli_find(agent_actions, argv[0]);
+    bool system = false, print = false;
+    struct cli_parser p;
+    cli_parse_begin(&p, self, argc, argv);
+    for (int o; (o = cli_next(&p)) >= 0;) {
+        switch (o) {
+        case AGENT_SYSTEM:
+            system = true;
+            break;
+        case AGENT_PRINT:
+            print = true;
+            break;
+        }
+    }
+    if (p.status >= 0)
+        return p.status;
+    if (p.optind < argc)
+        return cli_usage_error(self, "unexpected argument '%s'", argv[p.optind]);
+    return agent_do(self->name, system, print);
 }

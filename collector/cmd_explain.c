@@ -16,16 +16,29 @@
 #include "report.h"
 #include "rules.h"
 
-static const char explain_usage[] =
-    "usage: dextwatch explain [--rules DIR] CODE|RULE|CLASS\n"
-    "\n"
-    "  CODE    an error code as logged (-67050, 0xe00002e2, 8), or DOMAIN:VALUE\n"
-    "          (OSSystemExtensionErrorDomain:8, sysext:8, AppleMobileFileIntegrityError:-413,\n"
-    "          amfi:-413, or a table name such as kern-return-codes:5)\n"
-    "  RULE    a rule id (dk.provider-entitlements)\n"
-    "  CLASS   a finding class (entitlement.provider-check): lists its rules\n"
-    "\n"
-    "A negative number is an operand, not an option. Exit status 2 for unknown input.\n";
+enum { EXPLAIN_RULES, EXPLAIN_HELP };
+static const struct cli_opt explain_opts[] = {
+    [EXPLAIN_RULES] = CLI_OPT_RULES,
+    [EXPLAIN_HELP] = CLI_OPT_HELP,
+    {0},
+};
+
+static int cmd_explain(int argc, char **argv);
+
+const struct cli_cmd cmd_explain_entry = {
+    .name = "explain",
+    .summary = "explain an error code, a rule or a class, offline",
+    .usage = "explain [--rules DIR] CODE|RULE|CLASS",
+    .about =
+        "  CODE    an error code as logged (-67050, 0xe00002e2, 8), or DOMAIN:VALUE\n"
+        "          (OSSystemExtensionErrorDomain:8, sysext:8, AppleMobileFileIntegrityError:-413,\n"
+        "          amfi:-413, or a table name such as kern-return-codes:5)\n"
+        "  RULE    a rule id (dk.provider-entitlements)\n"
+        "  CLASS   a finding class (entitlement.provider-check): lists its rules",
+    .opts = explain_opts,
+    .epilog = "A negative number is an operand, not an option. Exit status 2 for unknown input.",
+    .run = cmd_explain,
+};
 
 /* Domain names and short aliases for the code tables. */
 static const struct {
@@ -61,8 +74,7 @@ static void print_indented(const char *text, const char *indent)
 
 static void print_rule(const struct dw_rule *r, bool full)
 {
-    printf("%s  (%s, %s, pack %s)\n", r->id, r->class_name, dw_severity_name(r->severity),
-           r->file);
+    printf("%s  (%s, %s, pack %s)\n", r->id, r->class_name, dw_severity_name(r->severity), r->file);
     print_indented(r->summary, "    ");
     if (full && r->remediation) {
         printf("\n");
@@ -244,44 +256,51 @@ static int explain(struct dw_ruleset *rs, const char *arg)
     return DW_EXIT_USAGE;
 }
 
-int cmd_explain(int argc, char **argv)
+/* Options by hand: a negative number (-67050) is the operand, which getopt
+ * would take for options.  Sets *rules_opt and *operand; -1 to go on, else
+ * the exit status. */
+static int explain_options(int argc, char **argv, const char **rules_opt, const char **operand)
 {
-    const char *rules_opt = NULL, *operand = NULL;
+    const struct cli_cmd *self = &cmd_explain_entry;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool negative_number = a[0] == '-' && a[1] >= '0' && a[1] <= '9';
         if (strcmp(a, "--") == 0) {
-            if (i + 1 < argc && !operand)
-                operand = argv[++i];
-            if (i + 1 < argc) {
-                cli_error("explain: one operand expected");
-                return DW_EXIT_USAGE;
-            }
+            if (i + 1 < argc && !*operand)
+                *operand = argv[++i];
+            if (i + 1 < argc)
+                return cli_usage_error(self, "one operand expected");
             break;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(explain_usage, stdout);
+            cli_help(self, stdout);
             return DW_EXIT_OK;
-        } else if (strcmp(a, "--rules") == 0 && i + 1 < argc) {
-            rules_opt = argv[++i];
+        } else if (strcmp(a, "--rules") == 0) {
+            if (i + 1 >= argc)
+                return cli_usage_error(self, "option '--rules' needs an argument (DIR)");
+            *rules_opt = argv[++i];
         } else if (strncmp(a, "--rules=", 8) == 0) {
-            rules_opt = a + 8;
+            *rules_opt = a + 8;
         } else if (a[0] == '-' && a[1] && !negative_number) {
-            cli_error("explain: unknown option '%s'", a);
-            fputs(explain_usage, stderr);
-            return DW_EXIT_USAGE;
-        } else if (operand) {
-            cli_error("explain: one operand expected");
-            return DW_EXIT_USAGE;
+            return cli_usage_error(self, "unknown option '%s'", a);
+        } else if (*operand) {
+            return cli_usage_error(self, "one operand expected");
         } else {
-            operand = a;
+            *operand = a;
         }
     }
-    if (!operand) {
-        fputs(explain_usage, stderr);
-        return DW_EXIT_USAGE;
-    }
+    if (!*operand)
+        return cli_usage_error(self, "give a CODE, RULE or CLASS");
+    return -1;
+}
+
+static int cmd_explain(int argc, char **argv)
+{
+    const char *rules_opt = NULL, *operand = NULL;
+    int status = explain_options(argc, argv, &rules_opt, &operand);
+    if (status >= 0)
+        return status;
     struct dw_ruleset *rs = cli_load_rules(rules_opt);
-    int status = rs ? explain(rs, operand) : DW_EXIT_USAGE;
+    status = rs ? explain(rs, operand) : DW_EXIT_USAGE;
     ruleset_free(rs);
     return status;
 }

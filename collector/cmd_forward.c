@@ -1,6 +1,5 @@
 /* cmd_forward.c - `dextwatch forward --test URL`: one test message to a
  * receiver, to check a forwarding set-up before deploying it (docs/fleet.md). */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,17 +10,27 @@
 #include "cli.h"
 #include "forward.h"
 
-static const char forward_usage[] =
-    "usage: dextwatch forward --test URL\n"
-    "\n"
-    "Sends one RFC 5424 message (msgid TEST, the same header and structured data\n"
-    "as an incident event, body {\"test\":true}) to URL, as `watch --forward URL`\n"
-    "would: tcp://host:port (octet counting), udp://host:port, unix:///path.\n"
-    "Over TCP it waits (up to 5 s) until the receiver's TCP stack acknowledged it.\n"
-    "Exit status 0 sent, 2 not (the reason is printed).\n"
-    "\n"
-    "  --test URL   the destination\n"
-    "  -h, --help   this help\n";
+enum { FORWARD_TEST, FORWARD_HELP };
+static const struct cli_opt forward_opts[] = {
+    [FORWARD_TEST] = {"test", 0, "URL", NULL, "the destination"},
+    [FORWARD_HELP] = CLI_OPT_HELP,
+    {0},
+};
+
+static int cmd_forward(int argc, char **argv);
+
+const struct cli_cmd cmd_forward_entry = {
+    .name = "forward",
+    .summary = "send a test message to a --forward destination (rsyslog, syslog-ng)",
+    .usage = "forward --test URL",
+    .about = "Sends one RFC 5424 message (msgid TEST, the same header and structured data\n"
+             "as an incident event, body {\"test\":true}) to URL, as `watch --forward URL`\n"
+             "would: tcp://host:port (octet counting), udp://host:port, unix:///path.\n"
+             "Over TCP it waits (up to 5 s) until the receiver's TCP stack acknowledged it.",
+    .opts = forward_opts,
+    .epilog = "Exit status 0 sent, 2 not (the reason is printed).",
+    .run = cmd_forward,
+};
 
 static int64_t wall_us(void)
 {
@@ -30,37 +39,24 @@ static int64_t wall_us(void)
     return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
-int cmd_forward(int argc, char **argv)
+static int cmd_forward(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"test", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *url = NULL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 't':
-            url = optarg;
-            break;
-        case 'h':
-            fputs(forward_usage, stdout);
-            return DW_EXIT_OK;
-        default:
-            fputs(forward_usage, stderr);
-            return DW_EXIT_USAGE;
-        }
-    }
-    if (!url || optind < argc) {
-        fputs(forward_usage, stderr);
-        return DW_EXIT_USAGE;
-    }
+    struct cli_parser p;
+    cli_parse_begin(&p, &cmd_forward_entry, argc, argv);
+    for (int o; (o = cli_next(&p)) >= 0;)
+        if (o == FORWARD_TEST)
+            url = p.arg;
+    if (p.status >= 0)
+        return p.status;
+    if (p.optind < argc)
+        return cli_usage_error(&cmd_forward_entry, "unexpected argument '%s'", argv[p.optind]);
+    if (!url)
+        return cli_usage_error(&cmd_forward_entry, "--test URL is required");
     struct dw_errors err = {0};
     struct dw_forward_conn conn = {.fd = -1};
     if (forward_url_parse(url, &conn.url, &err) != 0) {
-        cli_error("forward: %s", err.msgs[0]);
+        cli_usage_error(&cmd_forward_entry, "%s", err.msgs[0]);
         dw_errors_clear(&err);
         return DW_EXIT_USAGE;
     }

@@ -1,82 +1,69 @@
 /* cmd_predicate.c - `dextwatch predicate [--rules DIR]`: the `log` predicate
  * that `watch` passes to `log stream`, built from the rule packs. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "platform.h"
 #include "predicate.h"
 #include "rules.h"
 
-static const char predicate_usage[] =
-    "usage: dextwatch predicate [--rules DIR] [--quiet]\n"
-    "\n"
-    "Prints the `log` predicate (NSPredicate syntax, see `log help predicates`)\n"
-    "that `dextwatch watch` gives to `log stream` and `log show`: the processes and\n"
-    "subsystems the rules filter on, narrowed by the rules' message literals, so that\n"
-    "`log` only sends lines some rule can match.  Use it by hand:\n"
-    "\n"
-    "  log show --last 15m --style ndjson --info --predicate \"$(dextwatch predicate)\"\n"
-    "\n"
-    "  --rules DIR   rule directory (default: $DEXTWATCH_RULES, the source tree's\n"
-    "                rules/ or the installed one)\n"
-    "  -q, --quiet   no warnings about rules the predicate cannot narrow\n"
-    "  -h, --help    this help\n"
-    "\n"
-    "Exit status: 0 printed, 2 usage or rule load error.\n";
+enum { PREDICATE_RULES, PREDICATE_QUIET, PREDICATE_HELP };
+static const struct cli_opt predicate_opts[] = {
+    [PREDICATE_RULES] = CLI_OPT_RULES,
+    [PREDICATE_QUIET] = {"quiet", 'q', NULL, NULL,
+                         "no warnings about rules the predicate cannot narrow"},
+    [PREDICATE_HELP] = CLI_OPT_HELP,
+    {0},
+};
 
-static void print_escaped(const struct dw_errors *e, const char *prefix)
-{
-    struct dw_buf b = {0};
-    for (size_t i = 0; i < e->n; i++) {
-        buf_reset(&b);
-        dw_escape_term(&b, e->msgs[i], strlen(e->msgs[i]));
-        cli_error("%s%s", prefix, buf_cstr(&b));
-    }
-    buf_free(&b);
-}
+static int cmd_predicate(int argc, char **argv);
 
-int cmd_predicate(int argc, char **argv)
+const struct cli_cmd cmd_predicate_entry = {
+    .name = "predicate",
+    .summary = "print the `log` predicate built from the rule packs",
+    .usage = "predicate [--rules DIR] [--quiet]",
+    .about = "Prints the `log` predicate (NSPredicate syntax, see `log help predicates`)\n"
+             "that `dextwatch watch` gives to `log stream` and `log show`: the processes and\n"
+             "subsystems the rules filter on, narrowed by the rules' message literals, so that\n"
+             "`log` only sends lines some rule can match.  Use it by hand:\n"
+             "\n"
+             "  log show --last 15m --style ndjson --info --predicate \"$(dextwatch predicate)\"",
+    .opts = predicate_opts,
+    .epilog = "Exit status: 0 printed, 2 usage or rule load error.",
+    .run = cmd_predicate,
+};
+
+static int cmd_predicate(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"rules", required_argument, NULL, 'r'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *rules_opt = NULL;
-    int quiet = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'r': rules_opt = optarg; break;
-        case 'q': quiet = 1; break;
-        case 'h': fputs(predicate_usage, stdout); return DW_EXIT_OK;
-        default: fputs(predicate_usage, stderr); return DW_EXIT_USAGE;
+    bool quiet = false;
+    struct cli_parser p;
+    cli_parse_begin(&p, &cmd_predicate_entry, argc, argv);
+    for (int o; (o = cli_next(&p)) >= 0;) {
+        switch (o) {
+        case PREDICATE_RULES:
+            rules_opt = p.arg;
+            break;
+        case PREDICATE_QUIET:
+            quiet = true;
+            break;
         }
     }
-    if (optind < argc) {
-        cli_error("predicate: unexpected argument '%s'", argv[optind]);
+    if (p.status >= 0)
+        return p.status;
+    if (p.optind < argc)
+        return cli_usage_error(&cmd_predicate_entry, "unexpected argument '%s'", argv[p.optind]);
+    struct dw_ruleset *rs = cli_load_rules(rules_opt);
+    if (!rs)
         return DW_EXIT_USAGE;
-    }
-    struct dw_buf dir = {0};
-    struct dw_errors err = {0};
-    struct dw_ruleset *rs = ruleset_load_dir(dw_rules_dir(rules_opt, &dir), &err);
-    if (!rs) {
-        print_escaped(&err, "");
-        dw_errors_clear(&err);
-        buf_free(&dir);
-        return DW_EXIT_USAGE;
-    }
-    char *p = predicate_build(rs, &err);
-    if (!quiet)
-        print_escaped(&err, "warning: ");
-    puts(p);
-    free(p);
-    dw_errors_clear(&err);
+    struct dw_errors warn = {0};
+    char *pred = predicate_build(rs, &warn);
+    for (size_t i = 0; !quiet && i < warn.n; i++)
+        cli_error("warning: %s", warn.msgs[i]);
+    puts(pred);
+    free(pred);
+    dw_errors_clear(&warn);
     ruleset_free(rs);
-    buf_free(&dir);
     return DW_EXIT_OK;
 }

@@ -1,5 +1,4 @@
 /* cmd_prune.c - `dextwatch prune --older-than DURATION`: retention by hand. */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,55 +9,62 @@
 #include "store.h"
 #include "store_extra.h"
 
-static const char prune_usage[] =
-    "usage: dextwatch prune --older-than DURATION [--db PATH]\n"
-    "\n"
-    "Deletes the incidents whose last finding is older than DURATION (30d, 12h, ...)\n"
-    "in log time, with their evidence.  `watch --retain` does the same hourly.\n"
-    "\n"
-    "  --older-than DURATION   required\n"
-    "  --db PATH               database (default: $DEXTWATCH_DB or the per-user one)\n"
-    "  -h, --help              this help\n";
+enum { PRUNE_OLDER_THAN, PRUNE_DB, PRUNE_HELP };
+static const struct cli_opt prune_opts[] = {
+    [PRUNE_OLDER_THAN] = {"older-than", 0, "DURATION", NULL, "required (30d, 12h, ...)"},
+    [PRUNE_DB] = CLI_OPT_DB,
+    [PRUNE_HELP] = CLI_OPT_HELP,
+    {0},
+};
 
-int cmd_prune(int argc, char **argv)
+static int cmd_prune(int argc, char **argv);
+
+const struct cli_cmd cmd_prune_entry = {
+    .name = "prune",
+    .summary = "delete incidents older than a duration",
+    .usage = "prune --older-than DURATION [--db PATH]",
+    .about = "Deletes the incidents whose last finding is older than DURATION (30d, 12h, ...)\n"
+             "in log time, with their evidence.  `watch --retain` does the same hourly.",
+    .opts = prune_opts,
+    .run = cmd_prune,
+};
+
+static int cmd_prune(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"older-than", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *db_opt = NULL, *older = NULL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db_opt = optarg; break;
-        case 'o': older = optarg; break;
-        case 'h': fputs(prune_usage, stdout); return DW_EXIT_OK;
-        default: fputs(prune_usage, stderr); return DW_EXIT_USAGE;
+    struct cli_parser p;
+    cli_parse_begin(&p, &cmd_prune_entry, argc, argv);
+    for (int o; (o = cli_next(&p)) >= 0;) {
+        switch (o) {
+        case PRUNE_DB:
+            db_opt = p.arg;
+            break;
+        case PRUNE_OLDER_THAN:
+            older = p.arg;
+            break;
         }
     }
+    if (p.status >= 0)
+        return p.status;
     int64_t age;
-    if (!older || dw_duration_parse(older, &age) != 0 || optind < argc) {
-        cli_error("prune: --older-than DURATION is required (e.g. 30d)");
-        fputs(prune_usage, stderr);
-        return DW_EXIT_USAGE;
-    }
-    struct dw_buf db = {0};
+    if (p.optind < argc)
+        return cli_usage_error(&cmd_prune_entry, "unexpected argument '%s'", argv[p.optind]);
+    if (!older)
+        return cli_usage_error(&cmd_prune_entry, "--older-than DURATION is required (e.g. 30d)");
+    if (dw_duration_parse(older, &age) != 0)
+        return cli_usage_error(
+            &cmd_prune_entry,
+            "--older-than: '%s' is not a duration (units s, m, h, d, w: 90s, 12h, 30d)", older);
     struct dw_errors err = {0};
-    struct dw_store *s = NULL;
+    struct dw_store *s = cli_open_store(db_opt, DW_STORE_WRITE, NULL);
     int64_t n = 0;
-    if (dw_db_path(db_opt, &db, &err))
-        s = store_open(buf_cstr(&db), DW_STORE_WRITE, &err);
-    if (s && store_prune(s, dw_now_us() - age, &n, &err) == 0)
+    if (!s)
+        return DW_EXIT_USAGE;
+    if (store_prune(s, dw_now_us() - age, &n, &err) == 0)
         printf("pruned %" PRId64 " incident(s) older than %s\n", n, older);
-    if (s)
-        store_close(s);
+    store_close(s);
     int rc = err.n ? DW_EXIT_USAGE : DW_EXIT_OK;
-    for (size_t i = 0; i < err.n; i++)
-        cli_error("%s", err.msgs[i]);
+    cli_errors(&err);
     dw_errors_clear(&err);
-    buf_free(&db);
     return rc;
 }

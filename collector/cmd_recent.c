@@ -1,5 +1,4 @@
 /* cmd_recent.c - `dextwatch recent`: what failed lately. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,27 +9,50 @@
 #include "report.h"
 #include "store.h"
 
+enum {
+    RECENT_DB,
+    RECENT_SINCE,
+    RECENT_CLASS,
+    RECENT_SUBJECT,
+    RECENT_LIMIT,
+    RECENT_FORMAT,
+    RECENT_OUTPUT,
+    RECENT_HELP
+};
+static const struct cli_opt recent_opts[] = {
+    [RECENT_DB] = CLI_OPT_DB,
+    [RECENT_SINCE] = {"since", 0, "WHEN", NULL,
+                      "a duration back from now (30m, 2h, 7d) or an ISO 8601 time\n"
+                      "(2026-11-27T10:00, optional seconds and offset)"},
+    [RECENT_CLASS] = {"class", 0, "GLOB", NULL,
+                      "only incidents with a class matching GLOB (e.g. 'codesign.*')"},
+    [RECENT_SUBJECT] = {"subject", 0, "GLOB", NULL, "only incidents whose subject matches GLOB"},
+    [RECENT_LIMIT] = {"limit", 0, "N", NULL, "at most N incidents (default 50; 0 = all)"},
+    [RECENT_FORMAT] = {"format", 0, "F", DW_FORMAT_NAMES,
+                       "text (default), json (one object per incident per line),\n"
+                       "github (workflow-command annotations), junit (JUnit XML) or\n"
+                       "markdown; may be repeated"},
+    [RECENT_OUTPUT] = {"output", 0, "FILE", NULL,
+                       "write the --format just before it to FILE (appended when FILE\n"
+                       "is $GITHUB_STEP_SUMMARY); at most one format goes to stdout"},
+    [RECENT_HELP] = CLI_OPT_HELP,
+    {0},
+};
 
-static const char recent_usage[] =
-    "usage: dextwatch recent [--db PATH] [--since DURATION|TIME] [--class GLOB]\n"
-    "                        [--subject GLOB] [--limit N] [--format F [--output FILE]]...\n"
-    "\n"
-    "Lists stored incidents, newest first (by the log time of their last finding).\n"
-    "Text output opens with one line per class: how many incidents of the period\n"
-    "(all that match the filters, not only the --limit listed) carry it, and a\n"
-    "sparkline of them over the period (--since .. now, else first .. last).\n"
-    "\n"
-    "  --db PATH         database (default: $DEXTWATCH_DB, else the per-user state dir)\n"
-    "  --since WHEN      a duration back from now (30m, 2h, 7d) or an ISO 8601 time\n"
-    "                    (2026-11-27T10:00, optional seconds and offset)\n"
-    "  --class GLOB      only incidents with a class matching GLOB (e.g. 'codesign.*')\n"
-    "  --subject GLOB    only incidents whose subject matches GLOB\n"
-    "  --limit N         at most N incidents (default 50; 0 = all)\n"
-    "  --format F        text (default), json (one object per incident per line),\n"
-    "                    github (workflow-command annotations), junit (JUnit XML) or\n"
-    "                    markdown; may be repeated\n"
-    "  --output FILE     write the --format just before it to FILE (appended when FILE\n"
-    "                    is $GITHUB_STEP_SUMMARY); at most one format goes to stdout\n";
+static int cmd_recent(int argc, char **argv);
+
+const struct cli_cmd cmd_recent_entry = {
+    .name = "recent",
+    .summary = "list recent incidents from the database",
+    .usage = "recent [--db PATH] [--since DURATION|TIME] [--class GLOB]\n"
+             "                        [--subject GLOB] [--limit N] [--format F [--output FILE]]...",
+    .about = "Lists stored incidents, newest first (by the log time of their last finding).\n"
+             "Text output opens with one line per class: how many incidents of the period\n"
+             "(all that match the filters, not only the --limit listed) carry it, and a\n"
+             "sparkline of them over the period (--since .. now, else first .. last).",
+    .opts = recent_opts,
+    .run = cmd_recent,
+};
 
 static const char *const spark_chars[] = {" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
 
@@ -88,131 +110,118 @@ static int recent_text(struct dw_output *o, struct dw_store *store, struct dw_in
     return 0;
 }
 
-int cmd_recent(int argc, char **argv)
+/* A non-text format: every incident as failing, then the totals. */
+static void recent_report(struct dw_output *o, struct dw_incident **v, size_t n, struct dw_buf *out)
 {
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},      {"since", required_argument, NULL, 's'},
-        {"class", required_argument, NULL, 'c'},   {"subject", required_argument, NULL, 'S'},
-        {"limit", required_argument, NULL, 'l'},   {"format", required_argument, NULL, 'f'},
-        {"output", required_argument, NULL, 'o'},  {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    struct dw_query q = {.limit = 50};
-    struct dw_outputs outs = {0};
-    struct dw_errors opt_err = {0};
-    const char *db_opt = NULL;
-    int64_t now = dw_now_us();
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db_opt = optarg; break;
-        case 's':
-            if (dw_since_parse(optarg, now, &q.since_us) != 0) {
-                cli_error("recent: --since '%s' is neither a duration (30m, 2h, 7d) nor an ISO "
-                          "8601 time (2026-11-27T10:00)", optarg);
-                return DW_EXIT_USAGE;
-            }
-            q.has_since = true;
-            break;
-        case 'c': q.class_glob = optarg; break;
-        case 'S': q.subject_glob = optarg; break;
-        case 'l': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end || v < 0) {
-                cli_error("recent: --limit takes a number >= 0, not '%s'", optarg);
-                return DW_EXIT_USAGE;
-            }
-            q.limit = v;
-            break;
-        }
-        case 'f':
-        case 'o':
-            if ((c == 'f' ? outputs_add_format(&outs, optarg, &opt_err)
-                          : outputs_set_path(&outs, optarg, &opt_err)) != 0) {
-                cli_error("recent: %s", opt_err.msgs[0]);
-                goto usage_error;
-            }
-            break;
-        case 'h':
-            fputs(recent_usage, stdout);
-            outputs_free(&outs);
-            return DW_EXIT_OK;
-        default: fputs(recent_usage, stderr); goto usage_error;
-        }
+    struct dw_report_run run = {0};
+    for (size_t i = 0; i < n; i++) {
+        struct dw_report_item item = {.inc = v[i],
+                                      .id = (long long)v[i]->id,
+                                      .verdict = DW_VERDICT_FAIL,
+                                      .original_severity = (enum dw_severity)v[i]->severity};
+        report_incident(o->report, &item, out);
+        outputs_write(o, out);
+        run.verdicts.failing++;
+        run.incidents++;
     }
-    if (optind < argc) {
-        cli_error("recent: unexpected argument '%s'", argv[optind]);
-        goto usage_error;
-    }
-    if (outputs_settle(&outs, false, &opt_err) != 0) {
-        cli_error("recent: %s", opt_err.msgs[0]);
-        goto usage_error;
-    }
+    report_finish(o->report, &run, out);
+    outputs_write(o, out);
+}
 
-    struct dw_errors err = {0};
-    struct dw_buf path = {0}, out = {0};
-    struct dw_store *store = NULL;
-    struct dw_incident **v = NULL;
-    size_t n = 0;
-    int status = DW_EXIT_OK;
-    if (!dw_db_path(db_opt, &path, &err) || !(store = store_open(path.data, DW_STORE_READ, &err)) ||
-        store_recent(store, &q, &v, &n, &err) != 0) {
-        for (size_t i = 0; i < err.n; i++)
-            cli_error("%s", err.msgs[i]);
-        status = DW_EXIT_USAGE;
-        goto done;
-    }
+/* Writes the incidents v to every output.  0, or -1 with messages in err. */
+static int recent_outputs(struct dw_outputs *outs, struct dw_store *store, struct dw_incident **v,
+                          size_t n, const struct dw_query *q, int64_t now, struct dw_errors *err)
+{
     struct dw_text_style st = {.color = cli_use_color(stdout)};
     struct dw_report_opts ro = {.title = "dextwatch recent", .color = st.color};
-    if (outputs_open(&outs, &ro, &err) != 0) {
-        for (size_t i = 0; i < err.n; i++)
-            cli_error("%s", err.msgs[i]);
-        status = DW_EXIT_USAGE;
-        goto done;
+    struct dw_buf out = {0};
+    int rc = outputs_open(outs, &ro, err);
+    for (size_t k = 0; rc == 0 && k < outs->n; k++) {
+        struct dw_output *o = &outs->v[k];
+        if (o->format != DW_FORMAT_TEXT)
+            recent_report(o, v, n, &out);
+        else if (recent_text(o, store, v, n, q, now, &st, &out, err) != 0)
+            rc = -1;
     }
-    for (size_t k = 0; k < outs.n; k++) {
-        struct dw_output *o = &outs.v[k];
-        if (o->format == DW_FORMAT_TEXT) {
-            if (recent_text(o, store, v, n, &q, now, &st, &out, &err) != 0) {
-                for (size_t i = 0; i < err.n; i++)
-                    cli_error("%s", err.msgs[i]);
-                status = DW_EXIT_USAGE;
-            }
-            continue;
+    if (outputs_close(outs, err) != 0)
+        rc = -1;
+    buf_free(&out);
+    return rc;
+}
+
+/* Parses the options into q, outs and *db_opt; -1 to go on, else the exit status. */
+static int recent_options(int argc, char **argv, int64_t now, struct dw_query *q,
+                          struct dw_outputs *outs, const char **db_opt)
+{
+    const struct cli_cmd *self = &cmd_recent_entry;
+    struct dw_errors e = {0};
+    struct cli_parser p;
+    cli_parse_begin(&p, self, argc, argv);
+    for (int o; p.status < 0 && (o = cli_next(&p)) >= 0;) {
+        char *end;
+        switch (o) {
+        case RECENT_DB:
+            *db_opt = p.arg;
+            break;
+        case RECENT_SINCE:
+            if (dw_since_parse(p.arg, now, &q->since_us) != 0)
+                p.status = cli_usage_error(self,
+                                           "--since '%s' is neither a duration (30m, 2h, "
+                                           "7d) nor an ISO 8601 time (2026-11-27T10:00)",
+                                           p.arg);
+            q->has_since = true;
+            break;
+        case RECENT_CLASS:
+            q->class_glob = p.arg;
+            break;
+        case RECENT_SUBJECT:
+            q->subject_glob = p.arg;
+            break;
+        case RECENT_LIMIT:
+            q->limit = strtol(p.arg, &end, 10);
+            if (*p.arg == '\0' || *end || q->limit < 0)
+                p.status = cli_usage_error(self, "--limit takes a number >= 0, not '%s'", p.arg);
+            break;
+        case RECENT_FORMAT:
+        case RECENT_OUTPUT:
+            if ((o == RECENT_FORMAT ? outputs_add_format(outs, p.arg, &e)
+                                    : outputs_set_path(outs, p.arg, &e)) != 0)
+                p.status = cli_usage_error(self, "%s", e.msgs[0]);
+            break;
         }
-        struct dw_report_run run = {0};
-        for (size_t i = 0; i < n; i++) {
-            struct dw_report_item item = {.inc = v[i], .id = (long long)v[i]->id,
-                                          .verdict = DW_VERDICT_FAIL,
-                                          .original_severity =
-                                              (enum dw_severity)v[i]->severity};
-            report_incident(o->report, &item, &out);
-            outputs_write(o, &out);
-            run.verdicts.failing++;
-            run.incidents++;
-        }
-        report_finish(o->report, &run, &out);
-        outputs_write(o, &out);
     }
-    if (outputs_close(&outs, &err) != 0) {
-        for (size_t i = 0; i < err.n; i++)
-            cli_error("%s", err.msgs[i]);
-        status = DW_EXIT_USAGE;
+    cli_parse_end(&p);
+    if (p.status < 0 && p.optind < argc)
+        p.status = cli_usage_error(self, "unexpected argument '%s'", argv[p.optind]);
+    if (p.status < 0 && outputs_settle(outs, false, &e) != 0)
+        p.status = cli_usage_error(self, "%s", e.msgs[0]);
+    dw_errors_clear(&e);
+    return p.status;
+}
+
+static int cmd_recent(int argc, char **argv)
+{
+    struct dw_query q = {.limit = 50};
+    struct dw_outputs outs = {0};
+    const char *db_opt = NULL;
+    int64_t now = dw_now_us();
+    int status = recent_options(argc, argv, now, &q, &outs, &db_opt);
+    if (status >= 0) {
+        outputs_free(&outs);
+        return status;
     }
-done:
+    struct dw_errors err = {0};
+    struct dw_incident **v = NULL;
+    size_t n = 0;
+    struct dw_store *store = cli_open_store(db_opt, DW_STORE_READ, NULL);
+    status = DW_EXIT_USAGE;
+    if (store && store_recent(store, &q, &v, &n, &err) == 0 &&
+        recent_outputs(&outs, store, v, n, &q, now, &err) == 0)
+        status = DW_EXIT_OK;
+    cli_errors(&err);
     store_incidents_free(v, n);
     store_close(store);
-    buf_free(&path);
-    buf_free(&out);
     dw_errors_clear(&err);
     outputs_free(&outs);
-    dw_errors_clear(&opt_err);
     return status;
-
-usage_error:
-    outputs_free(&outs);
-    dw_errors_clear(&opt_err);
-    return DW_EXIT_USAGE;
 }

@@ -1,5 +1,4 @@
 /* cmd_rules.c - `dextwatch rules list|check|test [--rules DIR] [FILE...]`. */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,31 +8,68 @@
 #include "platform.h"
 #include "rules.h"
 
-static const char rules_usage[] =
-    "usage: dextwatch rules list  [--rules DIR] [--format text|json] [FILE...]\n"
-    "       dextwatch rules check [--rules DIR] [FILE...]\n"
-    "       dextwatch rules test  [--rules DIR] [FILE...]\n"
-    "       dextwatch rules try   [--rules DIR] [--style S] [--all] FILE|-\n"
-    "       dextwatch rules export [--rules DIR] --format rg\n"
-    "\n"
-    "  list    one line per rule: id, class, severity, priority, pack\n"
-    "  check   load and validate the packs, run the examples to catch patterns that\n"
-    "          hit the PCRE2 match limits (catastrophic backtracking); exit 2 on any error\n"
-    "  test    run every example and counterexample through the whole rule set;\n"
-    "          exit 1 on a failure, 2 on a load error\n"
-    "  try     per rule, how many lines of FILE it matched; the lines of the rules'\n"
-    "          processes no rule matched (20, or --all); the time taken\n"
-    "  export  the patterns, one per line, for ripgrep (--format rg)\n"
-    "\n"
-    "  --rules DIR       rule directory (default: $DEXTWATCH_RULES, the source tree's\n"
-    "                    rules/ or the installed one)\n"
-    "  --format FORMAT   list output: text (default) or json\n"
-    "  FILE...           only these pack files (code tables still come from DIR/codes)\n"
-    "  -h, --help        this help\n"
-    "\n"
-    "The rule schema is described in rules/README.md.\n";
+enum { RULES_RULES, RULES_FORMAT, RULES_HELP };
+static const struct cli_opt list_opts[] = {
+    [RULES_RULES] = CLI_OPT_RULES,
+    [RULES_FORMAT] = {"format", 0, "F", "text|json", "text (default) or json"},
+    [RULES_HELP] = CLI_OPT_HELP,
+    {0},
+};
+/* check and test: list's options without --format (RULES_FORMAT never comes) */
+static const struct cli_opt check_opts[] = {
+    [RULES_RULES] = CLI_OPT_RULES,
+    CLI_OPT_HELP,
+    {0},
+};
 
-enum rules_action { ACT_LIST, ACT_CHECK, ACT_TEST };
+static int rules_action(int argc, char **argv);
+
+static const struct cli_cmd rules_list_entry = {
+    .name = "list",
+    .summary = "one line per rule: id, class, severity, priority, pack",
+    .usage = "rules list  [--rules DIR] [--format text|json] [FILE...]",
+    .about = "FILE... only these pack files (code tables still come from DIR/codes).",
+    .opts = list_opts,
+    .run = rules_action,
+    .parent = &cmd_rules_entry,
+};
+static const struct cli_cmd rules_check_entry = {
+    .name = "check",
+    .summary = "load and validate the packs; patterns that hit the PCRE2 limits are errors",
+    .usage = "rules check [--rules DIR] [FILE...]",
+    .about = "Loads and validates the packs and runs the examples to catch patterns that hit\n"
+             "the PCRE2 match limits (catastrophic backtracking); exit 2 on any error.",
+    .opts = check_opts,
+    .run = rules_action,
+    .parent = &cmd_rules_entry,
+};
+static const struct cli_cmd rules_test_entry = {
+    .name = "test",
+    .summary = "run every example and counterexample through the whole rule set",
+    .usage = "rules test  [--rules DIR] [FILE...]",
+    .about = "Runs every example and counterexample through the whole rule set; exit 1 on a\n"
+             "failure, 2 on a load error.",
+    .opts = check_opts,
+    .run = rules_action,
+    .parent = &cmd_rules_entry,
+};
+static const struct cli_cmd *const rules_actions[] = {
+    &rules_list_entry,    &rules_check_entry,      &rules_test_entry,
+    &cmd_rules_try_entry, &cmd_rules_export_entry, NULL,
+};
+
+const struct cli_cmd cmd_rules_entry = {
+    .name = "rules",
+    .summary = "list, check or test the rule packs",
+    .usage = "rules list  [--rules DIR] [--format text|json] [FILE...]\n"
+             "       dextwatch rules check [--rules DIR] [FILE...]\n"
+             "       dextwatch rules test  [--rules DIR] [FILE...]\n"
+             "       dextwatch rules try   [--rules DIR] [--style S] [--all] FILE|-\n"
+             "       dextwatch rules export [--rules DIR] --format rg",
+    .epilog = "FILE... means only these pack files (code tables still come from DIR/codes).\n"
+              "The rule schema is described in rules/README.md.",
+    .actions = rules_actions,
+};
 
 /* Prints each error to stderr, made safe for a terminal. */
 static void print_errors(const struct dw_errors *err)
@@ -103,12 +139,12 @@ static int list_rules(const struct dw_ruleset *rs, bool json)
             json_t *lits = json_array();
             for (size_t k = 0; k < r->nliterals; k++)
                 json_array_append_new(lits, json_string(r->literals[k]));
-            json_array_append_new(
-                arr, json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:o, s:b}", "id", r->id,
-                               "class", r->class_name, "severity", dw_severity_name(r->severity),
-                               "priority", r->priority, "pack", pack_of(rs, i), "file", r->file,
-                               "line", r->src_line, "literals", lits, "literals_declared",
-                               r->literals_declared));
+            json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:o, s:b}",
+                                                 "id", r->id, "class", r->class_name, "severity",
+                                                 dw_severity_name(r->severity), "priority",
+                                                 r->priority, "pack", pack_of(rs, i), "file",
+                                                 r->file, "line", r->src_line, "literals", lits,
+                                                 "literals_declared", r->literals_declared));
         }
         char *s = json_dumps(arr, JSON_INDENT(2) | JSON_ENSURE_ASCII);
         if (s)
@@ -159,8 +195,7 @@ static size_t count_cases(const struct dw_ruleset *rs)
 {
     size_t n = 0;
     for (size_t i = 0; i < rs->nrules; i++)
-        n += (rs->rules[i].nexamples ? rs->rules[i].nexamples : 1) +
-             rs->rules[i].ncounterexamples;
+        n += (rs->rules[i].nexamples ? rs->rules[i].nexamples : 1) + rs->rules[i].ncounterexamples;
     return n;
 }
 
@@ -191,83 +226,54 @@ static int test_rules(struct dw_ruleset *rs)
     return failed ? DW_EXIT_FOUND : DW_EXIT_OK;
 }
 
-int cmd_rules(int argc, char **argv)
+/* `rules check`: the literals, then the examples through the rules only to
+ * catch patterns that hit the PCRE2 limits (catastrophic backtracking). */
+static int check_rules(struct dw_ruleset *rs)
 {
-    static const struct option longopts[] = {
-        {"rules", required_argument, NULL, 'r'},
-        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    if (argc < 2) {
-        fputs(rules_usage, stderr);
+    report_literals(rs);
+    struct dw_errors quiet = {0};
+    ruleset_self_test(rs, &quiet);
+    dw_errors_clear(&quiet);
+    if (report_limit_hits(rs))
         return DW_EXIT_USAGE;
-    }
-    enum rules_action act;
-    const char *sub = argv[1];
-    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
-        fputs(rules_usage, stdout);
-        return DW_EXIT_OK;
-    } else if (strcmp(sub, "list") == 0) {
-        act = ACT_LIST;
-    } else if (strcmp(sub, "check") == 0) {
-        act = ACT_CHECK;
-    } else if (strcmp(sub, "test") == 0) {
-        act = ACT_TEST;
-    } else if (strcmp(sub, "try") == 0) {
-        return rules_try(argc - 1, argv + 1);
-    } else if (strcmp(sub, "export") == 0) {
-        return rules_export(argc - 1, argv + 1);
-    } else {
-        cli_error("rules: unknown action '%s' (list, check, test, try or export)", sub);
-        fputs(rules_usage, stderr);
-        return DW_EXIT_USAGE;
-    }
+    printf("%zu rules in %zu pack%s, %zu code tables: ok\n", rs->nrules, rs->npacks,
+           rs->npacks == 1 ? "" : "s", count_tables(rs->codes));
+    return DW_EXIT_OK;
+}
+
+/* list, check and test: argv[0] is the action. */
+static int rules_action(int argc, char **argv)
+{
+    const struct cli_cmd *self = cli_find(rules_actions, argv[0]);
     const char *rules_opt = NULL;
     bool json = false;
-    int c;
-    argc--;
-    argv++; /* argv[0] is now the action */
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'r': rules_opt = optarg; break;
-        case 'f':
-            if (act != ACT_LIST || (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)) {
-                cli_error("rules %s: --format takes text or json, and only for list", sub);
-                return DW_EXIT_USAGE;
-            }
-            json = strcmp(optarg, "json") == 0;
+    struct cli_parser p;
+    cli_parse_begin(&p, self, argc, argv);
+    for (int o; (o = cli_next(&p)) >= 0;) {
+        switch (o) {
+        case RULES_RULES:
+            rules_opt = p.arg;
             break;
-        case 'h': fputs(rules_usage, stdout); return DW_EXIT_OK;
-        default: fputs(rules_usage, stderr); return DW_EXIT_USAGE;
+        case RULES_FORMAT:
+            json = strcmp(p.arg, "json") == 0;
+            break;
         }
     }
+    if (p.status >= 0)
+        return p.status;
     struct dw_buf dir = {0};
     struct dw_errors err = {0};
     struct dw_ruleset *rs =
-        load(dw_rules_dir(rules_opt, &dir), argv + optind, argc - optind, &err);
+        load(dw_rules_dir(rules_opt, &dir), argv + p.optind, argc - p.optind, &err);
     int status;
     if (!rs) {
         print_errors(&err);
-        cli_error("rules %s: %zu error%s", sub, err.n, err.n == 1 ? "" : "s");
+        cli_error("rules %s: %zu error%s", self->name, err.n, err.n == 1 ? "" : "s");
         status = DW_EXIT_USAGE;
-    } else if (act == ACT_LIST) {
+    } else if (self == &rules_list_entry) {
         status = list_rules(rs, json);
-    } else if (act == ACT_CHECK) {
-        report_literals(rs);
-        /* the examples through the rules, only to catch patterns that hit
-         * the PCRE2 limits (catastrophic backtracking): an error here */
-        struct dw_errors quiet = {0};
-        ruleset_self_test(rs, &quiet);
-        dw_errors_clear(&quiet);
-        if (report_limit_hits(rs)) {
-            status = DW_EXIT_USAGE;
-        } else {
-            printf("%zu rules in %zu pack%s, %zu code tables: ok\n", rs->nrules, rs->npacks,
-                   rs->npacks == 1 ? "" : "s", count_tables(rs->codes));
-            status = DW_EXIT_OK;
-        }
+    } else if (self == &rules_check_entry) {
+        status = check_rules(rs);
     } else {
         status = test_rules(rs);
         if (report_limit_hits(rs) && status == DW_EXIT_OK)

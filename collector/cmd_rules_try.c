@@ -6,7 +6,6 @@
  *   rules export --format rg  the patterns, one per line, for ripgrep's
  *                           default (Rust regex) engine */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,22 +18,55 @@
 
 #define TRY_UNMATCHED_DEFAULT 20
 
-static const char try_usage[] =
-    "usage: dextwatch rules try [--rules DIR] [--style S] [--all] FILE|-\n"
-    "\n"
-    "Runs every line of FILE (any log style) through the rule packs and prints how many\n"
-    "lines each rule matched, then the lines of processes the rules care about (and lines\n"
-    "without a process) that no rule matched: the first 20, or all with --all.\n";
+enum { TRY_RULES, TRY_STYLE, TRY_ALL, TRY_HELP };
+static const struct cli_opt try_opts[] = {
+    [TRY_RULES] = CLI_OPT_RULES,
+    [TRY_STYLE] = {"style", 0, "S", CLI_STYLE_VALUES, "the input's style (default auto)"},
+    [TRY_ALL] = {"all", 0, NULL, NULL, "every unmatched line, not the first 20"},
+    [TRY_HELP] = CLI_OPT_HELP,
+    {0},
+};
 
-static const char export_usage[] =
-    "usage: dextwatch rules export [--rules DIR] --format rg\n"
-    "\n"
-    "Prints each rule's pattern on one line in a form ripgrep's default engine accepts:\n"
-    "named groups become non-capturing (ripgrep joins -f patterns into one regex, where\n"
-    "repeated names would clash), escapes Rust does not know are rewritten, leading ^ and\n"
-    "trailing $ are dropped (rules match the message, ripgrep the whole line). A pattern\n"
-    "that needs PCRE2-only syntax (lookaround, atomic groups, possessive quantifiers, back\n"
-    "references) is skipped with a comment on stderr.\n";
+static int rules_try(int argc, char **argv);
+
+const struct cli_cmd cmd_rules_try_entry = {
+    .name = "try",
+    .summary = "per rule, how many lines of FILE it matched; the lines no rule matched",
+    .usage = "rules try [--rules DIR] [--style S] [--all] FILE|-",
+    .about = "Runs every line of FILE (any log style) through the rule packs and prints\n"
+             "how many lines each rule matched, then the lines of processes the rules care\n"
+             "about (and lines without a process) that no rule matched: the first 20, or\n"
+             "all with --all; then the time taken.",
+    .opts = try_opts,
+    .run = rules_try,
+    .parent = &cmd_rules_entry,
+};
+
+enum { EXPORT_RULES, EXPORT_FORMAT, EXPORT_HELP };
+static const struct cli_opt export_opts[] = {
+    [EXPORT_RULES] = CLI_OPT_RULES,
+    [EXPORT_FORMAT] = {"format", 0, "F", "rg", "rg (ripgrep's default engine); required"},
+    [EXPORT_HELP] = CLI_OPT_HELP,
+    {0},
+};
+
+static int rules_export(int argc, char **argv);
+
+const struct cli_cmd cmd_rules_export_entry = {
+    .name = "export",
+    .summary = "the patterns, one per line, for ripgrep (--format rg)",
+    .usage = "rules export [--rules DIR] --format rg",
+    .about = "Prints each rule's pattern on one line in a form ripgrep's default engine\n"
+             "accepts: named groups become non-capturing (ripgrep joins -f patterns into one\n"
+             "regex, where repeated names would clash), escapes Rust does not know are\n"
+             "rewritten, leading ^ and trailing $ are dropped (rules match the message,\n"
+             "ripgrep the whole line).  A pattern that needs PCRE2-only syntax (lookaround,\n"
+             "atomic groups, possessive quantifiers, back references) is skipped with a\n"
+             "comment on stderr.",
+    .opts = export_opts,
+    .run = rules_export,
+    .parent = &cmd_rules_entry,
+};
 
 struct try_state {
     struct dw_ruleset *rs;
@@ -161,37 +193,26 @@ static void print_try_report(struct try_state *t, const struct dw_reader_stats *
            seconds > 0 ? (double)st->lines / seconds : 0.0);
 }
 
-int rules_try(int argc, char **argv)
+static int rules_try(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"rules", required_argument, NULL, 'r'}, {"style", required_argument, NULL, 's'},
-        {"all", no_argument, NULL, 'a'},         {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *rules_opt = NULL;
     enum dw_style style = DW_STYLE_AUTO;
     size_t limit = TRY_UNMATCHED_DEFAULT;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'r': rules_opt = optarg; break;
-        case 's':
-            if (dw_style_parse(optarg, &style) != 0) {
-                cli_error("rules try: unknown style '%s'", optarg);
-                return DW_EXIT_USAGE;
-            }
-            break;
-        case 'a': limit = 0; break;
-        case 'h': fputs(try_usage, stdout); return DW_EXIT_OK;
-        default: fputs(try_usage, stderr); return DW_EXIT_USAGE;
+    struct cli_parser p;
+    cli_parse_begin(&p, &cmd_rules_try_entry, argc, argv);
+    p.in_order = true;
+    for (int o; (o = cli_next(&p)) >= 0;) {
+        switch (o) {
+        case TRY_RULES: rules_opt = p.arg; break;
+        case TRY_STYLE: dw_style_parse(p.arg, &style); break; /* checked by the table */
+        case TRY_ALL: limit = 0; break;
         }
     }
-    if (argc - optind != 1) {
-        fputs(try_usage, stderr);
-        return DW_EXIT_USAGE;
-    }
-    const char *path = argv[optind];
+    if (p.status >= 0)
+        return p.status;
+    if (argc - p.optind != 1)
+        return cli_usage_error(&cmd_rules_try_entry, "give one FILE (or - for stdin)");
+    const char *path = argv[p.optind];
     struct dw_ruleset *rs = cli_load_rules(rules_opt);
     if (!rs)
         return DW_EXIT_USAGE;
@@ -319,30 +340,26 @@ static char *pattern_to_rust(const char *p, const char **why)
     return b.data ? buf_steal(&b) : xstrdup("");
 }
 
-int rules_export(int argc, char **argv)
+static int rules_export(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"rules", required_argument, NULL, 'r'},
-        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *rules_opt = NULL, *format = NULL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'r': rules_opt = optarg; break;
-        case 'f': format = optarg; break;
-        case 'h': fputs(export_usage, stdout); return DW_EXIT_OK;
-        default: fputs(export_usage, stderr); return DW_EXIT_USAGE;
+    const char *rules_opt = NULL;
+    bool format = false;
+    struct cli_parser p;
+    cli_parse_begin(&p, &cmd_rules_export_entry, argc, argv);
+    for (int o; (o = cli_next(&p)) >= 0;) {
+        switch (o) {
+        case EXPORT_RULES: rules_opt = p.arg; break;
+        case EXPORT_FORMAT: format = true; break; /* rg: checked by the table */
         }
     }
-    if (!format || strcmp(format, "rg") != 0 || optind != argc) {
-        cli_error("rules export: --format rg is required (the only format)");
-        fputs(export_usage, stderr);
-        return DW_EXIT_USAGE;
-    }
+    if (p.status >= 0)
+        return p.status;
+    if (p.optind != argc)
+        return cli_usage_error(&cmd_rules_export_entry, "unexpected argument '%s'",
+                               argv[p.optind]);
+    if (!format)
+        return cli_usage_error(&cmd_rules_export_entry,
+                               "--format rg is required (the only format)");
     struct dw_ruleset *rs = cli_load_rules(rules_opt);
     if (!rs)
         return DW_EXIT_USAGE;

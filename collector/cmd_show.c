@@ -1,73 +1,45 @@
 /* cmd_show.c - `dextwatch show ID`: one incident in full. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "platform.h"
 #include "report.h"
 #include "store.h"
 
-static const char show_usage[] =
-    "usage: dextwatch show [--db PATH] [--format text|json] ID\n"
-    "\n"
-    "Shows one stored incident: cause, classes, every kept evidence line (the first\n"
-    "and last 20), decoded error codes and what to do.\n"
-    "\n"
-    "  --db PATH    database (default: $DEXTWATCH_DB, else the per-user state dir)\n"
-    "  --format F   text (default) or json\n";
+enum { SHOW_DB, SHOW_FORMAT, SHOW_HELP };
+static const struct cli_opt show_opts[] = {
+    [SHOW_DB] = CLI_OPT_DB,
+    [SHOW_FORMAT] = {"format", 0, "F", "text|json", "text (default) or json"},
+    [SHOW_HELP] = CLI_OPT_HELP,
+    {0},
+};
 
-int cmd_show(int argc, char **argv)
+static int cmd_show(int argc, char **argv);
+
+const struct cli_cmd cmd_show_entry = {
+    .name = "show",
+    .summary = "show one incident with its evidence and remediation",
+    .usage = "show [--db PATH] [--format text|json] ID",
+    .about = "Shows one stored incident: cause, classes, every kept evidence line (the first\n"
+             "and last 20), decoded error codes and what to do.",
+    .opts = show_opts,
+    .run = cmd_show,
+};
+
+/* Prints incident id of the store in the format; the exit status. */
+static int show_incident(struct dw_store *store, const char *path, long long id,
+                         enum dw_format format)
 {
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    enum dw_format format = DW_FORMAT_TEXT;
-    const char *db_opt = NULL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db_opt = optarg; break;
-        case 'f':
-            if (dw_format_parse(optarg, &format) != 0) {
-                cli_error("show: unknown --format '%s' (text|json)", optarg);
-                return DW_EXIT_USAGE;
-            }
-            break;
-        case 'h': fputs(show_usage, stdout); return DW_EXIT_OK;
-        default: fputs(show_usage, stderr); return DW_EXIT_USAGE;
-        }
-    }
-    if (optind != argc - 1) {
-        cli_error("show: give exactly one incident ID");
-        fputs(show_usage, stderr);
-        return DW_EXIT_USAGE;
-    }
-    char *end;
-    long long id = strtoll(argv[optind], &end, 10);
-    if (*argv[optind] == '\0' || *end || id <= 0) {
-        cli_error("show: '%s' is not an incident ID (a number from 'dextwatch recent')",
-                  argv[optind]);
-        return DW_EXIT_USAGE;
-    }
-
     struct dw_errors err = {0};
-    struct dw_buf path = {0}, out = {0};
-    struct dw_store *store = NULL;
     struct dw_incident *inc = NULL;
+    struct dw_buf out = {0};
     int status = DW_EXIT_OK;
-    if (!dw_db_path(db_opt, &path, &err) || !(store = store_open(path.data, DW_STORE_READ, &err)) ||
-        store_get(store, id, &inc, &err) != 0) {
-        for (size_t i = 0; i < err.n; i++)
-            cli_error("%s", err.msgs[i]);
+    if (store_get(store, id, &inc, &err) != 0) {
+        cli_errors(&err);
         status = DW_EXIT_USAGE;
     } else if (!inc) {
-        cli_error("show: no incident #%lld in %s", id, path.data);
+        cli_error("show: no incident #%lld in %s", id, path);
         status = DW_EXIT_USAGE;
     } else if (format == DW_FORMAT_JSON) {
         report_json_incident(&out, inc, id);
@@ -78,9 +50,41 @@ int cmd_show(int argc, char **argv)
         fputs(out.data, stdout);
     }
     incident_free(inc);
-    store_close(store);
-    buf_free(&path);
     buf_free(&out);
     dw_errors_clear(&err);
+    return status;
+}
+
+static int cmd_show(int argc, char **argv)
+{
+    enum dw_format format = DW_FORMAT_TEXT;
+    const char *db_opt = NULL;
+    struct cli_parser p;
+    cli_parse_begin(&p, &cmd_show_entry, argc, argv);
+    for (int o; (o = cli_next(&p)) >= 0;) {
+        switch (o) {
+        case SHOW_DB:
+            db_opt = p.arg;
+            break;
+        case SHOW_FORMAT:
+            dw_format_parse(p.arg, &format);
+            break; /* text|json: checked */
+        }
+    }
+    if (p.status >= 0)
+        return p.status;
+    if (p.optind != argc - 1)
+        return cli_usage_error(&cmd_show_entry, "give exactly one incident ID");
+    char *end;
+    long long id = strtoll(argv[p.optind], &end, 10);
+    if (*argv[p.optind] == '\0' || *end || id <= 0)
+        return cli_usage_error(&cmd_show_entry,
+                               "'%s' is not an incident ID (a number from 'dextwatch recent')",
+                               argv[p.optind]);
+    struct dw_buf path = {0};
+    struct dw_store *store = cli_open_store(db_opt, DW_STORE_READ, &path);
+    int status = store ? show_incident(store, path.data, id, format) : DW_EXIT_USAGE;
+    store_close(store);
+    buf_free(&path);
     return status;
 }

@@ -1,5 +1,4 @@
 /* cmd_stats.c - `dextwatch stats`: what the watcher has read and found. */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,17 +11,27 @@
 #include "store_extra.h"
 #include "watch.h"
 
-static const char stats_usage[] =
-    "usage: dextwatch stats [--db PATH]\n"
-    "\n"
-    "Lines read, events, findings (lines a rule matched), malformed lines, `log`\n"
-    "child restarts and duplicates dropped after a resume, counted by `watch` over\n"
-    "all its runs; then the stored incidents per class and per subject; then, per\n"
-    "--forward destination, the outbox: events waiting, queued, sent and dropped\n"
-    "(past --outbox-limit) over all runs, the last delivery and the last problem.\n"
-    "\n"
-    "  --db PATH    database (default: $DEXTWATCH_DB or the per-user one)\n"
-    "  -h, --help   this help\n";
+enum { STATS_DB, STATS_HELP };
+static const struct cli_opt stats_opts[] = {
+    [STATS_DB] = CLI_OPT_DB,
+    [STATS_HELP] = CLI_OPT_HELP,
+    {0},
+};
+
+static int cmd_stats(int argc, char **argv);
+
+const struct cli_cmd cmd_stats_entry = {
+    .name = "stats",
+    .summary = "what watch has read and found; incidents per class and subject",
+    .usage = "stats [--db PATH]",
+    .about = "Lines read, events, findings (lines a rule matched), malformed lines, `log`\n"
+             "child restarts and duplicates dropped after a resume, counted by `watch` over\n"
+             "all its runs; then the stored incidents per class and per subject; then, per\n"
+             "--forward destination, the outbox: events waiting, queued, sent and dropped\n"
+             "(past --outbox-limit) over all runs, the last delivery and the last problem.",
+    .opts = stats_opts,
+    .run = cmd_stats,
+};
 
 static void print_outbox(struct dw_outbox_stats *v, size_t n)
 {
@@ -62,67 +71,59 @@ static void print_counts(const char *title, struct dw_store_count *v, size_t n)
     buf_free(&b);
 }
 
-int cmd_stats(int argc, char **argv)
+/* Prints the watch counters and the counts of the store; 0, or -1 with the
+ * messages in err. */
+static int print_stats(struct dw_store *s, struct dw_errors *err)
 {
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    char *value = NULL;
+    struct dw_watch_counters w;
+    store_state_get(s, DW_STATE_COUNTERS, &value, err);
+    watch_counters_parse(value, &w);
+    free(value);
+    int64_t total = 0;
+    struct dw_store_count *byclass = NULL, *bysubject = NULL;
+    size_t ncl = 0, nsu = 0, nob = 0;
+    struct dw_outbox_stats *outbox = NULL;
+    store_count_incidents(s, &total, err);
+    store_count_by_class(s, &byclass, &ncl, err);
+    store_count_by_subject(s, &bysubject, &nsu, err);
+    outbox_stats(s, &outbox, &nob, err);
+    if (!err->n) {
+        printf("watch (all runs):\n"
+               "  lines read      %" PRIu64 "\n  events          %" PRIu64 "\n"
+               "  matched         %" PRIu64 "\n  malformed       %" PRIu64 "\n"
+               "  child restarts  %" PRIu64 "\n  duplicates      %" PRIu64 "\n"
+               "incidents stored  %" PRId64 "\n",
+               w.lines, w.events, w.findings, w.malformed, w.restarts, w.duplicates, total);
+        print_counts("class", byclass, ncl);
+        print_counts("subject", bysubject, nsu);
+        print_outbox(outbox, nob);
+    }
+    store_counts_free(byclass, ncl);
+    store_counts_free(bysubject, nsu);
+    outbox_stats_free(outbox, nob);
+    return err->n ? -1 : 0;
+}
+
+static int cmd_stats(int argc, char **argv)
+{
     const char *db_opt = NULL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db_opt = optarg; break;
-        case 'h': fputs(stats_usage, stdout); return DW_EXIT_OK;
-        default: fputs(stats_usage, stderr); return DW_EXIT_USAGE;
-        }
-    }
-    if (optind < argc) {
-        cli_error("stats: unexpected argument '%s'", argv[optind]);
+    struct cli_parser p;
+    cli_parse_begin(&p, &cmd_stats_entry, argc, argv);
+    for (int o; (o = cli_next(&p)) >= 0;)
+        if (o == STATS_DB)
+            db_opt = p.arg;
+    if (p.status >= 0)
+        return p.status;
+    if (p.optind < argc)
+        return cli_usage_error(&cmd_stats_entry, "unexpected argument '%s'", argv[p.optind]);
+    struct dw_store *s = cli_open_store(db_opt, DW_STORE_READ, NULL);
+    if (!s)
         return DW_EXIT_USAGE;
-    }
-    struct dw_buf db = {0};
     struct dw_errors err = {0};
-    struct dw_store *s = NULL;
-    int rc = DW_EXIT_USAGE;
-    if (dw_db_path(db_opt, &db, &err))
-        s = store_open(buf_cstr(&db), DW_STORE_READ, &err);
-    if (s) {
-        char *value = NULL;
-        struct dw_watch_counters w;
-        store_state_get(s, DW_STATE_COUNTERS, &value, &err);
-        watch_counters_parse(value, &w);
-        free(value);
-        int64_t total = 0;
-        struct dw_store_count *byclass = NULL, *bysubject = NULL;
-        size_t ncl = 0, nsu = 0, nob = 0;
-        struct dw_outbox_stats *outbox = NULL;
-        store_count_incidents(s, &total, &err);
-        store_count_by_class(s, &byclass, &ncl, &err);
-        store_count_by_subject(s, &bysubject, &nsu, &err);
-        outbox_stats(s, &outbox, &nob, &err);
-        if (!err.n) {
-            printf("watch (all runs):\n"
-                   "  lines read      %" PRIu64 "\n  events          %" PRIu64 "\n"
-                   "  matched         %" PRIu64 "\n  malformed       %" PRIu64 "\n"
-                   "  child restarts  %" PRIu64 "\n  duplicates      %" PRIu64 "\n"
-                   "incidents stored  %" PRId64 "\n",
-                   w.lines, w.events, w.findings, w.malformed, w.restarts, w.duplicates, total);
-            print_counts("class", byclass, ncl);
-            print_counts("subject", bysubject, nsu);
-            print_outbox(outbox, nob);
-            rc = DW_EXIT_OK;
-        }
-        store_counts_free(byclass, ncl);
-        store_counts_free(bysubject, nsu);
-        outbox_stats_free(outbox, nob);
-        store_close(s);
-    }
-    for (size_t i = 0; i < err.n; i++)
-        cli_error("%s", err.msgs[i]);
+    int rc = print_stats(s, &err) == 0 ? DW_EXIT_OK : DW_EXIT_USAGE;
+    store_close(s);
+    cli_errors(&err);
     dw_errors_clear(&err);
-    buf_free(&db);
     return rc;
 }

@@ -1,5 +1,4 @@
 /* cmd_watch.c - `dextwatch watch`: the live service (watch.h). */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,46 +12,77 @@
 #include "platform.h"
 #include "watch.h"
 
-static const char watch_usage[] =
-    "usage: dextwatch watch [--db PATH] [--rules DIR] [--log-command PATH]\n"
-    "                       [--follow FILE | -] [--style S] [--retain DURATION]\n"
-    "                       [--no-catch-up] [--max-catch-up DURATION] [--group NAME]\n"
-    "                       [--forward URL]... [--outbox-limit N]\n"
-    "\n"
-    "Runs until stopped: reads the live unified log, classifies and correlates it,\n"
-    "and stores each incident within a fraction of a second of its first line.\n"
-    "By default it supervises `log stream --style ndjson --level info --predicate P`\n"
-    "(P is what `dextwatch predicate` prints), restarting it with backoff (1 s ... 60 s).\n"
-    "After a restart it first catches up with `log show --start` from the stored\n"
-    "position, so nothing is lost and nothing stored twice.\n"
-    "\n"
-    "  --db PATH            database (default: $DEXTWATCH_DB or the per-user one)\n"
-    "  --rules DIR          rule directory (default: $DEXTWATCH_RULES, ...)\n"
-    "  --log-command PATH   the `log` tool (default: $DEXTWATCH_LOG_COMMAND or /usr/bin/log)\n"
-    "  --follow FILE        follow a file instead (tail -F: survives rotation and\n"
-    "                       truncation); `--follow -` or `-` reads stdin until it ends\n"
-    "  --style S            style of a followed file or stdin (default auto)\n"
-    "  --retain DURATION    prune incidents whose last finding is older (hourly;\n"
-    "                       default 90d; 0 keeps everything)\n"
-    "  --no-catch-up        at start, do not read what was logged since the last run\n"
-    "  --max-catch-up DUR   never catch up further back than this (default 24h)\n"
-    "  --group NAME         give group NAME read access to the database (daemon: admin)\n"
-    "  --forward URL        also send every incident event (opened, grew, merged,\n"
-    "                       closed) as RFC 5424 syslog to URL: tcp://host:port\n"
-    "                       (octet counting), udp://host:port or unix:///path\n"
-    "                       (datagram); repeatable.  Queued in the database first,\n"
-    "                       retried with backoff, delivered at least once (docs/fleet.md)\n"
-    "  --outbox-limit N     keep at most N undelivered events per destination, dropping\n"
-    "                       the oldest (default 10000; `dextwatch stats` counts them)\n"
-    "  -h, --help           this help\n"
-    "\n"
-    "Signals: SIGTERM/SIGINT flush open incidents, commit and exit 0; SIGHUP reloads\n"
-    "the rule packs (a broken pack is reported and the old rules stay).\n"
-    "Messages go to stderr, one line each, time-stamped.\n"
-    "Exit status: 0 stopped by a signal (or stdin ended); 2 usage or start-up error,\n"
-    "the database could not be written (full disk: the next start catches up),\n"
-    "or `log` refused with status 77 (Must be admin): run as an admin user, or\n"
-    "install the LaunchDaemon (`sudo dextwatch agent install --system`).\n";
+enum {
+    WATCH_DB,
+    WATCH_RULES,
+    WATCH_LOG_COMMAND,
+    WATCH_FOLLOW,
+    WATCH_STYLE,
+    WATCH_RETAIN,
+    WATCH_NO_CATCH_UP,
+    WATCH_MAX_CATCH_UP,
+    WATCH_GROUP,
+    WATCH_FORWARD,
+    WATCH_OUTBOX_LIMIT,
+    WATCH_HELP
+};
+static const struct cli_opt watch_opts[] = {
+    [WATCH_DB] = CLI_OPT_DB,
+    [WATCH_RULES] = CLI_OPT_RULES,
+    [WATCH_LOG_COMMAND] = {"log-command", 0, "PATH", NULL,
+                           "the `log` tool (default: $DEXTWATCH_LOG_COMMAND or /usr/bin/log)"},
+    [WATCH_FOLLOW] = {"follow", 0, "FILE", NULL,
+                      "follow a file instead (tail -F: survives rotation and\n"
+                      "truncation); `--follow -` or `-` reads stdin until it ends"},
+    [WATCH_STYLE] = {"style", 0, "S", CLI_STYLE_VALUES,
+                     "style of a followed file or stdin (default auto)"},
+    [WATCH_RETAIN] = {"retain", 0, "DURATION", NULL,
+                      "prune incidents whose last finding is older (hourly;\n"
+                      "default 90d; 0 keeps everything)"},
+    [WATCH_NO_CATCH_UP] = {"no-catch-up", 0, NULL, NULL,
+                           "at start, do not read what was logged since the last run"},
+    [WATCH_MAX_CATCH_UP] = {"max-catch-up", 0, "DURATION", NULL,
+                            "never catch up further back than this (default 24h)"},
+    [WATCH_GROUP] = {"group", 0, "NAME", NULL,
+                     "give group NAME read access to the database (daemon: admin)"},
+    [WATCH_FORWARD] = {"forward", 0, "URL", NULL,
+                       "also send every incident event (opened, grew, merged,\n"
+                       "closed) as RFC 5424 syslog to URL: tcp://host:port\n"
+                       "(octet counting), udp://host:port or unix:///path\n"
+                       "(datagram); repeatable.  Queued in the database first,\n"
+                       "retried with backoff, delivered at least once (docs/fleet.md)"},
+    [WATCH_OUTBOX_LIMIT] = {"outbox-limit", 0, "N", NULL,
+                            "keep at most N undelivered events per destination, dropping\n"
+                            "the oldest (default 10000; `dextwatch stats` counts them)"},
+    [WATCH_HELP] = CLI_OPT_HELP,
+    {0},
+};
+
+static int cmd_watch(int argc, char **argv);
+
+const struct cli_cmd cmd_watch_entry = {
+    .name = "watch",
+    .summary = "run as a service: supervise `log stream`, store incidents live",
+    .usage = "watch [--db PATH] [--rules DIR] [--log-command PATH]\n"
+             "                       [--follow FILE | -] [--style S] [--retain DURATION]\n"
+             "                       [--no-catch-up] [--max-catch-up DURATION] [--group NAME]\n"
+             "                       [--forward URL]... [--outbox-limit N]",
+    .about = "Runs until stopped: reads the live unified log, classifies and correlates it,\n"
+             "and stores each incident within a fraction of a second of its first line.\n"
+             "By default it supervises `log stream --style ndjson --level info --predicate P`\n"
+             "(P is what `dextwatch predicate` prints), restarting it with backoff\n"
+             "(1 s ... 60 s).  After a restart it first catches up with `log show --start`\n"
+             "from the stored position, so nothing is lost and nothing stored twice.",
+    .opts = watch_opts,
+    .epilog = "Signals: SIGTERM/SIGINT flush open incidents, commit and exit 0; SIGHUP reloads\n"
+              "the rule packs (a broken pack is reported and the old rules stay).\n"
+              "Messages go to stderr, one line each, time-stamped.\n"
+              "Exit status: 0 stopped by a signal (or stdin ended); 2 usage or start-up error,\n"
+              "the database could not be written (full disk: the next start catches up),\n"
+              "or `log` refused with status 77 (Must be admin): run as an admin user, or\n"
+              "install the LaunchDaemon (`sudo dextwatch agent install --system`).",
+    .run = cmd_watch,
+};
 
 /* One message line on stderr: UTC time, escaped text. */
 static void log_line(void *ctx, const char *msg)
@@ -72,28 +102,66 @@ static void log_line(void *ctx, const char *msg)
 
 static int bad_duration(const char *opt, const char *val)
 {
-    cli_error("watch: %s: '%s' is not a duration (e.g. 90s, 30m, 24h, 30d)", opt, val);
-    return DW_EXIT_USAGE;
+    return cli_usage_error(&cmd_watch_entry, "%s: '%s' is not a duration (e.g. 90s, 30m, 24h, 30d)",
+                           opt, val);
 }
 
-int cmd_watch(int argc, char **argv)
+/* Parses the options into o (forward: the --forward URLs, room for argc);
+ * *follow and the paths are set from them.  -1 to go on, else the exit status. */
+static int watch_options(struct cli_parser *p, struct dw_watch_opts *o, const char **forward,
+                         size_t *nforward, const char **paths)
 {
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"rules", required_argument, NULL, 'r'},
-        {"log-command", required_argument, NULL, 'l'},
-        {"follow", required_argument, NULL, 'f'},
-        {"style", required_argument, NULL, 's'},
-        {"retain", required_argument, NULL, 'R'},
-        {"no-catch-up", no_argument, NULL, 'n'},
-        {"max-catch-up", required_argument, NULL, 'm'},
-        {"group", required_argument, NULL, 'g'},
-        {"forward", required_argument, NULL, 'F'},
-        {"outbox-limit", required_argument, NULL, 'O'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *db_opt = NULL, *rules_opt = NULL, *cmd_opt = NULL, *follow = NULL;
+    while (p->status < 0) {
+        int opt = cli_next(p);
+        if (opt == CLI_END || opt == CLI_STOP)
+            break;
+        const char *arg = p->arg;
+        switch (opt) {
+        case WATCH_DB:
+        case WATCH_RULES:
+        case WATCH_LOG_COMMAND:
+        case WATCH_FOLLOW: paths[opt] = arg; break;
+        case WATCH_STYLE: dw_style_parse(arg, &o->style); break; /* checked by the table */
+        case WATCH_RETAIN:
+            if (strcmp(arg, "0") == 0)
+                o->retain_us = 0;
+            else if (dw_duration_parse(arg, &o->retain_us) != 0 || o->retain_us == 0)
+                return bad_duration("--retain", arg);
+            break;
+        case WATCH_NO_CATCH_UP: o->catch_up = false; break;
+        case WATCH_MAX_CATCH_UP:
+            if (dw_duration_parse(arg, &o->max_catch_up_us) != 0)
+                return bad_duration("--max-catch-up", arg);
+            break;
+        case WATCH_GROUP: o->db_group = arg; break;
+        case WATCH_FORWARD: {
+            struct dw_forward_url u;
+            struct dw_errors e = {0};
+            if (forward_url_parse(arg, &u, &e) != 0) {
+                cli_usage_error(&cmd_watch_entry, "%s", e.msgs[0]);
+                dw_errors_clear(&e);
+                return DW_EXIT_USAGE;
+            }
+            forward[(*nforward)++] = arg;
+            break;
+        }
+        case WATCH_OUTBOX_LIMIT: {
+            char *end;
+            long n = strtol(arg, &end, 10);
+            if (end == arg || *end || n < 1)
+                return cli_usage_error(&cmd_watch_entry,
+                                       "--outbox-limit: '%s' is not a positive number", arg);
+            o->outbox_limit = n;
+            break;
+        }
+        }
+    }
+    return p->status;
+}
+
+static int cmd_watch(int argc, char **argv)
+{
+    const char *paths[WATCH_FOLLOW + 1] = {NULL};
     struct dw_watch_opts o = {0};
     o.style = DW_STYLE_AUTO;
     o.retain_us = 90 * INT64_C(86400000000);
@@ -103,67 +171,25 @@ int cmd_watch(int argc, char **argv)
     o.backoff_max_us = 60 * INT64_C(1000000);
     const char **forward = xcalloc((size_t)argc + 1, sizeof *forward);
     size_t nforward = 0;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db_opt = optarg; break;
-        case 'r': rules_opt = optarg; break;
-        case 'l': cmd_opt = optarg; break;
-        case 'f': follow = optarg; break;
-        case 's':
-            if (dw_style_parse(optarg, &o.style) != 0) {
-                cli_error("watch: unknown --style '%s'", optarg);
-                return DW_EXIT_USAGE;
-            }
-            break;
-        case 'R':
-            if (strcmp(optarg, "0") == 0)
-                o.retain_us = 0;
-            else if (dw_duration_parse(optarg, &o.retain_us) != 0 || o.retain_us == 0)
-                return bad_duration("--retain", optarg);
-            break;
-        case 'n': o.catch_up = false; break;
-        case 'm':
-            if (dw_duration_parse(optarg, &o.max_catch_up_us) != 0)
-                return bad_duration("--max-catch-up", optarg);
-            break;
-        case 'g': o.db_group = optarg; break;
-        case 'F': {
-            struct dw_forward_url u;
-            struct dw_errors e = {0};
-            if (forward_url_parse(optarg, &u, &e) != 0) {
-                cli_error("watch: %s", e.msgs[0]);
-                dw_errors_clear(&e);
-                free(forward);
-                return DW_EXIT_USAGE;
-            }
-            forward[nforward++] = optarg;
-            break;
-        }
-        case 'O': {
-            char *end;
-            long n = strtol(optarg, &end, 10);
-            if (end == optarg || *end || n < 1) {
-                cli_error("watch: --outbox-limit: '%s' is not a positive number", optarg);
-                free(forward);
-                return DW_EXIT_USAGE;
-            }
-            o.outbox_limit = n;
-            break;
-        }
-        case 'h': fputs(watch_usage, stdout); free(forward); return DW_EXIT_OK;
-        default: fputs(watch_usage, stderr); free(forward); return DW_EXIT_USAGE;
-        }
+    struct cli_parser p;
+    cli_parse_begin(&p, &cmd_watch_entry, argc, argv);
+    int status = watch_options(&p, &o, forward, &nforward, paths);
+    cli_parse_end(&p);
+    if (status >= 0) {
+        free(forward);
+        return status;
     }
+    int first = p.optind; /* the first operand */
+    const char *db_opt = paths[WATCH_DB], *rules_opt = paths[WATCH_RULES];
+    const char *cmd_opt = paths[WATCH_LOG_COMMAND], *follow = paths[WATCH_FOLLOW];
     o.forward_urls = forward;
     o.nforward = nforward;
-    if (optind < argc && strcmp(argv[optind], "-") == 0 && !follow) {
+    if (first < argc && strcmp(argv[first], "-") == 0 && !follow) {
         follow = "-";
-        optind++;
+        first++;
     }
-    if (optind < argc) {
-        cli_error("watch: unexpected argument '%s'", argv[optind]);
+    if (first < argc) {
+        cli_usage_error(&cmd_watch_entry, "unexpected argument '%s'", argv[first]);
         free(forward);
         return DW_EXIT_USAGE;
     }

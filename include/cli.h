@@ -1,47 +1,166 @@
-/* cli.h - the subcommands.  Each lives in collector/cmd_<name>.c, parses its
- * own options and calls the library; main.c only dispatches (cmd_table).
+/* cli.h - the command line: the command table and what subcommands share.
+ *
+ * Each subcommand lives in collector/cmd_<name>.c with its table entry
+ * (`const struct cli_cmd cmd_<name>_entry`) next to its code, as tmux keeps
+ * `cmd_<name>_entry` in cmd-<name>.c; main.c holds only the list of entries.
+ * An entry is data only: name, one-line summary, usage line, options (each
+ * with whether it takes an argument and, for an enumeration, its values) and
+ * the function that runs it.  `--help`, `dextwatch help CMD`, the overview
+ * and usage errors are all generated from it, and so can shell completions.
+ * Adding a command is its file plus one line in main.c's list.
+ *
  * A subcommand returns the process exit status:
  *   0 nothing at or above --fail-on, 1 incidents at or above it,
  *   2 usage or input error (2 wins over 1). */
 #ifndef DW_CLI_H
 #define DW_CLI_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <time.h>
+
+#include "store.h"
 
 #define DW_EXIT_OK 0
 #define DW_EXIT_FOUND 1
 #define DW_EXIT_USAGE 2
 
-struct dw_command {
+/* One option.  Every command also accepts -h/--help (CLI_OPT_HELP, which
+ * each table lists last so that the table is complete). */
+struct cli_opt {
+    const char *name;   /* long name without "--" */
+    char short_name;    /* the one-letter form, or 0 */
+    const char *arg;    /* placeholder of its argument ("PATH"), NULL for a flag */
+    const char *values; /* an enumeration's values, "a|b|c", or NULL: the
+                           parser refuses anything else */
+    const char *help;   /* one or more lines ("\n" between them) */
+};
+#define CLI_OPT_HELP                                                                               \
+    {                                                                                              \
+        "help", 'h', NULL, NULL, "this help"                                                       \
+    }
+/* --db and --rules mean the same in every command. */
+#define CLI_OPT_DB                                                                                 \
+    {                                                                                              \
+        "db", 0, "PATH", NULL, "database (default: $DEXTWATCH_DB, else the per-user state dir)"    \
+    }
+#define CLI_OPT_RULES                                                                              \
+    {                                                                                              \
+        "rules", 0, "DIR", NULL,                                                                   \
+            "rule packs (default: $DEXTWATCH_RULES, the source tree's rules/\n"                    \
+            "for a binary in its build tree, else the installed ones)"                             \
+    }
+/* The values of --style (reader.h's enum dw_style, by name). */
+#define CLI_STYLE_VALUES "auto|default|syslog|compact|json|ndjson|plain|bsd"
+
+struct cli_cmd {
     const char *name;
-    const char *summary;
-    int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
+    const char *summary;        /* one line, for the overview and an action list */
+    const char *usage;          /* after "usage: dextwatch ", several lines allowed */
+    const char *about;          /* what it does, a paragraph or NULL */
+    const struct cli_opt *opts; /* ends with an entry whose name is NULL */
+    const char *epilog;         /* after the options (exit status, ...), or NULL */
+    /* argv[0] is the command's (or action's) name. */
+    int (*run)(int argc, char **argv);
+    /* Actions (`rules list`, `agent install`): NULL-terminated, or NULL.  A
+     * command with actions dispatches on argv[1] when run is NULL. */
+    const struct cli_cmd *const *actions;
+    const struct cli_cmd *parent; /* the command of an action, else NULL */
 };
 
-int cmd_scan(int argc, char **argv);
-int cmd_recent(int argc, char **argv);
-int cmd_show(int argc, char **argv);
-int cmd_rules(int argc, char **argv);
-int cmd_explain(int argc, char **argv);
-/* `rules try` and `rules export` (collector/cmd_rules_try.c); argv[0] is the action. */
-int rules_try(int argc, char **argv);
-int rules_export(int argc, char **argv);
-int cmd_predicate(int argc, char **argv);
-int cmd_watch(int argc, char **argv);
-int cmd_stats(int argc, char **argv);
-int cmd_prune(int argc, char **argv);
-int cmd_agent(int argc, char **argv);
-int cmd_forward(int argc, char **argv);
-/* `dextwatch __child PPID CMD ARGS...`: the exec wrapper of logcmd_guard.h (hidden). */
-int cmd_child(int argc, char **argv);
+/* The table (main.c), NULL-terminated. */
+extern const struct cli_cmd *const cli_commands[];
 
-/* Shared by subcommands: prints "dextwatch: " + message to stderr. */
+extern const struct cli_cmd cmd_scan_entry, cmd_recent_entry, cmd_show_entry, cmd_rules_entry,
+    cmd_explain_entry, cmd_predicate_entry, cmd_watch_entry, cmd_stats_entry, cmd_prune_entry,
+    cmd_agent_entry, cmd_forward_entry;
+/* Actions of `rules` that live in their own file (cmd_rules_try.c). */
+extern const struct cli_cmd cmd_rules_try_entry, cmd_rules_export_entry;
+
+/* The entry named name among list (NULL-terminated), or NULL. */
+const struct cli_cmd *cli_find(const struct cli_cmd *const *list, const char *name);
+/* Runs a command: its run function, or the action named by argv[1]; a
+ * missing or unknown action is a usage error, `CMD --help` prints help. */
+int cli_run(const struct cli_cmd *c, int argc, char **argv);
+/* The overview: usage, every command with its summary. */
+void cli_overview(FILE *out);
+/* A command's full help: usage, about, actions, options, epilog. */
+void cli_help(const struct cli_cmd *c, FILE *out);
+/* "dextwatch rules try" into buf (the path of parents). */
+void cli_cmd_path(const struct cli_cmd *c, struct dw_buf *buf);
+
+/* Prints "dextwatch CMD: message" and "Try 'dextwatch help CMD'." to stderr;
+ * returns DW_EXIT_USAGE. */
+int cli_usage_error(const struct cli_cmd *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* getopt_long driven by a command's options.  Usage:
+ *   struct cli_parser p;
+ *   cli_parse_begin(&p, &cmd_x_entry, argc, argv);
+ *   for (int o; (o = cli_next(&p)) >= 0;) switch (o) { case X_DB: ... p.arg ... }
+ *   if (p.status >= 0) return p.status;  (help printed, or a usage error)
+ *   operands: argv[p.optind .. argc)
+ * cli_next returns the index of the option in c->opts, or CLI_END when the
+ * options are over (p.status is then -1), or CLI_STOP after -h/--help
+ * (p.status 0) or a usage error it printed (p.status 2).  An enumeration's
+ * argument is checked against its values before it is returned. */
+#define CLI_END (-1)
+#define CLI_STOP (-2)
+struct cli_parser {
+    const struct cli_cmd *cmd;
+    int argc;
+    char **argv;
+    const char *arg; /* the current option's argument */
+    int optind;      /* the first operand, once CLI_END */
+    int status;      /* -1, or the exit status after CLI_STOP */
+    bool in_order;   /* stop at the first operand (set before the first cli_next) */
+    void *longopts;  /* struct option[], owned */
+    char shortopts[64];
+};
+void cli_parse_begin(struct cli_parser *p, const struct cli_cmd *c, int argc, char **argv);
+int cli_next(struct cli_parser *p);
+/* Frees the parser's tables (cli_next does it when it returns CLI_END or
+ * CLI_STOP; call it when leaving the loop early). */
+void cli_parse_end(struct cli_parser *p);
+/* True when value is one of the "a|b|c" values. */
+bool cli_value_in(const char *values, const char *value);
+
+/* Shared by subcommands: prints "dextwatch: " + message to stderr, escaped. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Every message of err through cli_error. */
+void cli_errors(const struct dw_errors *err);
 /* Loads the rule packs from --rules (opt), $DEXTWATCH_RULES, the source tree
  * or the installed ones; on failure prints every "file:line:col: reason" and
  * returns NULL (the caller exits with DW_EXIT_USAGE). */
 struct dw_ruleset *cli_load_rules(const char *opt);
+/* Opens the database of --db (opt), else $DEXTWATCH_DB, else the default
+ * path; path (may be NULL) receives the path.  On failure prints every
+ * message and returns NULL (the caller exits with DW_EXIT_USAGE). */
+struct dw_store *cli_open_store(const char *opt, enum dw_store_mode mode, struct dw_buf *path);
 /* True when the stream is a terminal and NO_COLOR is unset. */
-int cli_use_color(FILE *f);
+bool cli_use_color(FILE *f);
+
+/* The progress meter of a long scan, on stderr when on (a terminal, not CI):
+ * one line, redrawn in place, cleared before anything else is written. */
+struct cli_progress {
+    bool on;
+    struct timespec started, last_draw;
+    const char *input;   /* borrowed */
+    uint64_t input_size; /* 0: unknown (a pipe, `log show`) */
+    uint64_t input_done;
+};
+void cli_progress_start(struct cli_progress *pr, bool on);
+/* A new input of size bytes (0: unknown); name is borrowed. */
+void cli_progress_input(struct cli_progress *pr, const char *name, uint64_t size);
+/* done: bytes of this input read; lines: lines read in all; bytes_before:
+ * bytes of the inputs before this one (for the rate). */
+void cli_progress_update(struct cli_progress *pr, uint64_t done, uint64_t lines,
+                         uint64_t bytes_before);
+void cli_progress_clear(const struct cli_progress *pr);
+
+/* `dextwatch __child PPID CMD ARGS...`: the exec wrapper of logcmd_guard.h
+ * (hidden, not in the table). */
+int cmd_child(int argc, char **argv);
 
 #endif

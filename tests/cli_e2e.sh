@@ -70,12 +70,41 @@ check "--db with --no-store exit 2" status_is $st 2
 check "unknown option exit 2" status_is $st 2
 "$DW" scan --no-store --style nope - </dev/null >/dev/null 2>&1; st=$?
 check "unknown style exit 2" status_is $st 2
-"$DW" --version >"$T/v"; check "--version" contains "$T/v" "dextwatch "
-for c in scan recent show rules; do
+version=$(sed -n 's/^project(dextwatch VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
+"$DW" --version >"$T/v"; check "--version is the CMake project version" test "$(cat "$T/v")" = "dextwatch $version"
+"$DW" -V >"$T/v"; check "-V is the CMake project version" test "$(cat "$T/v")" = "dextwatch $version"
+for c in scan recent show rules explain predicate watch stats prune agent forward; do
     "$DW" $c --help >"$T/h" 2>&1; st=$?
     check "$c --help" status_is $st 0
     check "$c --help text" contains "$T/h" "usage: dextwatch $c"
+    "$DW" help $c >"$T/h2" 2>&1; st=$?
+    check "help $c exit 0" status_is $st 0
+    check "help $c is $c --help" cmp -s "$T/h" "$T/h2"
+    check "help $c is not the overview" lacks "$T/h2" "commands:"
 done
+"$DW" help rules try >"$T/h" 2>&1; st=$?
+check "help rules try" status_is $st 0
+check "help rules try text" contains "$T/h" "usage: dextwatch rules try"
+"$DW" --help >"$T/h"; check "--help lists every command" test "$(grep -c '^  [a-z]' "$T/h")" -eq 11
+"$DW" help nope >/dev/null 2>"$T/err"; st=$?
+check "help of an unknown command exit 2" status_is $st 2
+# a usage error is one line naming the command and the problem, then a hint
+"$DW" scan --bogus x >"$T/out" 2>"$T/err"; st=$?
+check "usage error exit 2" status_is $st 2
+check "usage error: nothing on stdout" test ! -s "$T/out"
+check "usage error: one line and a hint" test "$(cat "$T/err")" = "dextwatch scan: unknown option '--bogus'
+Try 'dextwatch help scan'."
+"$DW" show --db "$DB" --format junit "$id" >"$T/out" 2>"$T/err"; st=$?
+check "show --format junit exit 2" status_is $st 2
+check "show --format junit: nothing printed" test ! -s "$T/out"
+check "show --format junit: one line and a hint" test "$(cat "$T/err")" = "dextwatch show: --format takes text|json, not 'junit'
+Try 'dextwatch help show'."
+"$DW" rules >/dev/null 2>"$T/err"; st=$?
+check "rules without an action exit 2" status_is $st 2
+check "rules without an action: two lines" test "$(wc -l <"$T/err")" -eq 2
+"$DW" prune --db "$DB" --older-than 1y >/dev/null 2>"$T/err"; st=$?
+check "prune bad unit exit 2" status_is $st 2
+check "prune bad unit names the value" contains "$T/err" "'1y' is not a duration"
 
 # 6. hostile input: never a crash, clear messages, right exit codes
 : >"$T/empty.log"

@@ -1,0 +1,239 @@
+/* cmd_scan_inputs.c - `dextwatch scan`'s inputs: files (plain or gzip),
+ * directories, stdin and `log show` output through the pipeline, each ended
+ * with its report (skipped lines, no events) to every output. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd_scan_private.h"
+#include "input.h"
+#include "logcmd.h"
+
+#define READ_BLOCK (1u << 20)
+#define CHILD_STDERR_MAX 4096
+
+/* Moves the progress meter on: done bytes of the current input read. */
+static void progress(struct scan *sc, const struct dw_pipeline *p, uint64_t done)
+{
+    uint64_t lines = pipeline_stats(p)->lines + pipeline_reader_stats(p)->lines;
+    cli_progress_update(&sc->progress, done, lines, pipeline_stats(p)->bytes);
+}
+
+/* Ends an input: closes its incidents, reports skipped lines and an input
+ * without events, and tells every output. */
+static int end_input(struct scan *sc, struct dw_pipeline *p, const char *name, bool read_error,
+                     struct dw_errors *err)
+{
+    int rc = read_error ? -1 : 0;
+    if (pipeline_end(p, err) != 0)
+        rc = -1;
+    const struct dw_reader_stats *rs = pipeline_reader_stats(p);
+    struct dw_buf esc = {0};
+    report_text_escaped(&esc, name);
+    if (rs->malformed || rs->oversized) {
+        cli_progress_clear(&sc->progress);
+        struct dw_buf why = {0};
+        report_text_escaped(&why, rs->first_malformed_why);
+        fprintf(stderr,
+                "dextwatch: %s: %llu line(s) skipped as unparseable, %llu oversized record(s)",
+                esc.data, (unsigned long long)rs->malformed, (unsigned long long)rs->oversized);
+        if (rs->first_malformed_line)
+            fprintf(stderr, " (first at line %ld: %s)", rs->first_malformed_line, buf_cstr(&why));
+        fputc('\n', stderr);
+        buf_free(&why);
+    }
+    if (rs->records == 0 && !read_error) {
+        cli_progress_clear(&sc->progress);
+        fprintf(stderr,
+                "dextwatch: %s: %s: no log events in this input (a failed log "
+                "collection?)\n",
+                sc->require_events ? "error" : "warning", esc.data);
+        if (sc->require_events)
+            sc->input_error = true;
+    }
+    buf_free(&esc);
+    struct dw_report_input in = {.name = name,
+                                 .events = rs->records,
+                                 .read_error = read_error,
+                                 .no_events_is_error = sc->require_events};
+    for (size_t i = 0; i < sc->outs.n; i++) {
+        report_input(sc->outs.v[i].report, &in, &sc->out);
+        scan_emit(sc, &sc->outs.v[i]);
+    }
+    return rc;
+}
+
+/* Feeds one open descriptor (plain or gzip) through the pipeline.  Returns 0,
+ * or -1 on a read or decompression error (reported). */
+static int scan_fd(struct scan *sc, struct dw_pipeline *p, const char *name, int fd,
+                   struct dw_errors *err)
+{
+    struct stat st;
+    cli_progress_input(&sc->progress, name,
+                       (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) ? (uint64_t)st.st_size : 0);
+    char *block = xmalloc(READ_BLOCK);
+    struct dw_input *in = input_new(fd, name);
+    bool failed = false;
+    pipeline_begin(p, name);
+    for (;;) {
+        ssize_t n = input_read(in, block, READ_BLOCK, err);
+        if (n < 0) {
+            failed = true;
+            break;
+        }
+        if (n == 0)
+            break;
+        pipeline_feed(p, block, (size_t)n);
+        progress(sc, p, input_raw_bytes(in));
+    }
+    input_free(in);
+    free(block);
+    return end_input(sc, p, name, failed, err);
+}
+
+/* Reads the child's stdout into the pipeline and keeps up to
+ * CHILD_STDERR_MAX bytes of its stderr in child_err, until both end.  True
+ * when polling failed (the message is in err). */
+static bool pump_child(struct scan *sc, struct dw_pipeline *p, const struct dw_child *child,
+                       const char *name, struct dw_buf *child_err, struct dw_errors *err)
+{
+    char *block = xmalloc(READ_BLOCK);
+    bool out_open = true, err_open = true, failed = false;
+    while (out_open || err_open) {
+        struct pollfd fds[2] = {{child->out_fd, POLLIN, 0}, {child->err_fd, POLLIN, 0}};
+        if (!out_open)
+            fds[0].fd = -1;
+        if (!err_open)
+            fds[1].fd = -1;
+        if (poll(fds, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            dw_errors_add(err, "%s: poll: %s", name, strerror(errno));
+            failed = true;
+            break;
+        }
+        for (int i = 0; i < 2; i++) {
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            ssize_t n = read(fds[i].fd, block, READ_BLOCK);
+            if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                continue;
+            if (n <= 0) {
+                if (i == 0)
+                    out_open = false;
+                else
+                    err_open = false;
+                continue;
+            }
+            if (i == 0) {
+                pipeline_feed(p, block, (size_t)n);
+                progress(sc, p, sc->progress.input_done + (uint64_t)n);
+            } else if (child_err->len < CHILD_STDERR_MAX) {
+                size_t room = CHILD_STDERR_MAX - child_err->len;
+                buf_append(child_err, block, (size_t)n < room ? (size_t)n : room);
+            }
+        }
+    }
+    free(block);
+    return failed;
+}
+
+/* Runs `<log> show --style ndjson --info [--predicate P] <what> <arg>` and
+ * scans its output; its stderr is kept (bounded) for the error message. */
+int scan_log_show(struct scan *sc, struct dw_pipeline *p, const char *logcmd, const char *predicate,
+                  const char *what, const char *arg, struct dw_errors *err)
+{
+    struct dw_buf name = {0};
+    buf_printf(&name, "log show %s %s", what, arg);
+    char *args[10];
+    size_t k = 0;
+    args[k++] = "show";
+    args[k++] = "--style";
+    args[k++] = "ndjson";
+    args[k++] = "--info";
+    if (predicate) {
+        args[k++] = "--predicate";
+        args[k++] = (char *)predicate;
+    }
+    args[k++] = (char *)what;
+    args[k++] = (char *)arg;
+    args[k] = NULL;
+    struct dw_child child;
+    if (logcmd_spawn(logcmd, args, &child, err) != 0) {
+        pipeline_begin(p, name.data);
+        end_input(sc, p, name.data, true, err);
+        buf_free(&name);
+        return -1;
+    }
+    cli_progress_input(&sc->progress, name.data, 0);
+    pipeline_begin(p, name.data);
+    struct dw_buf child_err = {0};
+    bool failed = pump_child(sc, p, &child, name.data, &child_err, err);
+    int status = logcmd_stop(&child, failed ? 15 : 0);
+    if (!failed && status != 0) {
+        struct dw_buf why = {0};
+        while (child_err.len && (child_err.data[child_err.len - 1] == '\n'))
+            child_err.data[--child_err.len] = '\0';
+        dw_escape_term(&why, buf_cstr(&child_err), child_err.len);
+        dw_errors_add(err, "%s: %s exited with status %d%s%s", name.data, logcmd, status,
+                      why.len ? ": " : "", buf_cstr(&why));
+        buf_free(&why);
+        failed = true;
+    }
+    buf_free(&child_err);
+    int rc = end_input(sc, p, name.data, failed, err);
+    buf_free(&name);
+    return rc;
+}
+
+bool scan_is_logarchive(const char *path)
+{
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    return n > 11 && strncmp(path + n - 11, ".logarchive", 11) == 0;
+}
+
+/* Scans a path: a regular file, or a directory recursively (name order). */
+int scan_path(struct scan *sc, struct dw_pipeline *p, const char *path, struct dw_errors *err)
+{
+    struct stat st;
+    if (strcmp(path, "-") == 0)
+        return scan_fd(sc, p, "-", STDIN_FILENO, err);
+    if (stat(path, &st) != 0) {
+        dw_errors_add(err, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        char **names;
+        size_t n;
+        if (dw_dir_list(path, "", &names, &n) != 0) {
+            dw_errors_add(err, "%s: %s", path, strerror(errno));
+            return -1;
+        }
+        int rc = 0;
+        for (size_t i = 0; i < n; i++) {
+            struct dw_buf child = {0};
+            buf_printf(&child, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", names[i]);
+            struct stat cst;
+            if (stat(child.data, &cst) == 0 && (S_ISDIR(cst.st_mode) || S_ISREG(cst.st_mode)))
+                rc |= scan_path(sc, p, child.data, err);
+            buf_free(&child);
+        }
+        dw_strv_free(names, n);
+        return rc;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        dw_errors_add(err, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    int rc = scan_fd(sc, p, path, fd, err);
+    close(fd);
+    return rc;
+}
