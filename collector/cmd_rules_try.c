@@ -244,6 +244,50 @@ static int rules_try(int argc, char **argv)
  * older versions (ripgrep 13). */
 static bool rust_meta(char c) { return c && strchr("\\.+*?()|[]{}^$#&-~", c) != NULL; }
 
+/* The escape \e (e is not NUL) as Rust's regex writes it.  NULL, or why
+ * Rust cannot. */
+static const char *escape_to_rust(struct dw_buf *b, char e, bool in_class)
+{
+    if (e >= '1' && e <= '9')
+        return "back reference";
+    if (strchr("KGQERXCgkZhHvVN", e))
+        return "PCRE2-only escape";
+    if (!(e >= 'a' && e <= 'z') && !(e >= 'A' && e <= 'Z') && !(e >= '0' && e <= '9') &&
+        !rust_meta(e) && !(in_class && (e == ':')))
+        buf_putc(b, e); /* \: \/ \' \" : plain characters for Rust */
+    else
+        buf_printf(b, "\\%c", e);
+    return NULL;
+}
+
+/* The group opening at p[*i]: a named one becomes non-capturing (names would
+ * clash when rg joins the patterns; *i moves to the name's end), the
+ * PCRE2-only kinds are refused.  NULL, or why Rust cannot. */
+static const char *group_to_rust(struct dw_buf *b, const char *p, size_t *i)
+{
+    const char *q = p + *i;
+    if (strncmp(q, "(?=", 3) == 0 || strncmp(q, "(?!", 3) == 0 || strncmp(q, "(?<=", 4) == 0 ||
+        strncmp(q, "(?<!", 4) == 0)
+        return "lookaround";
+    if (strncmp(q, "(?>", 3) == 0)
+        return "atomic group";
+    if (strncmp(q, "(?|", 3) == 0)
+        return "branch reset";
+    if (strncmp(q, "(*", 2) == 0 || strncmp(q, "(?R", 3) == 0 ||
+        (q[1] == '?' && q[2] >= '0' && q[2] <= '9'))
+        return "PCRE2 verb or recursion";
+    if (strncmp(q, "(?<", 3) == 0 || strncmp(q, "(?P<", 4) == 0 || strncmp(q, "(?'", 3) == 0) {
+        const char *e = strpbrk(q + 3, ">'");
+        if (!e)
+            return "unterminated group name";
+        buf_puts(b, "(?:");
+        *i = (size_t)(e - p);
+        return NULL;
+    }
+    buf_putc(b, '(');
+    return NULL;
+}
+
 /* Rewrites one PCRE2 pattern for Rust regex.  Returns NULL (and sets *why)
  * when it uses syntax Rust does not have. */
 static char *pattern_to_rust(const char *p, const char **why)
@@ -256,21 +300,7 @@ static char *pattern_to_rust(const char *p, const char **why)
     for (size_t i = 0; i < n && !*why; i++) {
         char c = p[i];
         if (c == '\\' && i + 1 < n) {
-            char e = p[i + 1];
-            if (e >= '1' && e <= '9')
-                *why = "back reference";
-            else if (e == 'K' || e == 'G' || e == 'Q' || e == 'E' || e == 'R' || e == 'X' ||
-                     e == 'C' || e == 'g' || e == 'k' || e == 'Z' || e == 'h' || e == 'H' ||
-                     e == 'v' || e == 'V' || e == 'N')
-                *why = "PCRE2-only escape";
-            else if (!(e >= 'a' && e <= 'z') && !(e >= 'A' && e <= 'Z') &&
-                     !(e >= '0' && e <= '9') && !rust_meta(e) && !(in_class && (e == ':')))
-                buf_putc(&b, e); /* \: \/ \' \" : plain characters for Rust */
-            else {
-                buf_putc(&b, c);
-                buf_putc(&b, e);
-            }
-            i++;
+            *why = escape_to_rust(&b, p[++i], in_class);
             branch_start = false;
             continue;
         }
@@ -292,30 +322,7 @@ static char *pattern_to_rust(const char *p, const char **why)
         }
         if (c == '(') {
             depth++;
-            const char *q = p + i;
-            if (strncmp(q, "(?=", 3) == 0 || strncmp(q, "(?!", 3) == 0 ||
-                strncmp(q, "(?<=", 4) == 0 || strncmp(q, "(?<!", 4) == 0)
-                *why = "lookaround";
-            else if (strncmp(q, "(?>", 3) == 0)
-                *why = "atomic group";
-            else if (strncmp(q, "(?|", 3) == 0)
-                *why = "branch reset";
-            else if (strncmp(q, "(*", 2) == 0 || strncmp(q, "(?R", 3) == 0 ||
-                     (q[1] == '?' && q[2] >= '0' && q[2] <= '9'))
-                *why = "PCRE2 verb or recursion";
-            else if (strncmp(q, "(?<", 3) == 0 || strncmp(q, "(?P<", 4) == 0 ||
-                     strncmp(q, "(?'", 3) == 0) {
-                const char *e = strpbrk(q + 3, ">'");
-                if (!e) {
-                    *why = "unterminated group name";
-                    break;
-                }
-                buf_puts(&b, "(?:"); /* names would clash when rg joins the patterns */
-                i = (size_t)(e - p);
-                branch_start = false;
-                continue;
-            }
-            buf_putc(&b, c);
+            *why = group_to_rust(&b, p, &i);
             branch_start = false;
             continue;
         }
