@@ -85,27 +85,27 @@ static void *markdown_create(const struct dw_report_opts *opts)
     return m;
 }
 
-static void markdown_on_incident(void *state, const struct dw_report_item *item, struct dw_buf *out)
+/* The incident's row of the summary table:
+ * | # | status | severity | subject | root cause | findings | where | */
+static void markdown_row(struct dw_buf *r, const struct dw_report_item *item)
 {
-    struct markdown_sink *m = state;
     const struct dw_incident *inc = item->inc;
-    const struct dw_finding *root = inc->root;
-    (void)out;
-    m->n++;
-
-    /* | # | status | severity | subject | root cause | findings | where | */
-    struct dw_buf *r = &m->rows;
     buf_printf(r, "| %lld | %s | %s | ", item->id, verdict_mark(item),
                dw_severity_name(inc->severity));
     report_markdown_inline(r, inc->subject);
     buf_puts(r, " | ");
-    report_markdown_inline(r, root ? root->class_name : NULL);
+    report_markdown_inline(r, inc->root ? inc->root->class_name : NULL);
     buf_printf(r, " | %zu | ", inc->count);
     report_markdown_inline(r, inc->input);
     buf_printf(r, ":%ld |\n", inc->first_line);
+}
 
-    struct dw_buf *s = &m->sections;
-    buf_printf(s, "### %zu. ", m->n);
+/* The section's heading and its cause, status and seen lines. */
+static void markdown_heading(struct dw_buf *s, const struct dw_report_item *item, size_t n)
+{
+    const struct dw_incident *inc = item->inc;
+    const struct dw_finding *root = inc->root;
+    buf_printf(s, "### %zu. ", n);
     report_markdown_inline(s, inc->subject);
     buf_puts(s, " — ");
     report_markdown_inline(s, root ? root->class_name : NULL);
@@ -124,6 +124,7 @@ static void markdown_on_incident(void *state, const struct dw_report_item *item,
         buf_puts(s, " — ");
         report_markdown_inline(s, text.data);
     }
+    buf_free(&text);
     buf_printf(s, " · incident \\#%lld · %zu finding%s · classes: ", item->id, inc->count,
                inc->count == 1 ? "" : "s");
     for (size_t i = 0; i < inc->nclasses; i++) {
@@ -140,9 +141,13 @@ static void markdown_on_incident(void *state, const struct dw_report_item *item,
     }
     buf_puts(s, " in ");
     report_markdown_inline(s, inc->input);
-    buf_printf(s, ":%ld-%ld\n\n**Evidence**\n\n", inc->first_line, inc->last_line);
+    buf_printf(s, ":%ld-%ld\n\n", inc->first_line, inc->last_line);
+}
 
-    buf_reset(&text);
+/* The section's code blocks: evidence, decoded codes, what to do. */
+static void markdown_blocks(struct dw_buf *s, const struct dw_incident *inc)
+{
+    struct dw_buf text = {0};
     size_t n = incident_evidence_count(inc);
     for (size_t i = 0; i < n; i++) {
         struct dw_buf line = {0};
@@ -153,6 +158,7 @@ static void markdown_on_incident(void *state, const struct dw_report_item *item,
     }
     if (inc->count > n)
         buf_printf(&text, "... %zu more\n", inc->count - n);
+    buf_puts(s, "**Evidence**\n\n");
     report_markdown_code_block(s, buf_cstr(&text), "text");
 
     struct dw_buf codes = {0};
@@ -177,6 +183,16 @@ static void markdown_on_incident(void *state, const struct dw_report_item *item,
         report_markdown_code_block(s, text.data, "text");
     }
     buf_free(&text);
+}
+
+static void markdown_on_incident(void *state, const struct dw_report_item *item, struct dw_buf *out)
+{
+    struct markdown_sink *m = state;
+    (void)out;
+    m->n++;
+    markdown_row(&m->rows, item);
+    markdown_heading(&m->sections, item, m->n);
+    markdown_blocks(&m->sections, item->inc);
 }
 
 static void markdown_on_input(void *state, const struct dw_report_input *in, struct dw_buf *out)
