@@ -226,6 +226,8 @@ int cli_next(struct cli_parser *p)
     int ch = getopt_long(p->argc, p->argv, shortopts, p->longopts, NULL);
     if (ch == -1) {
         p->optind = optind;
+        if (!p->cmd->operands && optind < p->argc)
+            return stop(p, cli_usage_error(p->cmd, "unexpected argument '%s'", p->argv[optind]));
         cli_parse_end(p);
         return CLI_END;
     }

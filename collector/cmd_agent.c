@@ -120,7 +120,5 @@ static int agent_action(int argc, char **argv)
     }
     if (p.status >= 0)
         return p.status;
-    if (p.optind < argc)
-        return cli_usage_error(self, "unexpected argument '%s'", argv[p.optind]);
     return agent_do(self->name, system, print);
 }

@@ -36,6 +36,7 @@ const struct cli_cmd cmd_explain_entry = {
         "  RULE    a rule id (dk.provider-entitlements)\n"
         "  CLASS   a finding class (entitlement.provider-check): lists its rules",
     .opts = explain_opts,
+    .operands = "CODE|RULE|CLASS",
     .epilog = "A negative number is an operand, not an option. Exit status 2 for unknown input.",
     .run = cmd_explain,
 };

@@ -49,8 +49,6 @@ static int cmd_forward(int argc, char **argv)
             url = p.arg;
     if (p.status >= 0)
         return p.status;
-    if (p.optind < argc)
-        return cli_usage_error(&cmd_forward_entry, "unexpected argument '%s'", argv[p.optind]);
     if (!url)
         return cli_usage_error(&cmd_forward_entry, "--test URL is required");
     struct dw_errors err = {0};

@@ -52,8 +52,6 @@ static int cmd_predicate(int argc, char **argv)
     }
     if (p.status >= 0)
         return p.status;
-    if (p.optind < argc)
-        return cli_usage_error(&cmd_predicate_entry, "unexpected argument '%s'", argv[p.optind]);
     struct dw_ruleset *rs = cli_load_rules(rules_opt);
     if (!rs)
         return DW_EXIT_USAGE;

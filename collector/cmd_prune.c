@@ -47,8 +47,6 @@ static int cmd_prune(int argc, char **argv)
     if (p.status >= 0)
         return p.status;
     int64_t age;
-    if (p.optind < argc)
-        return cli_usage_error(&cmd_prune_entry, "unexpected argument '%s'", argv[p.optind]);
     if (!older)
         return cli_usage_error(&cmd_prune_entry, "--older-than DURATION is required (e.g. 30d)");
     if (dw_duration_parse(older, &age) != 0)

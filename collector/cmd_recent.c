@@ -191,8 +191,6 @@ static int recent_options(int argc, char **argv, int64_t now, struct dw_query *q
         }
     }
     cli_parse_end(&p);
-    if (p.status < 0 && p.optind < argc)
-        p.status = cli_usage_error(self, "unexpected argument '%s'", argv[p.optind]);
     if (p.status < 0 && outputs_settle(outs, false, &e) != 0)
         p.status = cli_usage_error(self, "%s", e.msgs[0]);
     dw_errors_clear(&e);

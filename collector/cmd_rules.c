@@ -30,6 +30,7 @@ static const struct cli_cmd rules_list_entry = {
     .usage = "rules list  [--rules DIR] [--format text|json] [FILE...]",
     .about = "FILE... only these pack files (code tables still come from DIR/codes).",
     .opts = list_opts,
+    .operands = "[FILE...]",
     .run = rules_action,
     .parent = &cmd_rules_entry,
 };
@@ -40,6 +41,7 @@ static const struct cli_cmd rules_check_entry = {
     .about = "Loads and validates the packs and runs the examples to catch patterns that hit\n"
              "the PCRE2 match limits (catastrophic backtracking); exit 2 on any error.",
     .opts = check_opts,
+    .operands = "[FILE...]",
     .run = rules_action,
     .parent = &cmd_rules_entry,
 };
@@ -50,6 +52,7 @@ static const struct cli_cmd rules_test_entry = {
     .about = "Runs every example and counterexample through the whole rule set; exit 1 on a\n"
              "failure, 2 on a load error.",
     .opts = check_opts,
+    .operands = "[FILE...]",
     .run = rules_action,
     .parent = &cmd_rules_entry,
 };

@@ -38,6 +38,7 @@ const struct cli_cmd cmd_rules_try_entry = {
              "about (and lines without a process) that no rule matched: the first 20, or\n"
              "all with --all; then the time taken.",
     .opts = try_opts,
+    .operands = "FILE|-",
     .run = rules_try,
     .parent = &cmd_rules_entry,
 };
@@ -361,9 +362,6 @@ static int rules_export(int argc, char **argv)
     }
     if (p.status >= 0)
         return p.status;
-    if (p.optind != argc)
-        return cli_usage_error(&cmd_rules_export_entry, "unexpected argument '%s'",
-                               argv[p.optind]);
     if (!format)
         return cli_usage_error(&cmd_rules_export_entry,
                                "--format rg is required (the only format)");

@@ -94,6 +94,7 @@ const struct cli_cmd cmd_scan_entry = {
              "files in name order; `-` reads stdin.  `--last 10m` and X.logarchive run\n"
              "`log show --style ndjson --info --predicate ...` (see `dextwatch predicate`).",
     .opts = scan_opts,
+    .operands = "FILE|DIR|X.logarchive|-...",
     .epilog = "Exit status: 0 nothing at or above --fail-on, 1 incidents at or above it,\n"
               "2 usage or input error (2 wins over 1).  An empty input is not an error\n"
               "(unless --require-events), but it is warned about.  Lines that cannot be\n"

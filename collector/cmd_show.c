@@ -24,6 +24,7 @@ const struct cli_cmd cmd_show_entry = {
     .about = "Shows one stored incident: cause, classes, every kept evidence line (the first\n"
              "and last 20), decoded error codes and what to do.",
     .opts = show_opts,
+    .operands = "ID",
     .run = cmd_show,
 };
 

@@ -115,8 +115,6 @@ static int cmd_stats(int argc, char **argv)
             db_opt = p.arg;
     if (p.status >= 0)
         return p.status;
-    if (p.optind < argc)
-        return cli_usage_error(&cmd_stats_entry, "unexpected argument '%s'", argv[p.optind]);
     struct dw_store *s = cli_open_store(db_opt, DW_STORE_READ, NULL);
     if (!s)
         return DW_EXIT_USAGE;

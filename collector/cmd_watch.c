@@ -74,6 +74,7 @@ const struct cli_cmd cmd_watch_entry = {
              "(1 s ... 60 s).  After a restart it first catches up with `log show --start`\n"
              "from the stored position, so nothing is lost and nothing stored twice.",
     .opts = watch_opts,
+    .operands = "[-]",
     .epilog = "Signals: SIGTERM/SIGINT flush open incidents, commit and exit 0; SIGHUP reloads\n"
               "the rule packs (a broken pack is reported and the old rules stay).\n"
               "Messages go to stderr, one line each, time-stamped.\n"

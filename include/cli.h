@@ -60,7 +60,10 @@ struct cli_cmd {
     const char *usage;          /* after "usage: dextwatch ", several lines allowed */
     const char *about;          /* what it does, a paragraph or NULL */
     const struct cli_opt *opts; /* ends with an entry whose name is NULL */
-    const char *epilog;         /* after the options (exit status, ...), or NULL */
+    /* What follows the options, as in the usage line ("FILE|-", "ID",
+     * "[FILE...]"), or NULL when nothing may: the parser refuses operands. */
+    const char *operands;
+    const char *epilog; /* after the options (exit status, ...), or NULL */
     /* argv[0] is the command's (or action's) name. */
     int (*run)(int argc, char **argv);
     /* Actions (`rules list`, `agent install`): NULL-terminated, or NULL.  A
@@ -104,7 +107,8 @@ int cli_usage_error(const struct cli_cmd *c, const char *fmt, ...)
  * cli_next returns the index of the option in c->opts, or CLI_END when the
  * options are over (p.status is then -1), or CLI_STOP after -h/--help
  * (p.status 0) or a usage error it printed (p.status 2).  An enumeration's
- * argument is checked against its values before it is returned. */
+ * argument is checked against its values before it is returned; an operand
+ * of a command without operands is a usage error. */
 #define CLI_END (-1)
 #define CLI_STOP (-2)
 struct cli_parser {

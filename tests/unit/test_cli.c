@@ -35,12 +35,16 @@ static const struct cli_cmd t_cmd = {.name = "tcmd",
                                      .usage = "tcmd [--db PATH] [--style S] [-q] FILE",
                                      .about = "About it.",
                                      .opts = t_opts,
+                                     .operands = "FILE",
                                      .epilog = "Exit status: 7.",
                                      .run = t_run};
 extern const struct cli_cmd t_parent;
-static const struct cli_cmd t_action = {
-    .name = "act", .summary = "an action", .usage = "tparent act", .opts = t_opts,
-    .run = t_run, .parent = &t_parent};
+static const struct cli_cmd t_action = {.name = "act",
+                                        .summary = "an action",
+                                        .usage = "tparent act",
+                                        .opts = t_opts,
+                                        .run = t_run,
+                                        .parent = &t_parent};
 static const struct cli_cmd *const t_actions[] = {&t_action, NULL};
 const struct cli_cmd t_parent = {
     .name = "tparent", .summary = "has actions", .usage = "tparent act", .actions = t_actions};
@@ -76,11 +80,13 @@ struct parse_run {
     int status, optind;
 };
 
+static const struct cli_cmd t_bare = {.name = "tbare", .usage = "tbare [-q]", .opts = t_opts};
+
 static void parse_all(void *ctx)
 {
     struct parse_run *r = ctx;
     struct cli_parser p;
-    cli_parse_begin(&p, &t_cmd, r->argc, r->argv);
+    cli_parse_begin(&p, strcmp(r->argv[0], "tbare") == 0 ? &t_bare : &t_cmd, r->argc, r->argv);
     for (int o; (o = cli_next(&p)) >= 0;) {
         r->args[r->ngot] = p.arg;
         r->got[r->ngot++] = o;
@@ -139,6 +145,12 @@ static void test_usage_errors_are_one_line_and_a_hint(void **state)
     assert_int_equal(r.ngot, 0); /* a value not in the enumeration never reaches the command */
     assert_string_equal(err, "dextwatch tcmd: --style takes auto|plain, not 'junit'\n"
                              "Try 'dextwatch help tcmd'.\n");
+    free(err);
+    char *argv5[] = {"tbare", "-q", "extra", NULL}; /* a command without operands */
+    err = parse(&r, argv5);
+    assert_int_equal(r.status, DW_EXIT_USAGE);
+    assert_string_equal(err, "dextwatch tbare: unexpected argument 'extra'\n"
+                             "Try 'dextwatch help tbare'.\n");
     free(err);
     char *argv4[] = {"tcmd", "--db", NULL};
     err = parse(&r, argv4);
@@ -200,8 +212,9 @@ static void test_enumerations_match_parsers(void **state)
             enum dw_style s;
             enum dw_format f;
             enum dw_fail_on o;
-            int ok = k == 0 ? dw_style_parse(v, &s) : k == 1 ? dw_format_parse(v, &f)
-                                                             : verdict_fail_on_parse(v, &o);
+            int ok = k == 0   ? dw_style_parse(v, &s)
+                     : k == 1 ? dw_format_parse(v, &f)
+                              : verdict_fail_on_parse(v, &o);
             assert_int_equal(ok, 0);
         }
         free(copy);
