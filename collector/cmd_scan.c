@@ -357,6 +357,12 @@ static void scan_finish(const struct scan_args *a, struct scan *sc, const struct
         sc->input_error = true;
 }
 
+/* verdict_exit_status speaks in these values. */
+_Static_assert(DW_EXIT_OK == 0 && DW_EXIT_FOUND == 1 && DW_EXIT_USAGE == 2,
+               "verdict_exit_status returns 0, 1 or 2");
+
+/* The steps of a scan: options, set-up, the inputs, the totals; the exit
+ * status is the verdict's (verdict.h). */
 static int cmd_scan(int argc, char **argv)
 {
     struct scan_args a = {.store = true, .style = DW_STYLE_AUTO, .fail_on = DW_FAIL_ON_ERROR};
