@@ -11,7 +11,6 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +18,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "duration.h"
 #include "forward.h"
 #include "logcmd.h"
 #include "logcmd_guard.h"
+#include "oplog.h"
 #include "pipeline.h"
 #include "predicate.h"
 #include "rules.h"
@@ -51,33 +52,6 @@ static void on_signal(int sig)
 void watch_request_stop(void)
 {
     stop_requested = 1;
-}
-
-int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-void say(struct watch *w, const char *fmt, ...)
-{
-    if (!w->o->log)
-        return;
-    struct dw_buf b = {0};
-    va_list ap;
-    va_start(ap, fmt);
-    buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    w->o->log(w->o->log_ctx, buf_cstr(&b));
-    buf_free(&b);
-}
-
-void say_errors(struct watch *w, const char *prefix, struct dw_errors *e)
-{
-    for (size_t i = 0; i < e->n; i++)
-        say(w, "%s%s", prefix, e->msgs[i]);
-    dw_errors_clear(e);
 }
 
 /* ---- counters and positions in the state table ---- */
@@ -177,9 +151,9 @@ static void save_state(struct watch *w)
     watch_counters_format(&c, &b);
     store_state_set(w->store, DW_STATE_COUNTERS, buf_cstr(&b), &e);
     buf_free(&b);
-    say_errors(w, "cannot save the watch state: ", &e);
+    oplog_errors(&w->o->log, "cannot save the watch state: ", &e);
     w->state_dirty = false;
-    w->state_saved_mono = mono_us();
+    w->state_saved_mono = dw_mono_us();
 }
 
 static bool position_parse(const char *text, struct position *pos)
@@ -205,7 +179,7 @@ static bool position_parse(const char *text, struct position *pos)
 static bool on_event(const struct dw_event *ev, void *ctx)
 {
     struct watch *w = ctx;
-    w->last_event_mono = mono_us();
+    w->last_event_mono = dw_mono_us();
     if (ev->time.kind == DW_TIME_DATE)
         w->last_time = ev->time;
     if (!w->log_mode || ev->time.kind != DW_TIME_DATE)
@@ -240,12 +214,12 @@ static void on_change(enum dw_change change, struct dw_incident *inc, struct dw_
 {
     struct watch *w = ctx;
     if (change == DW_OPENED && inc->id)
-        say(w, "incident %" PRId64 " opened: %s: %s", inc->id, inc->subject ? inc->subject : "?",
+        oplog_say(&w->o->log, "incident %" PRId64 " opened: %s: %s", inc->id, inc->subject ? inc->subject : "?",
             inc->root && inc->root->summary ? inc->root->summary : "");
     if (w->fw) { /* inside the transaction that stored the change */
         struct dw_errors e = {0};
         forward_record(w->fw, change, inc, into, &e);
-        say_errors(w, "cannot queue for forwarding: ", &e);
+        oplog_errors(&w->o->log, "cannot queue for forwarding: ", &e);
     }
     if (w->o->on_change)
         w->o->on_change(change, inc, into, w->o->change_ctx);
@@ -265,23 +239,23 @@ static void reload(struct watch *w)
     struct dw_errors e = {0};
     struct dw_ruleset *rs = ruleset_load_dir(w->o->rules_dir, &e);
     if (!rs) {
-        say(w, "SIGHUP: the rules in %s do not load; keeping the rules in use:", w->o->rules_dir);
-        say_errors(w, "  ", &e);
+        oplog_say(&w->o->log, "SIGHUP: the rules in %s do not load; keeping the rules in use:", w->o->rules_dir);
+        oplog_errors(&w->o->log, "  ", &e);
         return;
     }
     struct dw_ruleset *old = pipeline_set_rules(w->p, rs);
     ruleset_free(old);
     w->rs = rs;
     store_record_rules(w->store, rs, &e);
-    say_errors(w, "", &e);
-    say(w, "SIGHUP: reloaded %zu rule(s) from %zu pack(s)", rs->nrules, rs->npacks);
+    oplog_errors(&w->o->log, "", &e);
+    oplog_say(&w->o->log, "SIGHUP: reloaded %zu rule(s) from %zu pack(s)", rs->nrules, rs->npacks);
     char *p = predicate_build(rs, &e);
     dw_errors_clear(&e);
     if (w->log_mode && strcmp(p, w->predicate) != 0) {
         set_predicate(w, p);
         store_state_set(w->store, DW_STATE_PREDICATE, w->hash, &e);
-        say_errors(w, "", &e);
-        say(w, "the predicate changed: restarting `log` (catching up from the position)");
+        oplog_errors(&w->o->log, "", &e);
+        oplog_say(&w->o->log, "the predicate changed: restarting `log` (catching up from the position)");
         stop_kids(w);
         w->restart_at = 1; /* now */
     } else {
@@ -311,7 +285,7 @@ static void share_db(struct watch *w, struct dw_errors *err)
         if (chown(buf_cstr(&path), (uid_t)-1, g->gr_gid) == 0)
             chmod(buf_cstr(&path), mode[i]);
         else if (i == 0)
-            say(w, "%s: cannot give group %s access: %s", buf_cstr(&path), w->o->db_group,
+            oplog_say(&w->o->log, "%s: cannot give group %s access: %s", buf_cstr(&path), w->o->db_group,
                 strerror(errno));
         buf_free(&path);
     }
@@ -350,7 +324,7 @@ static int reopen_recent(struct watch *w, int64_t window_us, struct dw_errors *e
     }
     free(v);
     if (kept)
-        say(w, "%zu incident(s) ending less than %" PRId64 " s before the saved position stay "
+        oplog_say(&w->o->log, "%zu incident(s) ending less than %" PRId64 " s before the saved position stay "
                "open: what follows can join them",
             kept, window_us / 1000000);
     return 0;
@@ -373,7 +347,7 @@ static bool open_all(struct watch *w, struct dw_errors *err)
         return false;
     if (w->log_mode) {
         w->pf = pidfile_open(o->db_path, o->log_command, err, &notes);
-        say_errors(w, "", &notes);
+        oplog_errors(&w->o->log, "", &notes);
         if (!w->pf)
             return false;
     }
@@ -383,16 +357,16 @@ static bool open_all(struct watch *w, struct dw_errors *err)
     free(value);
     set_predicate(w, predicate_build(w->rs, &notes));
     if (w->log_mode) {
-        say_errors(w, "predicate: ", &notes);
+        oplog_errors(&w->o->log, "predicate: ", &notes);
         char *hash = NULL, *pos = NULL;
         store_state_get(w->store, DW_STATE_PREDICATE, &hash, err);
         store_state_get(w->store, DW_STATE_POSITION, &pos, err);
         if (pos && (!hash || strcmp(hash, w->hash) != 0)) {
-            say(w, "the predicate changed since the saved position (%s): dropping the position, "
+            oplog_say(&w->o->log, "the predicate changed since the saved position (%s): dropping the position, "
                    "starting from now", pos);
             store_state_set(w->store, DW_STATE_POSITION, NULL, err);
         } else if (pos && !position_parse(pos, &w->cur)) {
-            say(w, "unreadable saved position '%s': starting from now", pos);
+            oplog_say(&w->o->log, "unreadable saved position '%s': starting from now", pos);
         }
         store_state_set(w->store, DW_STATE_PREDICATE, w->hash, err);
         free(hash);
@@ -424,7 +398,6 @@ static bool open_all(struct watch *w, struct dw_errors *err)
             .backoff_min_us = o->backoff_min_us,
             .backoff_max_us = o->backoff_max_us,
             .log = o->log,
-            .log_ctx = o->log_ctx,
         };
         w->fw = forward_start(&fo, w->store, err);
         if (!w->fw)
@@ -436,7 +409,7 @@ static bool open_all(struct watch *w, struct dw_errors *err)
 static void commit_round(struct watch *w)
 {
     struct dw_errors e = {0};
-    int64_t now = mono_us();
+    int64_t now = dw_mono_us();
     if (pipeline_pending(w->p)) {
         save_state(w);
         if (pipeline_commit(w->p, &e) != 0) {
@@ -444,8 +417,8 @@ static void commit_round(struct watch *w)
              * would never be written again, and a later save of the position
              * would skip their events.  Stop without saving anything more
              * (exit 2); the next start catches up from the stored position. */
-            say_errors(w, "cannot store: ", &e);
-            say(w, "stopping: the database cannot be written; the next start catches up "
+            oplog_errors(&w->o->log, "cannot store: ", &e);
+            oplog_say(&w->o->log, "stopping: the database cannot be written; the next start catches up "
                    "from the last stored position");
             w->status = DW_WATCH_FAILED;
             stop_requested = 1;
@@ -458,8 +431,8 @@ static void commit_round(struct watch *w)
     if (w->o->retain_us > 0 && (w->pruned_mono == 0 || now - w->pruned_mono >= PRUNE_EVERY_US)) {
         int64_t n = 0;
         if (store_prune(w->store, dw_now_us() - w->o->retain_us, &n, &e) == 0 && n)
-            say(w, "pruned %" PRId64 " incident(s) older than the retention", n);
-        say_errors(w, "", &e);
+            oplog_say(&w->o->log, "pruned %" PRId64 " incident(s) older than the retention", n);
+        oplog_errors(&w->o->log, "", &e);
         w->pruned_mono = now ? now : 1;
     }
 }
@@ -473,7 +446,7 @@ static void idle(struct watch *w)
         w->unflushed = false;
     }
     if (w->last_time.kind == DW_TIME_DATE && w->last_event_mono)
-        pipeline_tick(w->p, w->last_time.us + (mono_us() - w->last_event_mono));
+        pipeline_tick(w->p, w->last_time.us + (dw_mono_us() - w->last_event_mono));
 }
 
 static void follow_data(const char *data, size_t n, void *ctx)
@@ -507,13 +480,13 @@ static void round_once(struct watch *w)
         if (ks[i]->running && ks[i]->out_eof && ks[i]->err_eof)
             timeout = 10; /* waiting to reap */
     if (w->restart_at) {
-        int64_t left = (w->restart_at - mono_us()) / 1000;
+        int64_t left = (w->restart_at - dw_mono_us()) / 1000;
         if (left < timeout)
             timeout = left < 0 ? 0 : (int)left;
     }
     int n = poll(fds, nfds, timeout);
     if (n < 0 && errno != EINTR)
-        say(w, "poll: %s", strerror(errno));
+        oplog_say(&w->o->log, "poll: %s", strerror(errno));
     if (n > 0 && fds[0].revents) {
         char junk[64];
         while (read(signal_pipe[0], junk, sizeof junk) > 0) {
@@ -537,7 +510,7 @@ static void round_once(struct watch *w)
     if (w->follow) {
         struct dw_errors notes = {0};
         got |= follow_read(w->follow, follow_data, w, &notes) > 0;
-        say_errors(w, "", &notes);
+        oplog_errors(&w->o->log, "", &notes);
     }
     reap(w);
     if (!got)
@@ -546,7 +519,7 @@ static void round_once(struct watch *w)
         reload_requested = 0;
         reload(w);
     }
-    if (w->log_mode && w->restart_at && mono_us() >= w->restart_at && !stop_requested)
+    if (w->log_mode && w->restart_at && dw_mono_us() >= w->restart_at && !stop_requested)
         start_log(w);
     commit_round(w);
 }
@@ -600,11 +573,11 @@ enum dw_watch_status watch_run(const struct dw_watch_opts *o, struct dw_errors *
     } else {
         if (w.log_mode) {
             logcmd_guard_enable();
-            say(&w, "predicate: %zu characters, hash %s (`dextwatch predicate` prints it)",
+            oplog_say(&o->log, "predicate: %zu characters, hash %s (`dextwatch predicate` prints it)",
                 strlen(w.predicate), w.hash);
             start_log(&w);
         } else {
-            say(&w, "reading %s", strcmp(o->follow_path, "-") == 0 ? "stdin" : o->follow_path);
+            oplog_say(&o->log, "reading %s", strcmp(o->follow_path, "-") == 0 ? "stdin" : o->follow_path);
         }
         while (!stop_requested)
             round_once(&w);
@@ -616,14 +589,14 @@ enum dw_watch_status watch_run(const struct dw_watch_opts *o, struct dw_errors *
             save_state(&w);
             struct dw_errors e = {0};
             pipeline_end(w.p, &e);
-            say_errors(&w, "cannot store: ", &e);
+            oplog_errors(&o->log, "cannot store: ", &e);
             save_state(&w);
         }
         forward_stop(w.fw, FORWARD_GRACE_US);
         w.fw = NULL;
         const struct dw_pipeline_stats *ps = pipeline_stats(w.p);
         if (w.status == DW_WATCH_STOPPED)
-            say(&w, "stopped: %" PRIu64 " event(s), %" PRIu64 " finding(s) this run, %" PRIu64
+            oplog_say(&o->log, "stopped: %" PRIu64 " event(s), %" PRIu64 " finding(s) this run, %" PRIu64
                     " read again and already stored",
                 ps->events, ps->findings, ps->stored_before);
     }

@@ -11,7 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "duration.h"
+#include "oplog.h"
 #include "logcmd.h"
 #include "logcmd_guard.h"
 #include "predicate.h"
@@ -59,11 +61,11 @@ static bool kid_spawn(struct watch *w, struct kid *k, char **args)
     struct dw_errors e = {0};
     kid_reset(k);
     if (logcmd_spawn(w->o->log_command, args, &k->c, &e) != 0) {
-        say_errors(w, "", &e);
+        oplog_errors(&w->o->log, "", &e);
         return false;
     }
     k->running = true;
-    k->started_us = mono_us();
+    k->started_us = dw_mono_us();
     return true;
 }
 
@@ -75,8 +77,8 @@ void start_log(struct watch *w)
                      everything ? NULL : "--predicate", w->predicate, NULL};
     w->restart_at = 0;
     if (!kid_spawn(w, &w->stream, sargs)) {
-        w->restart_at = mono_us() + w->backoff;
-        say(w, "retrying in %" PRId64 " s", w->backoff / 1000000);
+        w->restart_at = dw_mono_us() + w->backoff;
+        oplog_say(&w->o->log, "retrying in %" PRId64 " s", w->backoff / 1000000);
         w->backoff = w->backoff * 2 > w->o->backoff_max_us ? w->o->backoff_max_us : w->backoff * 2;
         return;
     }
@@ -89,7 +91,7 @@ void start_log(struct watch *w)
         char start[64];
         if (from < floor_us) {
             watch_format_start(floor_us, w->cur.t.offset_min, start);
-            say(w, "catch-up limited to --max-catch-up: events between %s and %s are skipped",
+            oplog_say(&w->o->log, "catch-up limited to --max-catch-up: events between %s and %s are skipped",
                 w->cur.text, start);
             from = floor_us;
         }
@@ -98,13 +100,13 @@ void start_log(struct watch *w)
                          everything ? NULL : "--predicate", w->predicate, NULL};
         w->stream.hold = true;
         if (kid_spawn(w, &w->show, cargs))
-            say(w, "catching up from %s (position %s, %ld taken)", start, w->cur.text,
+            oplog_say(&w->o->log, "catching up from %s (position %s, %ld taken)", start, w->cur.text,
                 w->cur.count);
         else
             w->stream.hold = false;
     }
     if (!w->started_once || w->stream.hold)
-        say(w, "reading `%s stream`%s", w->o->log_command, w->stream.hold ? " (held until caught up)" : "");
+        oplog_say(&w->o->log, "reading `%s stream`%s", w->o->log_command, w->stream.hold ? " (held until caught up)" : "");
     w->started_once = true;
     record_pids(w);
 }
@@ -119,7 +121,7 @@ bool kid_read(struct watch *w, struct kid *k)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-            say(w, "log %s: read: %s", k->what, strerror(errno));
+            oplog_say(&w->o->log, "log %s: read: %s", k->what, strerror(errno));
         if (n <= 0) {
             k->out_eof = n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
             break;
@@ -144,19 +146,19 @@ bool kid_read(struct watch *w, struct kid *k)
         char *nl;
         while (k->errline.len && (nl = memchr(k->errline.data, '\n', k->errline.len))) {
             size_t len = (size_t)(nl - k->errline.data);
-            say(w, "log %s: %.*s", k->what, (int)len, k->errline.data);
+            oplog_say(&w->o->log, "log %s: %.*s", k->what, (int)len, k->errline.data);
             snprintf(k->last_err, sizeof k->last_err, "%.*s", (int)len, k->errline.data);
             memmove(k->errline.data, nl + 1, k->errline.len - len - 1);
             k->errline.len -= len + 1;
         }
         if (k->errline.len > 4096) {
-            say(w, "log %s: %.*s", k->what, (int)k->errline.len, k->errline.data);
+            oplog_say(&w->o->log, "log %s: %.*s", k->what, (int)k->errline.len, k->errline.data);
             k->errline.len = 0;
         }
     }
     if (k->running && k->out_eof && k->err_eof) {
         if (k->errline.len) {
-            say(w, "log %s: %.*s", k->what, (int)k->errline.len, k->errline.data);
+            oplog_say(&w->o->log, "log %s: %.*s", k->what, (int)k->errline.len, k->errline.data);
             snprintf(k->last_err, sizeof k->last_err, "%.*s", (int)k->errline.len,
                      k->errline.data);
             k->errline.len = 0;
@@ -185,9 +187,9 @@ static bool not_admin(struct watch *w, const struct kid *k)
 {
     if (k->status != 77)
         return false;
-    say(w, "`%s %s` exited with status 77: %s", w->o->log_command, k->what,
+    oplog_say(&w->o->log, "`%s %s` exited with status 77: %s", w->o->log_command, k->what,
         k->last_err[0] ? k->last_err : "Must be admin");
-    say(w, "reading the live system log needs an administrator: run `dextwatch watch` as an "
+    oplog_say(&w->o->log, "reading the live system log needs an administrator: run `dextwatch watch` as an "
            "admin user, or install it as a LaunchDaemon with `sudo dextwatch agent install "
            "--system` (runs as root)");
     w->status = DW_WATCH_NOT_ADMIN;
@@ -206,10 +208,10 @@ void reap(struct watch *w)
         if (k->status != 0) {
             struct dw_buf b = {0};
             describe_exit(&b, k);
-            say(w, "catch-up failed: %s; continuing with the stream", buf_cstr(&b));
+            oplog_say(&w->o->log, "catch-up failed: %s; continuing with the stream", buf_cstr(&b));
             buf_free(&b);
         } else {
-            say(w, "caught up: %" PRIu64 " event(s) from `log show`", k->events);
+            oplog_say(&w->o->log, "caught up: %" PRIu64 " event(s) from `log show`", k->events);
         }
         end_line(w, k);
         kid_reset(k);
@@ -236,15 +238,15 @@ void reap(struct watch *w)
         end_line(w, k);
         if (not_admin(w, k))
             return;
-        if (mono_us() - k->started_us >= HEALTHY_US)
+        if (dw_mono_us() - k->started_us >= HEALTHY_US)
             w->backoff = w->o->backoff_min_us;
         struct dw_buf b = {0};
         describe_exit(&b, k);
-        say(w, "%s; restarting in %.1f s", buf_cstr(&b), (double)w->backoff / 1e6);
+        oplog_say(&w->o->log, "%s; restarting in %.1f s", buf_cstr(&b), (double)w->backoff / 1e6);
         buf_free(&b);
         w->restarts++;
         w->state_dirty = true;
-        w->restart_at = mono_us() + w->backoff;
+        w->restart_at = dw_mono_us() + w->backoff;
         w->backoff = w->backoff * 2 > w->o->backoff_max_us ? w->o->backoff_max_us : w->backoff * 2;
         kid_reset(k);
         record_pids(w);

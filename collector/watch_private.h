@@ -77,9 +77,6 @@ struct watch {
     struct dw_forwarder *fw; /* NULL: not forwarding */
 };
 
-void say(struct watch *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void say_errors(struct watch *w, const char *prefix, struct dw_errors *e);
-int64_t mono_us(void);
 /* Ends the loop at the next round, as SIGTERM does. */
 void watch_request_stop(void);
 

@@ -40,6 +40,7 @@
 
 #include "correlate.h"
 #include "incident.h"
+#include "oplog.h"
 #include "store.h"
 #include "util.h"
 
@@ -164,9 +165,8 @@ struct dw_forward_opts {
     int64_t backoff_min_us; /* first retry delay (1 s) */
     int64_t backoff_max_us; /* cap (60 s) */
     /* Messages for the operator, one line each; called from the sender
-     * threads too (must be thread-safe).  NULL: none. */
-    void (*log)(void *ctx, const char *msg);
-    void *log_ctx;
+     * threads too (must be thread-safe).  log.fn NULL: none. */
+    struct dw_oplog log;
 };
 
 struct dw_forwarder;

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "correlate.h"
+#include "oplog.h"
 #include "reader.h"
 #include "util.h"
 
@@ -41,9 +42,8 @@ struct dw_watch_opts {
     int64_t backoff_max_us;  /* cap (60 s) */
     const char *db_group;    /* NULL, or a group (e.g. "admin") given read access to the DB */
     /* Messages for the operator (one line each, unescaped: the callback makes
-     * them safe for a terminal).  NULL: none. */
-    void (*log)(void *ctx, const char *msg);
-    void *log_ctx;
+     * them safe for a terminal).  log.fn NULL: none. */
+    struct dw_oplog log;
     /* Every incident change after it was stored (inc->id is the DB id): the
      * hook for forwarding.  NULL: none. */
     dw_incident_fn on_change;
