@@ -3,7 +3,7 @@
  * keeping the resume position, reloading rules on SIGHUP.  The children
  * themselves (spawn, read, reap, restart with backoff) are watch_kids.c.
  * See watch.h for the promises. */
-#include "watch_private.h"
+#include "watch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +30,41 @@
 #include "source.h"
 #include "store.h"
 #include "store_extra.h"
+#include "watch_kids.h"
+
+#define PRUNE_EVERY_US (3600 * INT64_C(1000000))
+#define REOPEN_MAX 64 /* incidents reopened after a restart, newest first */
+#define STATE_EVERY_US INT64_C(1000000)         /* position without incident change: at most 1/s */
+#define ROUND_MS 100                            /* longest poll wait: bounds commit latency */
+#define FORWARD_GRACE_US (2 * INT64_C(1000000)) /* at exit, to deliver what is queued */
+
+struct watch {
+    const struct dw_watch_opts *o;
+    const struct dw_oplog *log;
+    struct dw_store *store;
+    struct dw_ruleset *rs;
+    struct dw_pipeline *p;
+    char *predicate;
+    char hash[17];
+    struct dw_pidfile *pf;
+    bool log_mode; /* the log command (positions, children) */
+    struct watch_kids kids;
+    bool feeding_kid;      /* the pipeline reads a child's output */
+    uint64_t taken;        /* events taken from children */
+    struct watch_position cur, resume;
+    bool resume_active;
+    long seen_at_resume;
+    struct dw_watch_counters base;
+    uint64_t restarts, duplicates;
+    struct dw_time last_time; /* of the last event (DATE), for ticks */
+    int64_t last_event_mono;
+    bool unflushed, state_dirty, ticked;
+    int64_t state_saved_mono, pruned_mono;
+    struct dw_follow *follow;
+    bool stdin_eof;
+    enum dw_watch_status status;
+    struct dw_forwarder *fw; /* NULL: not forwarding */
+};
 
 static volatile sig_atomic_t stop_requested, reload_requested;
 static int signal_pipe[2] = {-1, -1};
@@ -47,11 +82,6 @@ static void on_signal(int sig)
         (void)r;
     }
     errno = saved;
-}
-
-void watch_request_stop(void)
-{
-    stop_requested = 1;
 }
 
 /* ---- counters and positions in the state table ---- */
@@ -84,20 +114,6 @@ void watch_counters_format(const struct dw_watch_counters *c, struct dw_buf *out
                c->lines, c->events, c->findings, c->malformed, c->restarts, c->duplicates);
 }
 
-void watch_format_start(int64_t utc_us, int offset_min, char out[64])
-{
-    int64_t secs = utc_us / 1000000 - (utc_us % 1000000 < 0); /* floor */
-    secs += (int64_t)offset_min * 60;
-    int64_t days = secs / 86400 - (secs % 86400 < 0);
-    int64_t sod = secs - days * 86400;
-    int64_t y;
-    int m, d;
-    dw_time_civil(days, &y, &m, &d);
-    int off = offset_min < 0 ? -offset_min : offset_min;
-    snprintf(out, 64, "%04lld-%02d-%02d %02d:%02d:%02d%c%02d%02d", (long long)y, m, d, (int)(sod / 3600),
-             (int)(sod / 60 % 60), (int)(sod % 60), offset_min < 0 ? '-' : '+', off / 60, off % 60);
-}
-
 static struct dw_watch_counters counters_now(struct watch *w)
 {
     struct dw_watch_counters c = w->base;
@@ -113,14 +129,14 @@ static struct dw_watch_counters counters_now(struct watch *w)
     return c;
 }
 
-_Static_assert(POSITION_TEXT_MAX >= DW_TIME_ISO_MAX, "a formatted time fits a position");
+_Static_assert(WATCH_POSITION_TEXT_MAX >= DW_TIME_ISO_MAX, "a formatted time fits a position");
 
 /* A position's time as logged, or formatted when there is no usable text. */
 static void position_text(const struct dw_time *t, const char *time_text,
-                          char out[POSITION_TEXT_MAX])
+                          char out[WATCH_POSITION_TEXT_MAX])
 {
-    if (time_text && strlen(time_text) < POSITION_TEXT_MAX)
-        snprintf(out, POSITION_TEXT_MAX, "%s", time_text);
+    if (time_text && strlen(time_text) < WATCH_POSITION_TEXT_MAX)
+        snprintf(out, WATCH_POSITION_TEXT_MAX, "%s", time_text);
     else
         dw_time_format(t, out);
 }
@@ -138,7 +154,7 @@ static void save_state(struct watch *w)
          * stored under the same event keys). */
         const struct dw_finding *f = pipeline_oldest_waiting(w->p);
         if (f && f->time.kind == DW_TIME_DATE && f->time.us <= w->cur.t.us) {
-            char text[POSITION_TEXT_MAX];
+            char text[WATCH_POSITION_TEXT_MAX];
             position_text(&f->time, f->time_text, text);
             buf_printf(&b, "0 %s", text);
         } else {
@@ -151,12 +167,12 @@ static void save_state(struct watch *w)
     watch_counters_format(&c, &b);
     store_state_set(w->store, DW_STATE_COUNTERS, buf_cstr(&b), &e);
     buf_free(&b);
-    oplog_errors(&w->o->log, "cannot save the watch state: ", &e);
+    oplog_errors(w->log, "cannot save the watch state: ", &e);
     w->state_dirty = false;
     w->state_saved_mono = dw_mono_us();
 }
 
-static bool position_parse(const char *text, struct position *pos)
+static bool position_parse(const char *text, struct watch_position *pos)
 {
     memset(pos, 0, sizeof *pos);
     char *end;
@@ -203,8 +219,8 @@ static bool on_event(const struct dw_event *ev, void *ctx)
     } else if (ev->time.us == w->cur.t.us) {
         w->cur.count++;
     } /* an older event (out of order): the position stays */
-    if (w->feeding)
-        w->feeding->events++;
+    if (w->feeding_kid)
+        w->taken++;
     w->state_dirty = true;
     return true;
 }
@@ -214,12 +230,12 @@ static void on_change(enum dw_change change, struct dw_incident *inc, struct dw_
 {
     struct watch *w = ctx;
     if (change == DW_OPENED && inc->id)
-        oplog_say(&w->o->log, "incident %" PRId64 " opened: %s: %s", inc->id, inc->subject ? inc->subject : "?",
+        oplog_say(w->log, "incident %" PRId64 " opened: %s: %s", inc->id, inc->subject ? inc->subject : "?",
             inc->root && inc->root->summary ? inc->root->summary : "");
     if (w->fw) { /* inside the transaction that stored the change */
         struct dw_errors e = {0};
         forward_record(w->fw, change, inc, into, &e);
-        oplog_errors(&w->o->log, "cannot queue for forwarding: ", &e);
+        oplog_errors(w->log, "cannot queue for forwarding: ", &e);
     }
     if (w->o->on_change)
         w->o->on_change(change, inc, into, w->o->change_ctx);
@@ -239,25 +255,24 @@ static void reload(struct watch *w)
     struct dw_errors e = {0};
     struct dw_ruleset *rs = ruleset_load_dir(w->o->rules_dir, &e);
     if (!rs) {
-        oplog_say(&w->o->log, "SIGHUP: the rules in %s do not load; keeping the rules in use:", w->o->rules_dir);
-        oplog_errors(&w->o->log, "  ", &e);
+        oplog_say(w->log, "SIGHUP: the rules in %s do not load; keeping the rules in use:", w->o->rules_dir);
+        oplog_errors(w->log, "  ", &e);
         return;
     }
     struct dw_ruleset *old = pipeline_set_rules(w->p, rs);
     ruleset_free(old);
     w->rs = rs;
     store_record_rules(w->store, rs, &e);
-    oplog_errors(&w->o->log, "", &e);
-    oplog_say(&w->o->log, "SIGHUP: reloaded %zu rule(s) from %zu pack(s)", rs->nrules, rs->npacks);
+    oplog_errors(w->log, "", &e);
+    oplog_say(w->log, "SIGHUP: reloaded %zu rule(s) from %zu pack(s)", rs->nrules, rs->npacks);
     char *p = predicate_build(rs, &e);
     dw_errors_clear(&e);
     if (w->log_mode && strcmp(p, w->predicate) != 0) {
         set_predicate(w, p);
         store_state_set(w->store, DW_STATE_PREDICATE, w->hash, &e);
-        oplog_errors(&w->o->log, "", &e);
-        oplog_say(&w->o->log, "the predicate changed: restarting `log` (catching up from the position)");
-        stop_kids(w);
-        w->restart_at = 1; /* now */
+        oplog_errors(w->log, "", &e);
+        oplog_say(w->log, "the predicate changed: restarting `log` (catching up from the position)");
+        watch_kids_restart_now(&w->kids);
     } else {
         free(p);
     }
@@ -285,7 +300,7 @@ static void share_db(struct watch *w, struct dw_errors *err)
         if (chown(buf_cstr(&path), (uid_t)-1, g->gr_gid) == 0)
             chmod(buf_cstr(&path), mode[i]);
         else if (i == 0)
-            oplog_say(&w->o->log, "%s: cannot give group %s access: %s", buf_cstr(&path), w->o->db_group,
+            oplog_say(w->log, "%s: cannot give group %s access: %s", buf_cstr(&path), w->o->db_group,
                 strerror(errno));
         buf_free(&path);
     }
@@ -324,7 +339,7 @@ static int reopen_recent(struct watch *w, int64_t window_us, struct dw_errors *e
     }
     free(v);
     if (kept)
-        oplog_say(&w->o->log, "%zu incident(s) ending less than %" PRId64 " s before the saved position stay "
+        oplog_say(w->log, "%zu incident(s) ending less than %" PRId64 " s before the saved position stay "
                "open: what follows can join them",
             kept, window_us / 1000000);
     return 0;
@@ -347,7 +362,8 @@ static bool open_all(struct watch *w, struct dw_errors *err)
         return false;
     if (w->log_mode) {
         w->pf = pidfile_open(o->db_path, o->log_command, err, &notes);
-        oplog_errors(&w->o->log, "", &notes);
+        w->kids.pf = w->pf;
+        oplog_errors(w->log, "", &notes);
         if (!w->pf)
             return false;
     }
@@ -357,16 +373,16 @@ static bool open_all(struct watch *w, struct dw_errors *err)
     free(value);
     set_predicate(w, predicate_build(w->rs, &notes));
     if (w->log_mode) {
-        oplog_errors(&w->o->log, "predicate: ", &notes);
+        oplog_errors(w->log, "predicate: ", &notes);
         char *hash = NULL, *pos = NULL;
         store_state_get(w->store, DW_STATE_PREDICATE, &hash, err);
         store_state_get(w->store, DW_STATE_POSITION, &pos, err);
         if (pos && (!hash || strcmp(hash, w->hash) != 0)) {
-            oplog_say(&w->o->log, "the predicate changed since the saved position (%s): dropping the position, "
+            oplog_say(w->log, "the predicate changed since the saved position (%s): dropping the position, "
                    "starting from now", pos);
             store_state_set(w->store, DW_STATE_POSITION, NULL, err);
         } else if (pos && !position_parse(pos, &w->cur)) {
-            oplog_say(&w->o->log, "unreadable saved position '%s': starting from now", pos);
+            oplog_say(w->log, "unreadable saved position '%s': starting from now", pos);
         }
         store_state_set(w->store, DW_STATE_PREDICATE, w->hash, err);
         free(hash);
@@ -417,8 +433,8 @@ static void commit_round(struct watch *w)
              * would never be written again, and a later save of the position
              * would skip their events.  Stop without saving anything more
              * (exit 2); the next start catches up from the stored position. */
-            oplog_errors(&w->o->log, "cannot store: ", &e);
-            oplog_say(&w->o->log, "stopping: the database cannot be written; the next start catches up "
+            oplog_errors(w->log, "cannot store: ", &e);
+            oplog_say(w->log, "stopping: the database cannot be written; the next start catches up "
                    "from the last stored position");
             w->status = DW_WATCH_FAILED;
             stop_requested = 1;
@@ -431,8 +447,8 @@ static void commit_round(struct watch *w)
     if (w->o->retain_us > 0 && (w->pruned_mono == 0 || now - w->pruned_mono >= PRUNE_EVERY_US)) {
         int64_t n = 0;
         if (store_prune(w->store, dw_now_us() - w->o->retain_us, &n, &e) == 0 && n)
-            oplog_say(&w->o->log, "pruned %" PRId64 " incident(s) older than the retention", n);
-        oplog_errors(&w->o->log, "", &e);
+            oplog_say(w->log, "pruned %" PRId64 " incident(s) older than the retention", n);
+        oplog_errors(w->log, "", &e);
         w->pruned_mono = now ? now : 1;
     }
 }
@@ -449,9 +465,81 @@ static void idle(struct watch *w)
         pipeline_tick(w->p, w->last_time.us + (dw_mono_us() - w->last_event_mono));
 }
 
+/* Feeds bytes to the pipeline (a child's when kid). */
+static void watch_feed(struct watch *w, bool kid, const char *data, size_t n)
+{
+    w->feeding_kid = kid;
+    pipeline_feed(w->p, data, n);
+    w->feeding_kid = false;
+    w->unflushed = true;
+}
+
 static void follow_data(const char *data, size_t n, void *ctx)
 {
-    feed(ctx, NULL, data, n);
+    watch_feed(ctx, false, data, n);
+}
+
+/* watch_kids_hooks.feed: returns the events taken from the child's bytes. */
+static uint64_t kid_data(void *ctx, const char *data, size_t n)
+{
+    struct watch *w = ctx;
+    uint64_t before = w->taken;
+    watch_feed(w, true, data, n);
+    return w->taken - before;
+}
+
+/* From here the events read again are dropped up to the current position. */
+static void resume_from_cur(struct watch *w)
+{
+    w->resume = w->cur;
+    w->resume_active = w->cur.known;
+    w->seen_at_resume = 0;
+}
+
+/* watch_kids_hooks.caught_up: the stream overlaps what the catch-up gave. */
+static void kid_caught_up(void *ctx)
+{
+    resume_from_cur(ctx);
+}
+
+static void start_log(struct watch *w)
+{
+    watch_kids_start(&w->kids, w->predicate, &w->cur);
+    if (w->kids.stream.pump.running)
+        resume_from_cur(w);
+}
+
+/* Reads stdin once; at its end the loop stops. */
+static bool read_stdin(struct watch *w)
+{
+    char buf[65536];
+    ssize_t r = read(0, buf, sizeof buf);
+    if (r > 0) {
+        watch_feed(w, false, buf, (size_t)r);
+        return true;
+    }
+    if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
+        w->stdin_eof = true;
+        stop_requested = 1;
+    }
+    return false;
+}
+
+/* The children that ended: a restart is counted, "must be admin" stops. */
+static void reap_kids(struct watch *w)
+{
+    switch (watch_kids_reap(&w->kids)) {
+    case WATCH_KIDS_RUNNING:
+        break;
+    case WATCH_KIDS_RESTARTING:
+        w->restarts++;
+        w->state_dirty = true;
+        break;
+    case WATCH_KIDS_NOT_ADMIN:
+        w->status = DW_WATCH_NOT_ADMIN;
+        stop_requested = 1;
+        break;
+    }
 }
 
 /* One poll round. */
@@ -460,66 +548,35 @@ static void round_once(struct watch *w)
     struct pollfd fds[6];
     nfds_t nfds = 0;
     fds[nfds++] = (struct pollfd){.fd = signal_pipe[0], .events = POLLIN};
-    struct kid *ks[2] = {&w->show, &w->stream};
-    for (int i = 0; i < 2; i++) {
-        struct kid *k = ks[i];
-        if (!k->running)
-            continue;
-        if (!k->out_eof && !(k->hold && k->held.len >= HOLD_MAX))
-            fds[nfds++] = (struct pollfd){.fd = k->c.out_fd, .events = POLLIN};
-        if (!k->err_eof)
-            fds[nfds++] = (struct pollfd){.fd = k->c.err_fd, .events = POLLIN};
-    }
+    int timeout = w->follow || w->unflushed ? 50 : ROUND_MS;
+    nfds += watch_kids_pollfds(&w->kids, fds + nfds, &timeout);
     bool use_stdin = !w->log_mode && !w->follow && !w->stdin_eof;
     if (use_stdin)
         fds[nfds++] = (struct pollfd){.fd = 0, .events = POLLIN};
-    int timeout = ROUND_MS;
-    if (w->follow || w->unflushed)
-        timeout = 50;
-    for (int i = 0; i < 2; i++)
-        if (ks[i]->running && ks[i]->out_eof && ks[i]->err_eof)
-            timeout = 10; /* waiting to reap */
-    if (w->restart_at) {
-        int64_t left = (w->restart_at - dw_mono_us()) / 1000;
-        if (left < timeout)
-            timeout = left < 0 ? 0 : (int)left;
-    }
     int n = poll(fds, nfds, timeout);
     if (n < 0 && errno != EINTR)
-        oplog_say(&w->o->log, "poll: %s", strerror(errno));
+        oplog_say(w->log, "poll: %s", strerror(errno));
     if (n > 0 && fds[0].revents) {
         char junk[64];
         while (read(signal_pipe[0], junk, sizeof junk) > 0) {
         }
     }
-    bool got = false;
-    for (int i = 0; i < 2; i++)
-        if (ks[i]->running)
-            got |= kid_read(w, ks[i]);
-    if (use_stdin && n > 0 && fds[nfds - 1].revents) {
-        char buf[65536];
-        ssize_t r = read(0, buf, sizeof buf);
-        if (r > 0) {
-            feed(w, NULL, buf, (size_t)r);
-            got = true;
-        } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
-            w->stdin_eof = true;
-            stop_requested = 1;
-        }
-    }
+    bool got = watch_kids_read(&w->kids);
+    if (use_stdin && n > 0 && fds[nfds - 1].revents)
+        got |= read_stdin(w);
     if (w->follow) {
         struct dw_errors notes = {0};
         got |= follow_read(w->follow, follow_data, w, &notes) > 0;
-        oplog_errors(&w->o->log, "", &notes);
+        oplog_errors(w->log, "", &notes);
     }
-    reap(w);
+    reap_kids(w);
     if (!got)
         idle(w);
     if (reload_requested) {
         reload_requested = 0;
         reload(w);
     }
-    if (w->log_mode && w->restart_at && dw_mono_us() >= w->restart_at && !stop_requested)
+    if (w->log_mode && watch_kids_restart_due(&w->kids) && !stop_requested)
         start_log(w);
     commit_round(w);
 }
@@ -551,11 +608,17 @@ enum dw_watch_status watch_run(const struct dw_watch_opts *o, struct dw_errors *
     memset(&w, 0, sizeof w);
     w.o = o;
     w.log_mode = o->follow_path == NULL;
-    w.backoff = o->backoff_min_us;
-    w.stream.what = "stream";
-    w.show.what = "show";
-    kid_reset(&w.stream);
-    kid_reset(&w.show);
+    w.log = &o->log;
+    struct watch_kids_opts ko = {
+        .log_command = o->log_command,
+        .catch_up = o->catch_up,
+        .max_catch_up_us = o->max_catch_up_us,
+        .backoff_min_us = o->backoff_min_us,
+        .backoff_max_us = o->backoff_max_us,
+        .log = w.log,
+        .hooks = {kid_data, kid_caught_up, &w},
+    };
+    watch_kids_init(&w.kids, &ko);
     stop_requested = reload_requested = 0;
     if (pipe(signal_pipe) != 0) {
         dw_errors_add(err, "pipe: %s", strerror(errno));
@@ -573,30 +636,30 @@ enum dw_watch_status watch_run(const struct dw_watch_opts *o, struct dw_errors *
     } else {
         if (w.log_mode) {
             logcmd_guard_enable();
-            oplog_say(&o->log, "predicate: %zu characters, hash %s (`dextwatch predicate` prints it)",
+            oplog_say(w.log, "predicate: %zu characters, hash %s (`dextwatch predicate` prints it)",
                 strlen(w.predicate), w.hash);
             start_log(&w);
         } else {
-            oplog_say(&o->log, "reading %s", strcmp(o->follow_path, "-") == 0 ? "stdin" : o->follow_path);
+            oplog_say(w.log, "reading %s", strcmp(o->follow_path, "-") == 0 ? "stdin" : o->follow_path);
         }
         while (!stop_requested)
             round_once(&w);
         /* stop reading, flush what is open, commit (not after a store
          * failure: see commit_round) */
-        stop_kids(&w);
+        watch_kids_stop(&w.kids);
         if (w.status != DW_WATCH_FAILED) {
             pipeline_flush(w.p);
             save_state(&w);
             struct dw_errors e = {0};
             pipeline_end(w.p, &e);
-            oplog_errors(&o->log, "cannot store: ", &e);
+            oplog_errors(w.log, "cannot store: ", &e);
             save_state(&w);
         }
         forward_stop(w.fw, FORWARD_GRACE_US);
         w.fw = NULL;
         const struct dw_pipeline_stats *ps = pipeline_stats(w.p);
         if (w.status == DW_WATCH_STOPPED)
-            oplog_say(&o->log, "stopped: %" PRIu64 " event(s), %" PRIu64 " finding(s) this run, %" PRIu64
+            oplog_say(w.log, "stopped: %" PRIu64 " event(s), %" PRIu64 " finding(s) this run, %" PRIu64
                     " read again and already stored",
                 ps->events, ps->findings, ps->stored_before);
     }
