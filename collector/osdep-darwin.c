@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/sysctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -86,6 +87,19 @@ int osdep_parent_death_signal(int sig)
 {
     (void)sig;
     return -1;
+}
+
+long osdep_socket_unsent(int fd)
+{
+#ifdef SO_NWRITE /* absent from the Linux headers of the syntax check */
+    int n = 0;
+    socklen_t len = sizeof n;
+    if (getsockopt(fd, SOL_SOCKET, SO_NWRITE, &n, &len) == 0)
+        return n;
+#else
+    (void)fd;
+#endif
+    return 0;
 }
 
 bool osdep_has_launchd(void)

@@ -7,7 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/ioctl.h>
+
 #ifdef __linux__
+#include <linux/sockios.h>
 #include <sys/prctl.h>
 #endif
 
@@ -76,6 +79,18 @@ int osdep_parent_death_signal(int sig)
     (void)sig;
     return -1;
 #endif
+}
+
+long osdep_socket_unsent(int fd)
+{
+#if defined(__linux__) && defined(SIOCOUTQ)
+    int n = 0;
+    if (ioctl(fd, SIOCOUTQ, &n) == 0)
+        return n;
+#else
+    (void)fd;
+#endif
+    return 0;
 }
 
 bool osdep_has_launchd(void)

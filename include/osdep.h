@@ -43,6 +43,10 @@ const char *osdep_child_wrapper(void);
  * the system has no such thing. */
 int osdep_parent_death_signal(int sig);
 
+/* Bytes written to a stream socket and not yet acknowledged by the peer
+ * (Linux SIOCOUTQ, macOS SO_NWRITE); 0 when the system cannot tell. */
+long osdep_socket_unsent(int fd);
+
 /* Whether launchd exists here (macOS). */
 bool osdep_has_launchd(void);
 /* Runs /bin/launchctl with args (NULL-terminated, at most 6), its output to
