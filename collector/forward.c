@@ -326,7 +326,7 @@ struct dw_forwarder *forward_start(const struct dw_forward_opts *o, struct dw_st
 int forward_record(struct dw_forwarder *fw, enum dw_change change, struct dw_incident *inc,
                    struct dw_incident *into, struct dw_errors *err)
 {
-    struct dw_outbox_event ev = {
+    struct dw_forward_change ev = {
         .change = change,
         .inc = inc,
         .hostname = fw->hostname,
@@ -340,7 +340,7 @@ int forward_record(struct dw_forwarder *fw, enum dw_change change, struct dw_inc
     }
     if (!ev.inc || ev.inc->id <= 0)
         return 0;
-    return outbox_add(fw->main_ob, fw->dests, fw->n, fw->o.outbox_limit, &ev, err);
+    return forward_queue(fw->main_ob, fw->dests, fw->n, fw->o.outbox_limit, &ev, err);
 }
 
 void forward_wake(struct dw_forwarder *fw)
