@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "baseline.h"
+#include "catalog.h"
 #include "cli.h"
 #include "config.h"
 #include "input.h"
@@ -600,7 +601,7 @@ int cmd_scan(int argc, char **argv)
         const char *path = dw_db_path(db_opt, &db_path, &err);
         if (!path || !(store = store_open(path, DW_STORE_WRITE, &err)))
             goto fail;
-        if (store_begin(store, &err) || store_record_rules(store, rs, &err) ||
+        if (store_begin(store, &err) || catalog_record(store, rs, &err) ||
             store_commit(store, &err))
             goto fail;
     }

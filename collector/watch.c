@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "catalog.h"
 #include "clock.h"
 #include "duration.h"
 #include "forward.h"
@@ -262,7 +263,7 @@ static void reload(struct watch *w)
     struct dw_ruleset *old = pipeline_set_rules(w->p, rs);
     ruleset_free(old);
     w->rs = rs;
-    store_record_rules(w->store, rs, &e);
+    catalog_record(w->store, rs, &e);
     oplog_errors(w->log, "", &e);
     oplog_say(w->log, "SIGHUP: reloaded %zu rule(s) from %zu pack(s)", rs->nrules, rs->npacks);
     char *p = predicate_build(rs, &e);
@@ -355,7 +356,7 @@ static bool open_all(struct watch *w, struct dw_errors *err)
     w->store = store_open(o->db_path, DW_STORE_WRITE, err);
     if (!w->store)
         return false;
-    store_record_rules(w->store, w->rs, err);
+    catalog_record(w->store, w->rs, err);
     if (!err->n && o->db_group)
         share_db(w, err);
     if (err->n)

@@ -18,7 +18,6 @@
 #include <stdint.h>
 
 #include "incident.h"
-#include "rules.h"
 #include "util.h"
 
 #define DW_STORE_SCHEMA_VERSION 3
@@ -53,8 +52,25 @@ int64_t store_finding_owner(struct dw_store *s, const struct dw_finding *f, stru
 /* Removes an incident and its findings (after a merge). */
 int store_incident_delete(struct dw_store *s, int64_t id, struct dw_errors *err);
 
-/* Records the rule packs in use (name, path, content hash, rule ids). */
-int store_record_rules(struct dw_store *s, const struct dw_ruleset *rs, struct dw_errors *err);
+/* The rule packs in use, as the store records them: a plain list (catalog.h
+ * builds it from a rule set; the store knows nothing of rules). */
+struct dw_store_rule {
+    const char *id;
+    const char *class_name;
+    int severity; /* dw_severity_name() gives its name */
+    int priority;
+};
+struct dw_store_pack {
+    const char *name;
+    const char *path;
+    uint64_t hash; /* of the pack's content: an unchanged pack is not rewritten */
+    const struct dw_store_rule *rules;
+    size_t nrules;
+};
+/* Records the packs (name, path, content hash) and, for a pack new or
+ * changed since it was recorded, its rules.  Atomic.  0 or -1. */
+int store_record_rules(struct dw_store *s, const struct dw_store_pack *packs, size_t npacks,
+                       struct dw_errors *err);
 
 struct dw_query {
     bool has_since;

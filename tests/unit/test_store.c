@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "catalog.h"
 #include "incident.h"
 #include "rules.h"
 #include "store.h"
@@ -1097,7 +1098,7 @@ static void test_record_rules(void **state)
     };
     struct dw_ruleset rs = {.rules = rules, .nrules = 3, .packs = packs, .npacks = 2};
     struct dw_errors err = {0};
-    assert_int_equal(store_record_rules(s, &rs, &err), 0);
+    assert_int_equal(catalog_record(s, &rs, &err), 0);
     assert_int_equal(query_int(fx->db, "SELECT count(*) FROM rule_packs"), 2);
     assert_int_equal(query_int(fx->db, "SELECT count(*) FROM rules"), 3);
     char *hash = query_text(fx->db, "SELECT hash FROM rule_packs WHERE name = 'driverkit'");
@@ -1107,13 +1108,13 @@ static void test_record_rules(void **state)
     assert_string_equal(sev, "criticaldriverkit");
     free(sev);
 
-    assert_int_equal(store_record_rules(s, &rs, &err), 0);
+    assert_int_equal(catalog_record(s, &rs, &err), 0);
     assert_int_equal(query_int(fx->db, "SELECT count(*) FROM rules"), 3);
 
     packs[0].hash = 2;
     packs[0].nrules = 1; /* dk.b removed from the pack */
     assert_int_equal(store_begin(s, &err), 0);
-    assert_int_equal(store_record_rules(s, &rs, &err), 0);
+    assert_int_equal(catalog_record(s, &rs, &err), 0);
     assert_int_equal(store_commit(s, &err), 0);
     assert_int_equal(query_int(fx->db, "SELECT count(*) FROM rules"), 2);
     assert_int_equal(query_int(fx->db, "SELECT count(*) FROM rules WHERE id = 'dk.b'"), 0);
