@@ -241,6 +241,13 @@ int64_t store_finding_owner(struct dw_store *s, const struct dw_finding *f, stru
     return owner;
 }
 
+enum dw_stored store_finding_stored(struct dw_store *s, const struct dw_finding *f,
+                                   struct dw_errors *err)
+{
+    int64_t owner = store_finding_owner(s, f, err);
+    return owner < 0 ? DW_STORED_ERROR : owner > 0 ? DW_STORED_YES : DW_STORED_NO;
+}
+
 /* Stores f under incident id unless it is already there: inserts a new
  * finding (counted in *added) or re-homes one held by another incident
  * (after a merge).  0 or -1. */

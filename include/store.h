@@ -49,6 +49,11 @@ int store_incident_save(struct dw_store *s, struct dw_incident *inc, bool *creat
 /* The id of the incident that holds a finding with f's event key: 0 if none,
  * -1 on error. */
 int64_t store_finding_owner(struct dw_store *s, const struct dw_finding *f, struct dw_errors *err);
+/* Whether a finding with f's event key is stored (in any incident); a
+ * failed lookup is an error with its reason in err, not a "no". */
+enum dw_stored { DW_STORED_NO, DW_STORED_YES, DW_STORED_ERROR };
+enum dw_stored store_finding_stored(struct dw_store *s, const struct dw_finding *f,
+                                   struct dw_errors *err);
 /* Removes an incident and its findings (after a merge). */
 int store_incident_delete(struct dw_store *s, int64_t id, struct dw_errors *err);
 

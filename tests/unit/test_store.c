@@ -1125,10 +1125,36 @@ static void test_record_rules(void **state)
     store_close(s);
 }
 
+/* store_finding_stored tells yes, no and a failed lookup apart (a lookup
+ * that fails must not pass for "not stored"). */
+static void test_finding_stored(void **state)
+{
+    struct fixture *fx = *state;
+    struct dw_store *s = open_ok(fx->db, DW_STORE_WRITE);
+    struct dw_incident *inc = make_incident("stored", 2, 1700000000, 0);
+    bool created;
+    size_t added;
+    save_ok(s, inc, &created, &added);
+    struct dw_finding *other = make_finding("dk.other", "sysext.activation", 10, 999,
+                                            1700009999, "never stored");
+    struct dw_errors err = {0};
+    assert_int_equal(store_finding_stored(s, inc->head[0], &err), DW_STORED_YES);
+    assert_int_equal(store_finding_stored(s, other, &err), DW_STORED_NO);
+    assert_int_equal(err.n, 0);
+    exec_raw(fx->db, "ALTER TABLE findings RENAME TO findings_gone");
+    assert_int_equal(store_finding_stored(s, inc->head[0], &err), DW_STORED_ERROR);
+    assert_true(err.n > 0);
+    dw_errors_clear(&err);
+    finding_free(other);
+    incident_free(inc);
+    store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_finding_stored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_save_idempotent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_attach_by_event_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_flow, setup, teardown),
