@@ -8,7 +8,7 @@
 #include "duration.h"
 #include "platform.h"
 #include "store.h"
-#include "store_extra.h"
+#include "store_prune.h"
 
 static const char prune_usage[] =
     "usage: dextwatch prune --older-than DURATION [--db PATH]\n"

@@ -9,6 +9,7 @@
 #include "platform.h"
 #include "report.h"
 #include "store.h"
+#include "store_stats.h"
 
 
 static const char recent_usage[] =

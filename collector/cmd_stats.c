@@ -9,7 +9,7 @@
 #include "forward.h"
 #include "platform.h"
 #include "store.h"
-#include "store_extra.h"
+#include "store_stats.h"
 #include "watch.h"
 
 static const char stats_usage[] =

@@ -227,7 +227,10 @@ static void row_from_incident(struct store_row *r, const struct dw_incident *inc
     r->count = (int64_t)inc->count;
 }
 
-int64_t store_finding_owner(struct dw_store *s, const struct dw_finding *f, struct dw_errors *err)
+/* The id of the incident that holds a finding with f's event key: 0 if none,
+ * -1 on error. */
+static int64_t store_finding_owner(struct dw_store *s, const struct dw_finding *f,
+                                   struct dw_errors *err)
 {
     sqlite3_stmt *st = s->st[ST_FINDING_OWNER];
     sqlite3_bind_int64(st, 1, store_key_to_db(finding_event_key(f)));

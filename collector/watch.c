@@ -30,7 +30,7 @@
 #include "rules.h"
 #include "source.h"
 #include "store.h"
-#include "store_extra.h"
+#include "store_prune.h"
 #include "watch_kids.h"
 
 #define PRUNE_EVERY_US (3600 * INT64_C(1000000))

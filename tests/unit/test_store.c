@@ -23,6 +23,7 @@
 #include "incident.h"
 #include "rules.h"
 #include "store.h"
+#include "store_stats.h"
 #include "util.h"
 
 #define T0 INT64_C(1704110400000000) /* 2024-01-01T12:00:00Z */
