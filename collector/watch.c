@@ -238,8 +238,6 @@ static void on_change(enum dw_change change, struct dw_incident *inc, struct dw_
         forward_record(w->fw, change, inc, into, &e);
         oplog_errors(w->log, "cannot queue for forwarding: ", &e);
     }
-    if (w->o->on_change)
-        w->o->on_change(change, inc, into, w->o->change_ctx);
 }
 
 /* ---- rules ---- */
