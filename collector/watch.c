@@ -1,21 +1,20 @@
 /* watch.c - the live service: one poll loop over the `log` children (or a
  * followed file, or stdin), feeding the pipeline, committing each round,
  * keeping the resume position, reloading rules on SIGHUP.  The children
- * themselves (spawn, read, reap, restart with backoff) are watch_kids.c.
+ * themselves (spawn, read, reap, restart with backoff) are watch_kids.c;
+ * what is kept in the database (counters, position, reopening) is
+ * watch_state.c.
  * See watch.h for the promises. */
 #include "watch.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "catalog.h"
@@ -32,9 +31,9 @@
 #include "store.h"
 #include "store_prune.h"
 #include "watch_kids.h"
+#include "watch_state.h"
 
 #define PRUNE_EVERY_US (3600 * INT64_C(1000000))
-#define REOPEN_MAX 64 /* incidents reopened after a restart, newest first */
 #define STATE_EVERY_US INT64_C(1000000)         /* position without incident change: at most 1/s */
 #define ROUND_MS 100                            /* longest poll wait: bounds commit latency */
 #define FORWARD_GRACE_US (2 * INT64_C(1000000)) /* at exit, to deliver what is queued */
@@ -87,34 +86,6 @@ static void on_signal(int sig)
 
 /* ---- counters and positions in the state table ---- */
 
-void watch_counters_parse(const char *text, struct dw_watch_counters *c)
-{
-    memset(c, 0, sizeof *c);
-    struct { const char *name; uint64_t *v; } f[] = {
-        {"lines", &c->lines},         {"events", &c->events},     {"findings", &c->findings},
-        {"malformed", &c->malformed}, {"restarts", &c->restarts}, {"duplicates", &c->duplicates},
-    };
-    for (const char *p = text; p && *p;) {
-        while (*p == ' ')
-            p++;
-        const char *eq = strchr(p, '=');
-        if (!eq)
-            break;
-        for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
-            if ((size_t)(eq - p) == strlen(f[i].name) && strncmp(p, f[i].name, eq - p) == 0)
-                *f[i].v = strtoull(eq + 1, NULL, 10);
-        p = strchr(eq, ' ');
-    }
-}
-
-void watch_counters_format(const struct dw_watch_counters *c, struct dw_buf *out)
-{
-    buf_printf(out,
-               "lines=%" PRIu64 " events=%" PRIu64 " findings=%" PRIu64 " malformed=%" PRIu64
-               " restarts=%" PRIu64 " duplicates=%" PRIu64,
-               c->lines, c->events, c->findings, c->malformed, c->restarts, c->duplicates);
-}
-
 static struct dw_watch_counters counters_now(struct watch *w)
 {
     struct dw_watch_counters c = w->base;
@@ -130,65 +101,13 @@ static struct dw_watch_counters counters_now(struct watch *w)
     return c;
 }
 
-_Static_assert(WATCH_POSITION_TEXT_MAX >= DW_TIME_ISO_MAX, "a formatted time fits a position");
-
-/* A position's time as logged, or formatted when there is no usable text. */
-static void position_text(const struct dw_time *t, const char *time_text,
-                          char out[WATCH_POSITION_TEXT_MAX])
-{
-    if (time_text && strlen(time_text) < WATCH_POSITION_TEXT_MAX)
-        snprintf(out, WATCH_POSITION_TEXT_MAX, "%s", time_text);
-    else
-        dw_time_format(t, out);
-}
-
-/* Writes position and counters (inside the pipeline's open transaction when
- * there is one, so they commit together with the incidents). */
+/* Writes position and counters (watch_state_save). */
 static void save_state(struct watch *w)
 {
-    struct dw_errors e = {0};
-    struct dw_buf b = {0};
-    if (w->log_mode && w->cur.known) {
-        /* A finding still waiting for a keyed neighbour is in no stored
-         * incident yet: the position stays at its line, so a start after a
-         * SIGKILL reads it again (and what it re-reads after it is already
-         * stored under the same event keys). */
-        const struct dw_finding *f = pipeline_oldest_waiting(w->p);
-        if (f && f->time.kind == DW_TIME_DATE && f->time.us <= w->cur.t.us) {
-            char text[WATCH_POSITION_TEXT_MAX];
-            position_text(&f->time, f->time_text, text);
-            buf_printf(&b, "0 %s", text);
-        } else {
-            buf_printf(&b, "%ld %s", w->cur.count, w->cur.text);
-        }
-        store_state_set(w->store, DW_STATE_POSITION, buf_cstr(&b), &e);
-    }
-    buf_reset(&b);
     struct dw_watch_counters c = counters_now(w);
-    watch_counters_format(&c, &b);
-    store_state_set(w->store, DW_STATE_COUNTERS, buf_cstr(&b), &e);
-    buf_free(&b);
-    oplog_errors(w->log, "cannot save the watch state: ", &e);
+    watch_state_save(w->store, w->p, w->log_mode ? &w->cur : NULL, &c, w->log);
     w->state_dirty = false;
     w->state_saved_mono = dw_mono_us();
-}
-
-static bool position_parse(const char *text, struct watch_position *pos)
-{
-    memset(pos, 0, sizeof *pos);
-    char *end;
-    long count = strtol(text, &end, 10);
-    if (end == text || *end != ' ' || count < 0)
-        return false;
-    const char *t = end + 1;
-    size_t n = strlen(t);
-    if (n == 0 || n >= sizeof pos->text || dw_time_parse(t, n, &pos->t) != n ||
-        pos->t.kind != DW_TIME_DATE)
-        return false;
-    memcpy(pos->text, t, n + 1);
-    pos->count = count;
-    pos->known = true;
-    return true;
 }
 
 /* ---- the event filter: resume without duplicates, track the position ---- */
@@ -216,7 +135,7 @@ static bool on_event(const struct dw_event *ev, void *ctx)
         w->cur.known = true;
         w->cur.t = ev->time;
         w->cur.count = 1;
-        position_text(&ev->time, ev->time_text, w->cur.text);
+        watch_position_text(&ev->time, ev->time_text, w->cur.text);
     } else if (ev->time.us == w->cur.t.us) {
         w->cur.count++;
     } /* an older event (out of order): the position stays */
@@ -279,71 +198,6 @@ static void reload(struct watch *w)
 
 /* ---- setup ---- */
 
-/* The daemon's DB: readable by a group (admin) so that `recent` works without
- * sudo.  The -shm file must be writable for a WAL reader. */
-static void share_db(struct watch *w, struct dw_errors *err)
-{
-    struct group *g = getgrnam(w->o->db_group);
-    if (!g) {
-        dw_errors_add(err, "--group %s: no such group", w->o->db_group);
-        return;
-    }
-    /* without -wal/-shm (deleted when the last connection closes), a
-     * reader that cannot create them could not open the DB at all */
-    store_keep_wal(w->store);
-    const char *suffix[] = {"", "-wal", "-shm"};
-    mode_t mode[] = {0640, 0640, 0660};
-    for (int i = 0; i < 3; i++) {
-        struct dw_buf path = {0};
-        buf_printf(&path, "%s%s", w->o->db_path, suffix[i]);
-        if (chown(buf_cstr(&path), (uid_t)-1, g->gr_gid) == 0)
-            chmod(buf_cstr(&path), mode[i]);
-        else if (i == 0)
-            oplog_say(w->log, "%s: cannot give group %s access: %s", buf_cstr(&path), w->o->db_group,
-                strerror(errno));
-        buf_free(&path);
-    }
-    struct dw_buf dir = {0};
-    buf_puts(&dir, w->o->db_path);
-    char *slash = strrchr(dir.data, '/');
-    if (slash && slash != dir.data) {
-        *slash = '\0';
-        if (chown(dir.data, (uid_t)-1, g->gr_gid) == 0)
-            chmod(dir.data, 0750);
-    }
-    buf_free(&dir);
-}
-
-/* After a restart: the stored incidents still within the correlation window
- * of the saved position stay open, so that the lines after it (read again,
- * or new) join them instead of starting a second incident.  0 or -1. */
-static int reopen_recent(struct watch *w, int64_t window_us, struct dw_errors *err)
-{
-    struct dw_query q = {.has_since = true, .since_us = w->cur.t.us - window_us,
-                         .limit = REOPEN_MAX};
-    struct dw_incident **v = NULL;
-    size_t n = 0;
-    if (store_recent(w->store, &q, &v, &n, err) < 0)
-        return -1;
-    size_t kept = 0;
-    for (size_t i = n; i-- > 0;) { /* newest first: open the oldest first */
-        /* one that ends well after the position came from elsewhere (a scan
-         * of another Mac's log, a clock change): it is not this stream's */
-        if (v[i]->last_seen.us > w->cur.t.us + window_us) {
-            incident_free(v[i]);
-            continue;
-        }
-        pipeline_reopen(w->p, v[i]);
-        kept++;
-    }
-    free(v);
-    if (kept)
-        oplog_say(w->log, "%zu incident(s) ending less than %" PRId64 " s before the saved position stay "
-               "open: what follows can join them",
-            kept, window_us / 1000000);
-    return 0;
-}
-
 static bool open_all(struct watch *w, struct dw_errors *err)
 {
     const struct dw_watch_opts *o = w->o;
@@ -356,7 +210,7 @@ static bool open_all(struct watch *w, struct dw_errors *err)
         return false;
     catalog_record(w->store, w->rs, err);
     if (!err->n && o->db_group)
-        share_db(w, err);
+        watch_share_db(w->store, o->db_path, o->db_group, w->log, err);
     if (err->n)
         return false;
     if (w->log_mode) {
@@ -366,29 +220,12 @@ static bool open_all(struct watch *w, struct dw_errors *err)
         if (!w->pf)
             return false;
     }
-    char *value = NULL;
-    store_state_get(w->store, DW_STATE_COUNTERS, &value, err);
-    watch_counters_parse(value, &w->base);
-    free(value);
     set_predicate(w, predicate_build(w->rs, &notes));
-    if (w->log_mode) {
+    if (w->log_mode)
         oplog_errors(w->log, "predicate: ", &notes);
-        char *hash = NULL, *pos = NULL;
-        store_state_get(w->store, DW_STATE_PREDICATE, &hash, err);
-        store_state_get(w->store, DW_STATE_POSITION, &pos, err);
-        if (pos && (!hash || strcmp(hash, w->hash) != 0)) {
-            oplog_say(w->log, "the predicate changed since the saved position (%s): dropping the position, "
-                   "starting from now", pos);
-            store_state_set(w->store, DW_STATE_POSITION, NULL, err);
-        } else if (pos && !position_parse(pos, &w->cur)) {
-            oplog_say(w->log, "unreadable saved position '%s': starting from now", pos);
-        }
-        store_state_set(w->store, DW_STATE_PREDICATE, w->hash, err);
-        free(hash);
-        free(pos);
-    }
     dw_errors_clear(&notes);
-    if (err->n)
+    if (watch_state_load(w->store, w->hash, w->log_mode ? &w->cur : NULL, &w->base, w->log,
+                         err) != 0)
         return false;
     struct dw_pipeline_opts popts = {
         .style = w->log_mode ? DW_STYLE_NDJSON : o->style,
@@ -400,7 +237,7 @@ static bool open_all(struct watch *w, struct dw_errors *err)
     pipeline_set_filter(w->p, on_event, w);
     pipeline_begin(w->p, w->log_mode ? "log stream"
                          : strcmp(o->follow_path, "-") == 0 ? "-" : o->follow_path);
-    if (w->log_mode && w->cur.known && reopen_recent(w, popts.correlate.window_us, err) < 0)
+    if (w->log_mode && w->cur.known && watch_reopen_recent(w->store, w->p, &w->cur, popts.correlate.window_us, w->log, err) < 0)
         return false;
     if (o->follow_path && strcmp(o->follow_path, "-") != 0)
         w->follow = follow_open(o->follow_path);
