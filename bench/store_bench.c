@@ -15,6 +15,7 @@
 
 #include "incident.h"
 #include "store.h"
+#include "store_stats.h"
 #include "util.h"
 
 #define T0 INT64_C(1795680000000000)

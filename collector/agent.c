@@ -1,29 +1,23 @@
 /* agent.c - launchd plists and `launchctl`.  The one file that knows about
- * launchd; everything Apple-specific about it is inside the #ifdef below. */
+ * launchd; whether it exists and running launchctl are osdep.h's. */
 #include "agent.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "osdep.h"
 #include "platform.h"
-
-#ifdef __APPLE__
-#include <grp.h>
-#endif
 
 #ifndef PATH_MAX
 #define PATH_MAX 4096
 #endif
-
-extern char **environ;
 
 /* packaging/launchd/dextwatch.agent.plist.in */
 static const char agent_template[] =
@@ -163,35 +157,6 @@ void agent_paths_free(struct dw_agent_paths *p)
     memset(p, 0, sizeof *p);
 }
 
-#ifdef __APPLE__
-bool agent_supported(void)
-{
-    return true;
-}
-
-/* Runs /bin/launchctl with args; returns its exit status (-1: not run). */
-static int launchctl(char *const args[], bool quiet)
-{
-    char *argv[8] = {"/bin/launchctl"};
-    for (int i = 0; args[i] && i < 6; i++)
-        argv[i + 1] = args[i];
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    if (quiet) {
-        posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-        posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    }
-    pid_t pid;
-    int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0)
-        return -1;
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-    }
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static void domain(bool system, char out[64])
 {
     if (system)
@@ -211,8 +176,18 @@ static int dir_of(const char *path, struct dw_buf *out)
     return 0;
 }
 
+/* Where there is no launchd: nothing is written. */
+static int no_launchd(struct dw_errors *err)
+{
+    dw_errors_add(err, "launchd agents are macOS-only: nothing was written (use --print to "
+                       "see the plist, or run `dextwatch watch` under your own supervisor)");
+    return -1;
+}
+
 int agent_install(bool system, const struct dw_agent_paths *p, struct dw_errors *err)
 {
+    if (!osdep_has_launchd())
+        return no_launchd(err);
     struct dw_buf text = {0}, dir = {0}, tmp = {0};
     agent_plist(&text, system, p);
     int rc = -1;
@@ -251,9 +226,9 @@ int agent_install(bool system, const struct dw_agent_paths *p, struct dw_errors 
     domain(system, dom);
     snprintf(target, sizeof target, "%s/%s", dom, DW_AGENT_LABEL);
     char *bootout[] = {"bootout", target, NULL};
-    launchctl(bootout, true); /* an older copy may be loaded */
+    osdep_launchctl(bootout, true); /* an older copy may be loaded */
     char *bootstrap[] = {"bootstrap", dom, p->plist, NULL};
-    if (launchctl(bootstrap, false) != 0) {
+    if (osdep_launchctl(bootstrap, false) != 0) {
         dw_errors_add(err, "launchctl bootstrap %s %s failed (the plist stays; see above)", dom,
                       p->plist);
         goto out;
@@ -268,11 +243,13 @@ out:
 
 int agent_uninstall(bool system, const struct dw_agent_paths *p, struct dw_errors *err)
 {
+    if (!osdep_has_launchd())
+        return no_launchd(err);
     char dom[64], target[128];
     domain(system, dom);
     snprintf(target, sizeof target, "%s/%s", dom, DW_AGENT_LABEL);
     char *bootout[] = {"bootout", target, NULL};
-    launchctl(bootout, true);
+    osdep_launchctl(bootout, true);
     if (unlink(p->plist) != 0 && errno != ENOENT) {
         dw_errors_add(err, "%s: %s", p->plist, strerror(errno));
         return -1;
@@ -282,13 +259,17 @@ int agent_uninstall(bool system, const struct dw_agent_paths *p, struct dw_error
 
 int agent_status(bool system, const struct dw_agent_paths *p, struct dw_buf *out)
 {
+    if (!osdep_has_launchd()) {
+        buf_printf(out, "launchd is macOS-only: no agent here (it would be %s)\n", p->plist);
+        return 1;
+    }
     char dom[64], target[128];
     domain(system, dom);
     snprintf(target, sizeof target, "%s/%s", dom, DW_AGENT_LABEL);
     struct stat st;
     bool installed = stat(p->plist, &st) == 0;
     char *print[] = {"print", target, NULL};
-    bool loaded = launchctl(print, true) == 0;
+    bool loaded = osdep_launchctl(print, true) == 0;
     buf_printf(out, "%s: %s\n", p->plist, installed ? "installed" : "not installed");
     buf_printf(out, "launchd %s: %s\n", target, loaded ? "loaded (details: launchctl print " : "not loaded");
     if (loaded)
@@ -296,29 +277,3 @@ int agent_status(bool system, const struct dw_agent_paths *p, struct dw_buf *out
     buf_printf(out, "log: %s\n", p->log);
     return installed && loaded ? 0 : 1;
 }
-#else
-bool agent_supported(void)
-{
-    return false;
-}
-
-int agent_install(bool system, const struct dw_agent_paths *p, struct dw_errors *err)
-{
-    (void)system, (void)p;
-    dw_errors_add(err, "launchd agents are macOS-only: nothing was written (use --print to "
-                       "see the plist, or run `dextwatch watch` under your own supervisor)");
-    return -1;
-}
-
-int agent_uninstall(bool system, const struct dw_agent_paths *p, struct dw_errors *err)
-{
-    return agent_install(system, p, err);
-}
-
-int agent_status(bool system, const struct dw_agent_paths *p, struct dw_buf *out)
-{
-    (void)system;
-    buf_printf(out, "launchd is macOS-only: no agent here (it would be %s)\n", p->plist);
-    return 1;
-}
-#endif

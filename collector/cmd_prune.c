@@ -7,7 +7,7 @@
 #include "duration.h"
 #include "platform.h"
 #include "store.h"
-#include "store_extra.h"
+#include "store_prune.h"
 
 enum { PRUNE_OLDER_THAN, PRUNE_DB, PRUNE_HELP };
 static const struct cli_opt prune_opts[] = {

@@ -8,6 +8,7 @@
 #include "platform.h"
 #include "report.h"
 #include "store.h"
+#include "store_stats.h"
 
 enum {
     RECENT_DB,

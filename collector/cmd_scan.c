@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "baseline.h"
+#include "catalog.h"
 #include "cli.h"
 #include "cmd_scan_private.h"
 #include "config.h"
@@ -290,7 +291,7 @@ static int scan_setup(const struct scan_args *a, struct scan *sc, struct scan_en
     if (a->store) {
         env->store = cli_open_store(a->db, DW_STORE_WRITE, NULL); /* prints why not */
         if (!env->store || store_begin(env->store, err) ||
-            store_record_rules(env->store, env->rs, err) || store_commit(env->store, err))
+            catalog_record(env->store, env->rs, err) || store_commit(env->store, err))
             return -1;
     }
     struct dw_report_opts ro = {

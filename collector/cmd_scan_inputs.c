@@ -3,7 +3,6 @@
  * with its report (skipped lines, no events) to every output. */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "cmd_scan_private.h"
 #include "input.h"
 #include "logcmd.h"
+#include "logpump.h"
 
 #define READ_BLOCK (1u << 20)
 #define CHILD_STDERR_MAX 4096
@@ -96,55 +96,34 @@ static int scan_fd(struct scan *sc, struct dw_pipeline *p, const char *name, int
     return end_input(sc, p, name, failed, err);
 }
 
-/* Reads the child's stdout into the pipeline and keeps up to
- * CHILD_STDERR_MAX bytes of its stderr in child_err, until both end.  True
- * when polling failed (the message is in err). */
-static bool pump_child(struct scan *sc, struct dw_pipeline *p, const struct dw_child *child,
-                       const char *name, struct dw_buf *child_err, struct dw_errors *err)
+/* What the `log show` pump feeds: the pipeline, and the child's stderr
+ * (bounded) for the error message. */
+struct log_show {
+    struct scan *sc;
+    struct dw_pipeline *p;
+    struct dw_buf child_err;
+};
+
+static void show_out(void *ctx, const char *data, size_t n)
 {
-    char *block = xmalloc(READ_BLOCK);
-    bool out_open = true, err_open = true, failed = false;
-    while (out_open || err_open) {
-        struct pollfd fds[2] = {{child->out_fd, POLLIN, 0}, {child->err_fd, POLLIN, 0}};
-        if (!out_open)
-            fds[0].fd = -1;
-        if (!err_open)
-            fds[1].fd = -1;
-        if (poll(fds, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            dw_errors_add(err, "%s: poll: %s", name, strerror(errno));
-            failed = true;
-            break;
-        }
-        for (int i = 0; i < 2; i++) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            ssize_t n = read(fds[i].fd, block, READ_BLOCK);
-            if (n < 0 && (errno == EINTR || errno == EAGAIN))
-                continue;
-            if (n <= 0) {
-                if (i == 0)
-                    out_open = false;
-                else
-                    err_open = false;
-                continue;
-            }
-            if (i == 0) {
-                pipeline_feed(p, block, (size_t)n);
-                progress(sc, p, sc->progress.input_done + (uint64_t)n);
-            } else if (child_err->len < CHILD_STDERR_MAX) {
-                size_t room = CHILD_STDERR_MAX - child_err->len;
-                buf_append(child_err, block, (size_t)n < room ? (size_t)n : room);
-            }
-        }
+    struct log_show *ls = ctx;
+    pipeline_feed(ls->p, data, n);
+    progress(ls->sc, ls->p, ls->sc->progress.input_done + (uint64_t)n);
+}
+
+static void show_err(void *ctx, const char *line, size_t n)
+{
+    struct log_show *ls = ctx;
+    if (ls->child_err.len < CHILD_STDERR_MAX) {
+        size_t room = CHILD_STDERR_MAX - ls->child_err.len;
+        buf_append(&ls->child_err, line, n < room ? n : room);
+        buf_putc(&ls->child_err, '\n');
     }
-    free(block);
-    return failed;
 }
 
 /* Runs `<log> show --style ndjson --info [--predicate P] <what> <arg>` and
- * scans its output; its stderr is kept (bounded) for the error message. */
+ * scans its output through the log pump (logpump.h, shared with watch); its
+ * stderr is kept (bounded) for the error message. */
 int scan_log_show(struct scan *sc, struct dw_pipeline *p, const char *logcmd, const char *predicate,
                   const char *what, const char *arg, struct dw_errors *err)
 {
@@ -163,8 +142,10 @@ int scan_log_show(struct scan *sc, struct dw_pipeline *p, const char *logcmd, co
     args[k++] = (char *)what;
     args[k++] = (char *)arg;
     args[k] = NULL;
-    struct dw_child child;
-    if (logcmd_spawn(logcmd, args, &child, err) != 0) {
+    struct log_show ls = {.sc = sc, .p = p};
+    struct dw_logpump pump;
+    logpump_init(&pump, "show", &(struct dw_logpump_sink){show_out, show_err, &ls});
+    if (logpump_start(&pump, logcmd, args, err) != 0) {
         pipeline_begin(p, name.data);
         end_input(sc, p, name.data, true, err);
         buf_free(&name);
@@ -172,20 +153,21 @@ int scan_log_show(struct scan *sc, struct dw_pipeline *p, const char *logcmd, co
     }
     cli_progress_input(&sc->progress, name.data, 0);
     pipeline_begin(p, name.data);
-    struct dw_buf child_err = {0};
-    bool failed = pump_child(sc, p, &child, name.data, &child_err, err);
-    int status = logcmd_stop(&child, failed ? 15 : 0);
+    size_t nerr = err->n;
+    int status = logpump_run(&pump, err);
+    bool failed = status < 0 || err->n > nerr;
     if (!failed && status != 0) {
         struct dw_buf why = {0};
-        while (child_err.len && (child_err.data[child_err.len - 1] == '\n'))
-            child_err.data[--child_err.len] = '\0';
-        dw_escape_term(&why, buf_cstr(&child_err), child_err.len);
+        while (ls.child_err.len && (ls.child_err.data[ls.child_err.len - 1] == '\n'))
+            ls.child_err.data[--ls.child_err.len] = '\0';
+        dw_escape_term(&why, buf_cstr(&ls.child_err), ls.child_err.len);
         dw_errors_add(err, "%s: %s exited with status %d%s%s", name.data, logcmd, status,
                       why.len ? ": " : "", buf_cstr(&why));
         buf_free(&why);
         failed = true;
     }
-    buf_free(&child_err);
+    logpump_reset(&pump);
+    buf_free(&ls.child_err);
     int rc = end_input(sc, p, name.data, failed, err);
     buf_free(&name);
     return rc;

@@ -8,7 +8,7 @@
 #include "forward.h"
 #include "platform.h"
 #include "store.h"
-#include "store_extra.h"
+#include "store_stats.h"
 #include "watch.h"
 
 enum { STATS_DB, STATS_HELP };

@@ -206,7 +206,7 @@ static int cmd_watch(int argc, char **argv)
     o.rules_dir = dw_rules_dir(rules_opt, &rules);
     o.log_command = logcmd_path(cmd_opt);
     o.follow_path = follow;
-    o.log = log_line;
+    o.log.fn = log_line;
     enum dw_watch_status st = watch_run(&o, &err);
     for (size_t i = 0; i < err.n; i++)
         log_line(NULL, err.msgs[i]);

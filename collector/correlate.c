@@ -54,17 +54,6 @@ struct dw_correlator {
     long opened;
 };
 
-const char *dw_change_name(enum dw_change c)
-{
-    switch (c) {
-    case DW_OPENED: return "opened";
-    case DW_GREW: return "grew";
-    case DW_MERGED: return "merged";
-    case DW_CLOSED: return "closed";
-    }
-    return "?";
-}
-
 struct dw_correlator *correlator_new(const struct dw_correlate_opts *opts, dw_incident_fn fn,
                                      void *ctx)
 {
@@ -74,11 +63,6 @@ struct dw_correlator *correlator_new(const struct dw_correlate_opts *opts, dw_in
     c->fn = fn;
     c->ctx = ctx;
     return c;
-}
-
-long correlator_opened(const struct dw_correlator *c)
-{
-    return c->opened;
 }
 
 /* True when a point at (t, line) lies within the window after (last, last_line):

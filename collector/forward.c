@@ -19,13 +19,13 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "forward.h"
 
 #define BATCH 64
@@ -64,28 +64,6 @@ struct dw_forwarder {
     int64_t deadline; /* monotonic: give up delivering at stop */
 };
 
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static void say(struct dw_forwarder *fw, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void say(struct dw_forwarder *fw, const char *fmt, ...)
-{
-    if (!fw->o.log)
-        return;
-    struct dw_buf b = {0};
-    va_list ap;
-    va_start(ap, fmt);
-    buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    fw->o.log(fw->o.log_ctx, buf_cstr(&b));
-    buf_free(&b);
-}
-
 /* Sleeps up to us, or until a wake (forward_wake, forward_stop) newer than
  *seen; updates *seen.  Returns whether stop is set. */
 static bool wait_for(struct dw_forwarder *fw, int64_t us, unsigned long *seen)
@@ -108,7 +86,7 @@ static bool wait_for(struct dw_forwarder *fw, int64_t us, unsigned long *seen)
 static bool stopping_past_deadline(struct dw_forwarder *fw)
 {
     pthread_mutex_lock(&fw->mu);
-    bool past = fw->stop && mono_us() >= fw->deadline;
+    bool past = fw->stop && dw_mono_us() >= fw->deadline;
     pthread_mutex_unlock(&fw->mu);
     return past;
 }
@@ -120,7 +98,7 @@ static void sender_fail(struct sender *sd, struct dw_errors *e)
     forward_conn_close(&sd->conn);
     sd->cursor = sd->candidate = sd->confirmed = 0; /* resend everything not confirmed */
     if (!sd->failing) {
-        say(fw, "forward: %s; retrying with backoff (events wait in the outbox)", why);
+        oplog_say(&fw->o.log, "forward: %s; retrying with backoff (events wait in the outbox)", why);
         struct dw_errors e2 = {0};
         outbox_note_error(sd->ob, sd->conn.url.text, why, &e2);
         dw_errors_clear(&e2);
@@ -141,11 +119,11 @@ static void sender_confirm(struct sender *sd)
         sender_fail(sd, &e);
         return;
     }
-    int64_t now = mono_us();
+    int64_t now = dw_mono_us();
     if (sd->candidate > 0 && now - sd->candidate_mono >= CONFIRM_DELAY_US &&
         forward_conn_unacked(&sd->conn) == 0) {
         if (outbox_confirm(sd->ob, sd->conn.url.text, sd->candidate, &e) < 0) {
-            say(sd->fw, "forward: %s", e.msgs[0]);
+            oplog_say(&sd->fw->o.log, "forward: %s", e.msgs[0]);
             dw_errors_clear(&e);
             return;
         }
@@ -166,7 +144,7 @@ static size_t sender_batch(struct sender *sd)
     struct dw_outbox_row *rows = NULL;
     size_t n = 0;
     if (outbox_next(sd->ob, sd->conn.url.text, sd->cursor, BATCH, &rows, &n, &e) < 0) {
-        say(fw, "forward: %s", e.msgs[0]);
+        oplog_say(&fw->o.log, "forward: %s", e.msgs[0]);
         dw_errors_clear(&e);
         return 0;
     }
@@ -192,7 +170,7 @@ static size_t sender_batch(struct sender *sd)
     }
     buf_free(&msg);
     if (sent && sd->failing) {
-        say(fw, "forward: %s: delivering again", sd->conn.url.text);
+        oplog_say(&fw->o.log, "forward: %s: delivering again", sd->conn.url.text);
         struct dw_errors e2 = {0};
         outbox_note_error(sd->ob, sd->conn.url.text, NULL, &e2);
         dw_errors_clear(&e2);
@@ -201,7 +179,7 @@ static size_t sender_batch(struct sender *sd)
     }
     if (sent == n && !stream) {
         if (outbox_confirm(sd->ob, sd->conn.url.text, sd->cursor, &e) < 0) {
-            say(fw, "forward: %s", e.msgs[0]);
+            oplog_say(&fw->o.log, "forward: %s", e.msgs[0]);
             dw_errors_clear(&e);
         } else {
             sd->confirmed = sd->cursor;
@@ -227,16 +205,16 @@ static void *sender_main(void *arg)
             /* while stopping, wait only until the deadline */
             pthread_mutex_lock(&fw->mu);
             bool stop = fw->stop;
-            int64_t left = fw->deadline - mono_us();
+            int64_t left = fw->deadline - dw_mono_us();
             pthread_mutex_unlock(&fw->mu);
             if (stop && left <= 0)
                 break;
             if (stop && left < wait)
                 wait = left;
             /* new rows do not cut a backoff short; a stop past its deadline does */
-            int64_t until = mono_us() + wait;
-            while (mono_us() < until && !stopping_past_deadline(fw))
-                wait_for(fw, until - mono_us(), &seen);
+            int64_t until = dw_mono_us() + wait;
+            while (dw_mono_us() < until && !stopping_past_deadline(fw))
+                wait_for(fw, until - dw_mono_us(), &seen);
             continue;
         }
         sender_confirm(sd);
@@ -332,10 +310,10 @@ struct dw_forwarder *forward_start(const struct dw_forward_opts *o, struct dw_st
         outbox_pending(fw->main_ob, sd->conn.url.text, &waiting, &e);
         dw_errors_clear(&e);
         if (waiting)
-            say(fw, "forwarding to %s (%" PRId64 " event(s) waiting in the outbox)",
+            oplog_say(&fw->o.log, "forwarding to %s (%" PRId64 " event(s) waiting in the outbox)",
                 sd->conn.url.text, waiting);
         else
-            say(fw, "forwarding to %s", sd->conn.url.text);
+            oplog_say(&fw->o.log, "forwarding to %s", sd->conn.url.text);
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (err->n) {
@@ -348,7 +326,7 @@ struct dw_forwarder *forward_start(const struct dw_forward_opts *o, struct dw_st
 int forward_record(struct dw_forwarder *fw, enum dw_change change, struct dw_incident *inc,
                    struct dw_incident *into, struct dw_errors *err)
 {
-    struct dw_outbox_event ev = {
+    struct dw_forward_change ev = {
         .change = change,
         .inc = inc,
         .hostname = fw->hostname,
@@ -362,7 +340,7 @@ int forward_record(struct dw_forwarder *fw, enum dw_change change, struct dw_inc
     }
     if (!ev.inc || ev.inc->id <= 0)
         return 0;
-    return outbox_add(fw->main_ob, fw->dests, fw->n, fw->o.outbox_limit, &ev, err);
+    return forward_queue(fw->main_ob, fw->dests, fw->n, fw->o.outbox_limit, &ev, err);
 }
 
 void forward_wake(struct dw_forwarder *fw)
@@ -381,7 +359,7 @@ void forward_stop(struct dw_forwarder *fw, int64_t grace_us)
         return;
     pthread_mutex_lock(&fw->mu);
     fw->stop = true;
-    fw->deadline = mono_us() + grace_us;
+    fw->deadline = dw_mono_us() + grace_us;
     fw->wakes++;
     pthread_cond_broadcast(&fw->cv);
     pthread_mutex_unlock(&fw->mu);

@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include "forward.h"
+#include "report.h"
 
 #define BOM "\xEF\xBB\xBF"
 #define SD_VALUE_MAX 1024 /* bytes of one SD value; the JSON body has everything */
@@ -195,4 +197,48 @@ void forward_frame(struct dw_buf *out, const char *msg, size_t len)
 {
     buf_printf(out, "%zu ", len);
     buf_append(out, msg, len);
+}
+
+static int64_t wall_us(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+/* dw_outbox_msg.head: the event's head once the outbox has numbered it. */
+static void queued_head(struct dw_buf *out, int64_t version, void *ctx)
+{
+    struct dw_forward_event *fe = ctx;
+    fe->version = version;
+    forward_format_head(out, fe);
+}
+
+int forward_queue(struct dw_outbox *ob, const char *const *dests, size_t ndests, long limit,
+                  const struct dw_forward_change *ev, struct dw_errors *err)
+{
+    const struct dw_incident *inc = ev->inc;
+    if (ndests == 0 || !inc || inc->id <= 0)
+        return 0;
+    struct dw_forward_event fe = {
+        .change = ev->change,
+        .inc = inc,
+        .id = inc->id,
+        .merged = ev->merged,
+        .time_us = wall_us(),
+        .hostname = ev->hostname,
+        .procid = ev->procid,
+    };
+    struct dw_buf body = {0};
+    report_json_incident(&body, inc, (long long)inc->id);
+    struct dw_outbox_msg m = {
+        .incident_id = inc->id,
+        .event = forward_msgid(ev->change),
+        .body = buf_cstr(&body),
+        .head = queued_head,
+        .head_ctx = &fe,
+    };
+    int rc = outbox_add(ob, dests, ndests, limit > 0 ? limit : DW_FORWARD_OUTBOX_LIMIT, &m, err);
+    buf_free(&body);
+    return rc;
 }

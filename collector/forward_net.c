@@ -8,17 +8,13 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <linux/sockios.h>
-#endif
-
 #include "forward.h"
+#include "osdep.h"
 
 #define SEND_TIMEOUT_S 10
 
@@ -215,15 +211,5 @@ long forward_conn_unacked(const struct dw_forward_conn *c)
 {
     if (c->fd < 0 || !forward_conn_stream(c))
         return 0;
-#if defined(__linux__) && defined(SIOCOUTQ)
-    int n = 0;
-    if (ioctl(c->fd, SIOCOUTQ, &n) == 0)
-        return n;
-#elif defined(SO_NWRITE)
-    int n = 0;
-    socklen_t len = sizeof n;
-    if (getsockopt(c->fd, SOL_SOCKET, SO_NWRITE, &n, &len) == 0)
-        return n;
-#endif
-    return 0;
+    return osdep_socket_unsent(c->fd);
 }

@@ -1,7 +1,7 @@
-/* logcmd.c - starting, watching and ending the `log` child (logcmd.h), and the
- * OS-specific ways to keep it from outliving us (logcmd_guard.h).  This is the
- * one file that knows how Linux and macOS differ about child processes. */
-#define _DARWIN_C_SOURCE 1 /* libproc.h needs the Darwin types */
+/* logcmd.c - starting, watching and ending the `log` child (logcmd.h), and
+ * keeping it from outliving us (logcmd_guard.h).  What differs between
+ * systems (the wrapper, the parent-death signal, reading another process's
+ * command line) is in osdep.h. */
 #include "logcmd.h"
 
 #include <errno.h>
@@ -18,13 +18,7 @@
 #include <unistd.h>
 
 #include "logcmd_guard.h"
-
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
-#ifdef __APPLE__
-#include <libproc.h>
-#endif
+#include "osdep.h"
 
 extern char **environ;
 
@@ -79,17 +73,14 @@ int logcmd_spawn(const char *cmd, char *const args[], struct dw_child *child,
     char ppid[24];
     size_t k = 0;
     const char *exe = cmd;
-#ifdef __linux__
-    if (guard_enabled) {
-        exe = "/proc/self/exe";
+    const char *wrapper = guard_enabled ? osdep_child_wrapper() : NULL;
+    if (wrapper) {
+        exe = wrapper;
         snprintf(ppid, sizeof ppid, "%ld", (long)getpid());
         argv[k++] = (char *)"dextwatch";
         argv[k++] = (char *)"__child";
         argv[k++] = ppid;
     }
-#else
-    (void)ppid;
-#endif
     argv[k++] = (char *)cmd;
     for (size_t i = 0; i < nargs; i++)
         argv[k++] = args[i];
@@ -217,9 +208,7 @@ int logcmd_guard_exec(int argc, char **argv)
         fputs("dextwatch __child: bad parent pid\n", stderr);
         return 127;
     }
-#ifdef __linux__
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-#endif
+    osdep_parent_death_signal(SIGTERM);
     if ((long)getppid() != ppid)
         return 127; /* the parent died before the signal was armed */
     execv(argv[2], argv + 2);
@@ -227,8 +216,7 @@ int logcmd_guard_exec(int argc, char **argv)
     return 127;
 }
 
-/* Whether the argument vector of a process names cmd and a log action. */
-static bool args_match(const char *const *args, size_t n, const char *cmd)
+bool logcmd_args_are_ours(const char *const *args, size_t n, const char *cmd)
 {
     bool named = false, action = false;
     for (size_t i = 0; i < n; i++) {
@@ -242,34 +230,12 @@ static bool args_match(const char *const *args, size_t n, const char *cmd)
 
 bool logcmd_pid_is_ours(pid_t pid, const char *cmd)
 {
-    if (pid <= 1 || kill(pid, 0) != 0)
+    if (pid <= 1 || kill(pid, 0) != 0 || !osdep_proc_runs(pid, cmd))
         return false;
-#if defined(__linux__)
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)pid);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    char buf[8192];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
+    struct dw_buf raw = {0};
     const char *args[64];
-    size_t na = 0;
-    for (size_t i = 0; i < n && na < 64; i += strlen(buf + i) + 1)
-        args[na++] = buf + i;
-    return args_match(args, na, cmd);
-#elif defined(__APPLE__)
-    /* the executable's path: the real /usr/bin/log (a script run through an
-     * interpreter cannot be told apart from others and is left alone) */
-    char exe[PROC_PIDPATHINFO_MAXSIZE], want[PATH_MAX];
-    if (proc_pidpath(pid, exe, sizeof exe) <= 0 || !realpath(cmd, want))
-        return false;
-    const char *args[2] = {exe, "stream"};
-    return strcmp(exe, want) == 0 && args_match(args, 2, want);
-#else
-    (void)cmd;
-    (void)args_match;
-    return false;
-#endif
+    int n = osdep_proc_args(pid, &raw, args, sizeof args / sizeof args[0]);
+    bool ours = n > 0 && logcmd_args_are_ours(args, (size_t)n, cmd);
+    buf_free(&raw);
+    return ours;
 }

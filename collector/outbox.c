@@ -1,4 +1,4 @@
-/* outbox.c - the forwarding outbox in the incident database (forward.h;
+/* outbox.c - the forwarding outbox in the incident database (outbox.h;
  * tables outbox, outbox_destinations, outbox_versions in docs/schema.md).
  *
  * The watcher's connection queues events (outbox_add) inside the transaction
@@ -10,10 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
-#include "forward.h"
-#include "report.h"
+#include "outbox.h"
 #include "store_private.h"
 
 enum outbox_stmt {
@@ -102,13 +100,6 @@ static int run(struct dw_outbox *ob, enum outbox_stmt id, const char *what, stru
     return 0;
 }
 
-static int64_t wall_us(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
-}
-
 /* Next version of incident id (1 for its first event). */
 static int next_version(struct dw_outbox *ob, int64_t id, int64_t *version, struct dw_errors *err)
 {
@@ -129,7 +120,7 @@ static int next_version(struct dw_outbox *ob, int64_t id, int64_t *version, stru
 
 /* One destination's row, counter and trim. */
 static int add_one(struct dw_outbox *ob, const char *dest, long limit, int64_t id, int64_t version,
-                   const char *event, const char *now, struct dw_buf *head, struct dw_buf *body,
+                   const char *event, const char *now, struct dw_buf *head, const char *body,
                    struct dw_errors *err)
 {
     sqlite3_stmt *st = ob->st[OB_INSERT];
@@ -139,7 +130,7 @@ static int add_one(struct dw_outbox *ob, const char *dest, long limit, int64_t i
     sqlite3_bind_text(st, 4, event, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, buf_cstr(head), (int)head->len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, buf_cstr(body), (int)body->len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, body, -1, SQLITE_STATIC);
     if (run(ob, OB_INSERT, "cannot queue an outbox event", err) < 0)
         return -1;
     sqlite3_bind_text(ob->st[OB_DEST_QUEUED], 1, dest, -1, SQLITE_STATIC);
@@ -160,40 +151,25 @@ static int add_one(struct dw_outbox *ob, const char *dest, long limit, int64_t i
 }
 
 int outbox_add(struct dw_outbox *ob, const char *const *dests, size_t ndests, long limit,
-               const struct dw_outbox_event *ev, struct dw_errors *err)
+               const struct dw_outbox_msg *m, struct dw_errors *err)
 {
-    const struct dw_incident *inc = ev->inc;
-    if (ndests == 0 || !inc || inc->id <= 0)
+    if (ndests == 0)
         return 0;
-    if (limit <= 0)
-        limit = DW_FORWARD_OUTBOX_LIMIT;
     enum store_tx tx;
     if (store_tx_enter(ob->s, &tx, err) < 0)
         return -1;
     int64_t version = 0;
-    bool ok = next_version(ob, inc->id, &version, err) == 0;
-    struct dw_buf head = {0}, body = {0};
+    bool ok = next_version(ob, m->incident_id, &version, err) == 0;
+    struct dw_buf head = {0};
     char now[32];
     if (ok) {
-        struct dw_forward_event fe = {
-            .change = ev->change,
-            .inc = inc,
-            .id = inc->id,
-            .version = version,
-            .merged = ev->merged,
-            .time_us = wall_us(),
-            .hostname = ev->hostname,
-            .procid = ev->procid,
-        };
-        forward_format_head(&head, &fe);
-        report_json_incident(&body, inc, (long long)inc->id);
+        m->head(&head, version, m->head_ctx);
         store_now_iso(now);
     }
     for (size_t i = 0; ok && i < ndests; i++)
-        ok = add_one(ob, dests[i], limit, inc->id, version, forward_msgid(ev->change), now, &head,
-                     &body, err) == 0;
+        ok = add_one(ob, dests[i], limit, m->incident_id, version, m->event, now, &head, m->body,
+                     err) == 0;
     buf_free(&head);
-    buf_free(&body);
     return store_tx_leave(ob->s, tx, ok, err);
 }
 

@@ -27,14 +27,18 @@ struct dw_pipeline {
     bool pf_off;             /* opts.no_prefilter or DEXTWATCH_NO_PREFILTER */
 };
 
-/* Whether f's event is stored already (an error counts as no: saving then
- * meets the same error and reports it). */
+/* Whether f's event is stored already.  A failed lookup keeps the finding
+ * and is the input's store failure (pipeline_commit reports it). */
 static bool stored_before(struct dw_pipeline *p, const struct dw_finding *f)
 {
+    if (!p->store)
+        return false;
     struct dw_errors e = {0};
-    int64_t owner = p->store ? store_finding_owner(p->store, f, &e) : 0;
+    enum dw_stored st = store_finding_stored(p->store, f, &e);
+    if (st == DW_STORED_ERROR && !p->store_err.n)
+        dw_errors_add(&p->store_err, "%s", e.n ? e.msgs[0] : "cannot look up a finding");
     dw_errors_clear(&e);
-    return owner > 0;
+    return st == DW_STORED_YES;
 }
 
 static void on_event(const struct dw_event *ev, void *ctx)

@@ -1,5 +1,6 @@
-/* platform.c - where things live on macOS and elsewhere.  The one place that
- * knows about ~/Library, XDG directories and how to find the running binary. */
+/* platform.c - where things live: the rule directory, the database, and
+ * mkdir -p.  What differs between systems (~/Library or XDG, how to find
+ * the running binary) is in osdep.h. */
 #include "platform.h"
 
 #include <errno.h>
@@ -9,9 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifdef __APPLE__
-#include <mach-o/dyld.h>
-#endif
+#include "osdep.h"
 
 #ifndef PATH_MAX
 #define PATH_MAX 4096
@@ -19,17 +18,7 @@
 
 void dw_self_exe(char *out, size_t size)
 {
-    out[0] = '\0';
-#ifdef __APPLE__
-    char raw[PATH_MAX];
-    uint32_t n = sizeof raw;
-    if (_NSGetExecutablePath(raw, &n) == 0 && !realpath(raw, out))
-        out[0] = '\0';
-    (void)size;
-#else
-    ssize_t n = readlink("/proc/self/exe", out, size - 1);
-    out[n > 0 ? n : 0] = '\0';
-#endif
+    osdep_self_exe(out, size);
 }
 
 const char *dw_rules_dir(const char *opt, struct dw_buf *out)
@@ -65,25 +54,8 @@ const char *dw_db_path(const char *opt, struct dw_buf *out, struct dw_errors *er
         buf_puts(out, env);
         return out->data;
     }
-    const char *home = getenv("HOME");
-#ifdef __APPLE__
-    if (!home || !*home) {
-        dw_errors_add(err, "cannot find the default database: HOME is not set (use --db PATH)");
+    if (osdep_default_db(out, err) != 0)
         return NULL;
-    }
-    buf_printf(out, "%s/Library/Application Support/dextwatch/dextwatch.db", home);
-#else
-    const char *state = getenv("XDG_STATE_HOME");
-    if (state && *state == '/') {
-        buf_printf(out, "%s/dextwatch/dextwatch.db", state);
-    } else if (home && *home) {
-        buf_printf(out, "%s/.local/state/dextwatch/dextwatch.db", home);
-    } else {
-        dw_errors_add(err, "cannot find the default database: neither XDG_STATE_HOME nor HOME "
-                           "is set (use --db PATH)");
-        return NULL;
-    }
-#endif
     return out->data;
 }
 

@@ -196,9 +196,11 @@ static void put_group(struct dw_buf *out, const struct group *g)
     buf_free(&b);
 }
 
-char *predicate_build(const struct dw_ruleset *rs, struct dw_errors *warn)
+/* Sorts rs's rules into groups (by process, subsystem, category); returns
+ * true when some rule cannot be narrowed at all (the predicate must take
+ * everything).  Why goes to warn. */
+static bool collect_groups(const struct dw_ruleset *rs, struct groups *gs, struct dw_errors *warn)
 {
-    struct groups gs = {0};
     bool everything = false;
     for (size_t i = 0; i < rs->nrules; i++) {
         const struct dw_rule *r = &rs->rules[i];
@@ -213,7 +215,7 @@ char *predicate_build(const struct dw_ruleset *rs, struct dw_errors *warn)
         }
         if (r->nprocesses) {
             for (size_t p = 0; p < r->nprocesses; p++)
-                add_rule(&gs, r, r->processes[p], usable);
+                add_rule(gs, r, r->processes[p], usable);
         } else {
             if (!r->subsystem && !r->category && (!usable || r->nliterals == 0)) {
                 everything = true;
@@ -221,10 +223,68 @@ char *predicate_build(const struct dw_ruleset *rs, struct dw_errors *warn)
                               "the predicate cannot narrow the stream", r->file ? r->file : "?",
                               r->src_line, r->src_col, r->id);
             }
-            add_rule(&gs, r, NULL, usable);
+            add_rule(gs, r, NULL, usable);
         }
     }
+    return everything;
+}
 
+static bool whole_process(const struct group *g)
+{
+    return g->process && g->whole && !g->subsystem && !g->category;
+}
+
+/* The processes taken whole: one term, `process == P` or `process IN {...}`. */
+static void put_whole_processes(struct dw_buf *out, size_t *terms, const struct groups *gs)
+{
+    size_t nwhole = 0;
+    for (size_t i = 0; i < gs->n; i++)
+        nwhole += whole_process(&gs->v[i]);
+    if (!nwhole)
+        return;
+    struct dw_buf t = {0};
+    buf_puts(&t, nwhole == 1 ? "process == " : "process IN {");
+    size_t k = 0;
+    for (size_t i = 0; i < gs->n; i++) {
+        if (!whole_process(&gs->v[i]))
+            continue;
+        if (k++)
+            buf_puts(&t, ", ");
+        predicate_quote(&t, gs->v[i].process);
+    }
+    if (nwhole > 1)
+        buf_putc(&t, '}');
+    put_term(out, terms, buf_cstr(&t));
+    buf_free(&t);
+}
+
+/* The other groups with something of their own to say, one term each. */
+static void put_other_groups(struct dw_buf *out, size_t *terms, const struct groups *gs)
+{
+    for (size_t i = 0; i < gs->n; i++) {
+        const struct group *g = &gs->v[i];
+        if (!g->process && !g->subsystem && !g->category)
+            continue; /* any-process literals: last */
+        if (whole_process(g))
+            continue; /* in the IN list */
+        if (!g->whole && g->nlits == 0)
+            continue; /* fully covered by the any-process literals */
+        bool shadowed = false; /* its process is taken whole anyway */
+        for (size_t j = 0; g->process && j < gs->n && !shadowed; j++)
+            shadowed = j != i && same(gs->v[j].process, g->process) && whole_process(&gs->v[j]);
+        if (shadowed)
+            continue;
+        struct dw_buf t = {0};
+        put_group(&t, g);
+        put_term(out, terms, buf_cstr(&t));
+        buf_free(&t);
+    }
+}
+
+char *predicate_build(const struct dw_ruleset *rs, struct dw_errors *warn)
+{
+    struct groups gs = {0};
+    bool everything = collect_groups(rs, &gs, warn);
     const struct group *cover = NULL;
     for (size_t i = 0; i < gs.n; i++)
         if (!gs.v[i].process && !gs.v[i].subsystem && !gs.v[i].category && !gs.v[i].whole)
@@ -246,59 +306,19 @@ char *predicate_build(const struct dw_ruleset *rs, struct dw_errors *warn)
     size_t terms = 0;
     if (everything) {
         buf_puts(&out, "TRUEPREDICATE");
-        goto done;
-    }
-    /* processes taken whole: one IN list */
-    size_t nwhole = 0;
-    for (size_t i = 0; i < gs.n; i++)
-        if (gs.v[i].process && gs.v[i].whole && !gs.v[i].subsystem && !gs.v[i].category)
-            nwhole++;
-    if (nwhole) {
-        struct dw_buf t = {0};
-        buf_puts(&t, nwhole == 1 ? "process == " : "process IN {");
-        size_t k = 0;
-        for (size_t i = 0; i < gs.n; i++) {
-            const struct group *g = &gs.v[i];
-            if (!(g->process && g->whole && !g->subsystem && !g->category))
-                continue;
-            if (k++)
-                buf_puts(&t, ", ");
-            predicate_quote(&t, g->process);
+    } else {
+        put_whole_processes(&out, &terms, &gs);
+        put_other_groups(&out, &terms, &gs);
+        for (size_t i = 0; i < anyg.nlits; i++) {
+            struct dw_buf t = {0};
+            buf_puts(&t, "eventMessage CONTAINS ");
+            predicate_quote(&t, anyg.lits[i]);
+            put_term(&out, &terms, buf_cstr(&t));
+            buf_free(&t);
         }
-        if (nwhole > 1)
-            buf_putc(&t, '}');
-        put_term(&out, &terms, buf_cstr(&t));
-        buf_free(&t);
+        if (terms == 0)
+            buf_puts(&out, "FALSEPREDICATE");
     }
-    for (size_t i = 0; i < gs.n; i++) {
-        const struct group *g = &gs.v[i];
-        if (!g->process && !g->subsystem && !g->category)
-            continue; /* any-process literals: last */
-        if (g->process && g->whole && !g->subsystem && !g->category)
-            continue; /* in the IN list */
-        if (!g->whole && g->nlits == 0)
-            continue; /* fully covered by the any-process literals */
-        bool shadowed = false; /* its process is taken whole anyway */
-        for (size_t j = 0; g->process && j < gs.n && !shadowed; j++)
-            shadowed = j != i && same(gs.v[j].process, g->process) && gs.v[j].whole &&
-                       !gs.v[j].subsystem && !gs.v[j].category;
-        if (shadowed)
-            continue;
-        struct dw_buf t = {0};
-        put_group(&t, g);
-        put_term(&out, &terms, buf_cstr(&t));
-        buf_free(&t);
-    }
-    for (size_t i = 0; i < anyg.nlits; i++) {
-        struct dw_buf t = {0};
-        buf_puts(&t, "eventMessage CONTAINS ");
-        predicate_quote(&t, anyg.lits[i]);
-        put_term(&out, &terms, buf_cstr(&t));
-        buf_free(&t);
-    }
-    if (terms == 0)
-        buf_puts(&out, "FALSEPREDICATE");
-done:
     for (size_t i = 0; i < gs.n; i++)
         free(gs.v[i].lits);
     free(gs.v);

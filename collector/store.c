@@ -227,7 +227,10 @@ static void row_from_incident(struct store_row *r, const struct dw_incident *inc
     r->count = (int64_t)inc->count;
 }
 
-int64_t store_finding_owner(struct dw_store *s, const struct dw_finding *f, struct dw_errors *err)
+/* The id of the incident that holds a finding with f's event key: 0 if none,
+ * -1 on error. */
+static int64_t store_finding_owner(struct dw_store *s, const struct dw_finding *f,
+                                   struct dw_errors *err)
 {
     sqlite3_stmt *st = s->st[ST_FINDING_OWNER];
     sqlite3_bind_int64(st, 1, store_key_to_db(finding_event_key(f)));
@@ -239,6 +242,13 @@ int64_t store_finding_owner(struct dw_store *s, const struct dw_finding *f, stru
     }
     store_reset(st);
     return owner;
+}
+
+enum dw_stored store_finding_stored(struct dw_store *s, const struct dw_finding *f,
+                                   struct dw_errors *err)
+{
+    int64_t owner = store_finding_owner(s, f, err);
+    return owner < 0 ? DW_STORED_ERROR : owner > 0 ? DW_STORED_YES : DW_STORED_NO;
 }
 
 /* Stores f under incident id unless it is already there: inserts a new
@@ -430,8 +440,8 @@ int store_state_get(struct dw_store *s, const char *key, char **value, struct dw
 }
 
 /* Upserts one pack; when it is new or changed, rewrites its rules. */
-static int record_pack(struct dw_store *s, const struct dw_ruleset *rs,
-                       const struct dw_rule_pack *p, const char *now, struct dw_errors *err)
+static int record_pack(struct dw_store *s, const struct dw_store_pack *p, const char *now,
+                       struct dw_errors *err)
 {
     sqlite3_stmt *st = s->st[ST_PACK_UPSERT];
     char hash[17];
@@ -448,8 +458,8 @@ static int record_pack(struct dw_store *s, const struct dw_ruleset *rs,
     store_bind_text(s, s->st[ST_PACK_RULES_DELETE], 1, p->name);
     if (store_exec(s, ST_PACK_RULES_DELETE, "cannot record rules", err) < 0)
         return -1;
-    for (size_t i = p->first_rule; i < p->first_rule + p->nrules && i < rs->nrules; i++) {
-        const struct dw_rule *r = &rs->rules[i];
+    for (size_t i = 0; i < p->nrules; i++) {
+        const struct dw_store_rule *r = &p->rules[i];
         st = s->st[ST_RULE_INSERT];
         store_bind_text(s, st, 1, r->id);
         store_bind_text(s, st, 2, p->name);
@@ -462,7 +472,8 @@ static int record_pack(struct dw_store *s, const struct dw_ruleset *rs,
     return 0;
 }
 
-int store_record_rules(struct dw_store *s, const struct dw_ruleset *rs, struct dw_errors *err)
+int store_record_rules(struct dw_store *s, const struct dw_store_pack *packs, size_t npacks,
+                       struct dw_errors *err)
 {
     enum store_tx tx;
     char now[32];
@@ -470,7 +481,7 @@ int store_record_rules(struct dw_store *s, const struct dw_ruleset *rs, struct d
     if (store_tx_enter(s, &tx, err) < 0)
         return -1;
     bool ok = true;
-    for (size_t i = 0; ok && i < rs->npacks; i++)
-        ok = record_pack(s, rs, &rs->packs[i], now, err) == 0;
+    for (size_t i = 0; ok && i < npacks; i++)
+        ok = record_pack(s, &packs[i], now, err) == 0;
     return store_tx_leave(s, tx, ok, err);
 }

@@ -1,7 +1,9 @@
 /* store_private.h - shared between the store's files: store_schema.c (open,
- * migrations, statements, transactions, state, rule packs), store.c (saving
- * and deleting incidents) and store_load.c (loading and querying).  Not a
- * public interface; docs/schema.md documents the database itself. */
+ * migrations, statements, transactions and the helpers below), store.c
+ * (saving and deleting incidents, state, rule packs), store_load.c (loading
+ * and querying), store_prune.c, store_stats.c and outbox.c (their own
+ * statements over the same connection).  Not a public interface;
+ * docs/schema.md documents the database itself. */
 #ifndef DW_STORE_PRIVATE_H
 #define DW_STORE_PRIVATE_H
 
@@ -160,10 +162,10 @@ static inline int64_t store_key_to_db(uint64_t k)
     return (int64_t)k;
 }
 
-/* Sort order of evidence inside an incident: log time (within one kind of
- * time), then line, then insertion.  Used by the trim and the load. */
 /* state key: the highest incident id ever given (ids are never reused) */
 #define STORE_ID_HIGH "incident_id_high"
+/* Sort order of evidence inside an incident: log time (within one kind of
+ * time), then line, then insertion.  Used by the trim and the load. */
 #define STORE_FINDING_ORDER "time_kind, time_us, line, id"
 #define STORE_FINDING_ORDER_DESC "time_kind DESC, time_us DESC, line DESC, id DESC"
 

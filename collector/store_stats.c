@@ -1,5 +1,6 @@
-/* store_stats.c - aggregate queries over incidents (the class lines of
- * `recent`).
+/* store_stats.c - aggregate queries over incidents (store_stats.h): the
+ * class lines of `recent`, and the grouped counts of `stats` (one-off
+ * statements, prepared per call: they run once per command).
  *
  * Counting classes over a million incidents row by row takes most of a
  * second, so the store keeps class_hours (incidents per class and hour of
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "store_private.h"
+#include "store_stats.h"
 
 #define HOUR_US INT64_C(3600000000)
 
@@ -197,5 +199,69 @@ void store_class_histogram_free(struct dw_class_hist *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         free(v[i].class_name);
+    free(v);
+}
+
+/* ---- the counts of `stats` ---- */
+
+/* Rows of (name, count) from sql. */
+static int counts(struct dw_store *s, const char *sql, struct dw_store_count **out, size_t *n,
+                  struct dw_errors *err)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        store_fail(s, err, "cannot count incidents");
+        return -1;
+    }
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        xgrow((void **)out, &cap, *n + 1, sizeof **out);
+        (*out)[*n].name = store_column_text(st, 0);
+        if (!(*out)[*n].name)
+            (*out)[*n].name = xstrdup("");
+        (*out)[*n].count = sqlite3_column_int64(st, 1);
+        (*n)++;
+    }
+    if (rc != SQLITE_DONE)
+        store_fail(s, err, "cannot count incidents");
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_count_by_class(struct dw_store *s, struct dw_store_count **out, size_t *n,
+                         struct dw_errors *err)
+{
+    return counts(s,
+                  "SELECT c.value, count(DISTINCT i.id) AS n FROM incidents i, json_each(i.classes) c"
+                  " GROUP BY c.value ORDER BY n DESC, c.value",
+                  out, n, err);
+}
+
+int store_count_by_subject(struct dw_store *s, struct dw_store_count **out, size_t *n,
+                           struct dw_errors *err)
+{
+    return counts(s,
+                  "SELECT subject, count(*) AS n FROM incidents GROUP BY subject"
+                  " ORDER BY n DESC, subject",
+                  out, n, err);
+}
+
+int store_count_incidents(struct dw_store *s, int64_t *n, struct dw_errors *err)
+{
+    struct dw_store_count *v;
+    size_t k;
+    int rc = counts(s, "SELECT '', count(*) FROM incidents", &v, &k, err);
+    *n = rc == 0 && k ? v[0].count : 0;
+    store_counts_free(v, k);
+    return rc;
+}
+
+void store_counts_free(struct dw_store_count *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i].name);
     free(v);
 }

@@ -1,34 +1,70 @@
 /* watch.c - the live service: one poll loop over the `log` children (or a
  * followed file, or stdin), feeding the pipeline, committing each round,
  * keeping the resume position, reloading rules on SIGHUP.  The children
- * themselves (spawn, read, reap, restart with backoff) are watch_kids.c.
+ * themselves (spawn, read, reap, restart with backoff) are watch_kids.c;
+ * what is kept in the database (counters, position, reopening) is
+ * watch_state.c.
  * See watch.h for the promises. */
-#include "watch_private.h"
+#include "watch.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "catalog.h"
+#include "clock.h"
 #include "duration.h"
 #include "forward.h"
 #include "logcmd.h"
 #include "logcmd_guard.h"
+#include "oplog.h"
 #include "pipeline.h"
 #include "predicate.h"
 #include "rules.h"
 #include "source.h"
 #include "store.h"
-#include "store_extra.h"
+#include "store_prune.h"
+#include "watch_kids.h"
+#include "watch_state.h"
+
+#define PRUNE_EVERY_US (3600 * INT64_C(1000000))
+#define STATE_EVERY_US INT64_C(1000000)         /* position without incident change: at most 1/s */
+#define ROUND_MS 100                            /* longest poll wait: bounds commit latency */
+#define FORWARD_GRACE_US (2 * INT64_C(1000000)) /* at exit, to deliver what is queued */
+
+struct watch {
+    const struct dw_watch_opts *o;
+    const struct dw_oplog *log;
+    struct dw_store *store;
+    struct dw_ruleset *rs;
+    struct dw_pipeline *p;
+    char *predicate;
+    char hash[17];
+    struct dw_pidfile *pf;
+    bool log_mode; /* the log command (positions, children) */
+    struct watch_kids kids;
+    bool feeding_kid;      /* the pipeline reads a child's output */
+    uint64_t taken;        /* events taken from children */
+    struct watch_position cur, resume;
+    bool resume_active;
+    long seen_at_resume;
+    struct dw_watch_counters base;
+    uint64_t restarts, duplicates;
+    struct dw_time last_time; /* of the last event (DATE), for ticks */
+    int64_t last_event_mono;
+    bool unflushed, state_dirty, ticked;
+    int64_t state_saved_mono, pruned_mono;
+    struct dw_follow *follow;
+    bool stdin_eof;
+    enum dw_watch_status status;
+    struct dw_forwarder *fw; /* NULL: not forwarding */
+};
 
 static volatile sig_atomic_t stop_requested, reload_requested;
 static int signal_pipe[2] = {-1, -1};
@@ -48,81 +84,7 @@ static void on_signal(int sig)
     errno = saved;
 }
 
-void watch_request_stop(void)
-{
-    stop_requested = 1;
-}
-
-int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-void say(struct watch *w, const char *fmt, ...)
-{
-    if (!w->o->log)
-        return;
-    struct dw_buf b = {0};
-    va_list ap;
-    va_start(ap, fmt);
-    buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    w->o->log(w->o->log_ctx, buf_cstr(&b));
-    buf_free(&b);
-}
-
-void say_errors(struct watch *w, const char *prefix, struct dw_errors *e)
-{
-    for (size_t i = 0; i < e->n; i++)
-        say(w, "%s%s", prefix, e->msgs[i]);
-    dw_errors_clear(e);
-}
-
 /* ---- counters and positions in the state table ---- */
-
-void watch_counters_parse(const char *text, struct dw_watch_counters *c)
-{
-    memset(c, 0, sizeof *c);
-    struct { const char *name; uint64_t *v; } f[] = {
-        {"lines", &c->lines},         {"events", &c->events},     {"findings", &c->findings},
-        {"malformed", &c->malformed}, {"restarts", &c->restarts}, {"duplicates", &c->duplicates},
-    };
-    for (const char *p = text; p && *p;) {
-        while (*p == ' ')
-            p++;
-        const char *eq = strchr(p, '=');
-        if (!eq)
-            break;
-        for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
-            if ((size_t)(eq - p) == strlen(f[i].name) && strncmp(p, f[i].name, eq - p) == 0)
-                *f[i].v = strtoull(eq + 1, NULL, 10);
-        p = strchr(eq, ' ');
-    }
-}
-
-void watch_counters_format(const struct dw_watch_counters *c, struct dw_buf *out)
-{
-    buf_printf(out,
-               "lines=%" PRIu64 " events=%" PRIu64 " findings=%" PRIu64 " malformed=%" PRIu64
-               " restarts=%" PRIu64 " duplicates=%" PRIu64,
-               c->lines, c->events, c->findings, c->malformed, c->restarts, c->duplicates);
-}
-
-void watch_format_start(int64_t utc_us, int offset_min, char out[64])
-{
-    int64_t secs = utc_us / 1000000 - (utc_us % 1000000 < 0); /* floor */
-    secs += (int64_t)offset_min * 60;
-    int64_t days = secs / 86400 - (secs % 86400 < 0);
-    int64_t sod = secs - days * 86400;
-    int64_t y;
-    int m, d;
-    dw_time_civil(days, &y, &m, &d);
-    int off = offset_min < 0 ? -offset_min : offset_min;
-    snprintf(out, 64, "%04lld-%02d-%02d %02d:%02d:%02d%c%02d%02d", (long long)y, m, d, (int)(sod / 3600),
-             (int)(sod / 60 % 60), (int)(sod % 60), offset_min < 0 ? '-' : '+', off / 60, off % 60);
-}
 
 static struct dw_watch_counters counters_now(struct watch *w)
 {
@@ -139,65 +101,13 @@ static struct dw_watch_counters counters_now(struct watch *w)
     return c;
 }
 
-_Static_assert(POSITION_TEXT_MAX >= DW_TIME_ISO_MAX, "a formatted time fits a position");
-
-/* A position's time as logged, or formatted when there is no usable text. */
-static void position_text(const struct dw_time *t, const char *time_text,
-                          char out[POSITION_TEXT_MAX])
-{
-    if (time_text && strlen(time_text) < POSITION_TEXT_MAX)
-        snprintf(out, POSITION_TEXT_MAX, "%s", time_text);
-    else
-        dw_time_format(t, out);
-}
-
-/* Writes position and counters (inside the pipeline's open transaction when
- * there is one, so they commit together with the incidents). */
+/* Writes position and counters (watch_state_save). */
 static void save_state(struct watch *w)
 {
-    struct dw_errors e = {0};
-    struct dw_buf b = {0};
-    if (w->log_mode && w->cur.known) {
-        /* A finding still waiting for a keyed neighbour is in no stored
-         * incident yet: the position stays at its line, so a start after a
-         * SIGKILL reads it again (and what it re-reads after it is already
-         * stored under the same event keys). */
-        const struct dw_finding *f = pipeline_oldest_waiting(w->p);
-        if (f && f->time.kind == DW_TIME_DATE && f->time.us <= w->cur.t.us) {
-            char text[POSITION_TEXT_MAX];
-            position_text(&f->time, f->time_text, text);
-            buf_printf(&b, "0 %s", text);
-        } else {
-            buf_printf(&b, "%ld %s", w->cur.count, w->cur.text);
-        }
-        store_state_set(w->store, DW_STATE_POSITION, buf_cstr(&b), &e);
-    }
-    buf_reset(&b);
     struct dw_watch_counters c = counters_now(w);
-    watch_counters_format(&c, &b);
-    store_state_set(w->store, DW_STATE_COUNTERS, buf_cstr(&b), &e);
-    buf_free(&b);
-    say_errors(w, "cannot save the watch state: ", &e);
+    watch_state_save(w->store, w->p, w->log_mode ? &w->cur : NULL, &c, w->log);
     w->state_dirty = false;
-    w->state_saved_mono = mono_us();
-}
-
-static bool position_parse(const char *text, struct position *pos)
-{
-    memset(pos, 0, sizeof *pos);
-    char *end;
-    long count = strtol(text, &end, 10);
-    if (end == text || *end != ' ' || count < 0)
-        return false;
-    const char *t = end + 1;
-    size_t n = strlen(t);
-    if (n == 0 || n >= sizeof pos->text || dw_time_parse(t, n, &pos->t) != n ||
-        pos->t.kind != DW_TIME_DATE)
-        return false;
-    memcpy(pos->text, t, n + 1);
-    pos->count = count;
-    pos->known = true;
-    return true;
+    w->state_saved_mono = dw_mono_us();
 }
 
 /* ---- the event filter: resume without duplicates, track the position ---- */
@@ -205,7 +115,7 @@ static bool position_parse(const char *text, struct position *pos)
 static bool on_event(const struct dw_event *ev, void *ctx)
 {
     struct watch *w = ctx;
-    w->last_event_mono = mono_us();
+    w->last_event_mono = dw_mono_us();
     if (ev->time.kind == DW_TIME_DATE)
         w->last_time = ev->time;
     if (!w->log_mode || ev->time.kind != DW_TIME_DATE)
@@ -225,12 +135,12 @@ static bool on_event(const struct dw_event *ev, void *ctx)
         w->cur.known = true;
         w->cur.t = ev->time;
         w->cur.count = 1;
-        position_text(&ev->time, ev->time_text, w->cur.text);
+        watch_position_text(&ev->time, ev->time_text, w->cur.text);
     } else if (ev->time.us == w->cur.t.us) {
         w->cur.count++;
     } /* an older event (out of order): the position stays */
-    if (w->feeding)
-        w->feeding->events++;
+    if (w->feeding_kid)
+        w->taken++;
     w->state_dirty = true;
     return true;
 }
@@ -240,15 +150,13 @@ static void on_change(enum dw_change change, struct dw_incident *inc, struct dw_
 {
     struct watch *w = ctx;
     if (change == DW_OPENED && inc->id)
-        say(w, "incident %" PRId64 " opened: %s: %s", inc->id, inc->subject ? inc->subject : "?",
+        oplog_say(w->log, "incident %" PRId64 " opened: %s: %s", inc->id, inc->subject ? inc->subject : "?",
             inc->root && inc->root->summary ? inc->root->summary : "");
     if (w->fw) { /* inside the transaction that stored the change */
         struct dw_errors e = {0};
         forward_record(w->fw, change, inc, into, &e);
-        say_errors(w, "cannot queue for forwarding: ", &e);
+        oplog_errors(w->log, "cannot queue for forwarding: ", &e);
     }
-    if (w->o->on_change)
-        w->o->on_change(change, inc, into, w->o->change_ctx);
 }
 
 /* ---- rules ---- */
@@ -265,96 +173,30 @@ static void reload(struct watch *w)
     struct dw_errors e = {0};
     struct dw_ruleset *rs = ruleset_load_dir(w->o->rules_dir, &e);
     if (!rs) {
-        say(w, "SIGHUP: the rules in %s do not load; keeping the rules in use:", w->o->rules_dir);
-        say_errors(w, "  ", &e);
+        oplog_say(w->log, "SIGHUP: the rules in %s do not load; keeping the rules in use:", w->o->rules_dir);
+        oplog_errors(w->log, "  ", &e);
         return;
     }
     struct dw_ruleset *old = pipeline_set_rules(w->p, rs);
     ruleset_free(old);
     w->rs = rs;
-    store_record_rules(w->store, rs, &e);
-    say_errors(w, "", &e);
-    say(w, "SIGHUP: reloaded %zu rule(s) from %zu pack(s)", rs->nrules, rs->npacks);
+    catalog_record(w->store, rs, &e);
+    oplog_errors(w->log, "", &e);
+    oplog_say(w->log, "SIGHUP: reloaded %zu rule(s) from %zu pack(s)", rs->nrules, rs->npacks);
     char *p = predicate_build(rs, &e);
     dw_errors_clear(&e);
     if (w->log_mode && strcmp(p, w->predicate) != 0) {
         set_predicate(w, p);
         store_state_set(w->store, DW_STATE_PREDICATE, w->hash, &e);
-        say_errors(w, "", &e);
-        say(w, "the predicate changed: restarting `log` (catching up from the position)");
-        stop_kids(w);
-        w->restart_at = 1; /* now */
+        oplog_errors(w->log, "", &e);
+        oplog_say(w->log, "the predicate changed: restarting `log` (catching up from the position)");
+        watch_kids_restart_now(&w->kids);
     } else {
         free(p);
     }
 }
 
 /* ---- setup ---- */
-
-/* The daemon's DB: readable by a group (admin) so that `recent` works without
- * sudo.  The -shm file must be writable for a WAL reader. */
-static void share_db(struct watch *w, struct dw_errors *err)
-{
-    struct group *g = getgrnam(w->o->db_group);
-    if (!g) {
-        dw_errors_add(err, "--group %s: no such group", w->o->db_group);
-        return;
-    }
-    /* without -wal/-shm (deleted when the last connection closes), a
-     * reader that cannot create them could not open the DB at all */
-    store_keep_wal(w->store);
-    const char *suffix[] = {"", "-wal", "-shm"};
-    mode_t mode[] = {0640, 0640, 0660};
-    for (int i = 0; i < 3; i++) {
-        struct dw_buf path = {0};
-        buf_printf(&path, "%s%s", w->o->db_path, suffix[i]);
-        if (chown(buf_cstr(&path), (uid_t)-1, g->gr_gid) == 0)
-            chmod(buf_cstr(&path), mode[i]);
-        else if (i == 0)
-            say(w, "%s: cannot give group %s access: %s", buf_cstr(&path), w->o->db_group,
-                strerror(errno));
-        buf_free(&path);
-    }
-    struct dw_buf dir = {0};
-    buf_puts(&dir, w->o->db_path);
-    char *slash = strrchr(dir.data, '/');
-    if (slash && slash != dir.data) {
-        *slash = '\0';
-        if (chown(dir.data, (uid_t)-1, g->gr_gid) == 0)
-            chmod(dir.data, 0750);
-    }
-    buf_free(&dir);
-}
-
-/* After a restart: the stored incidents still within the correlation window
- * of the saved position stay open, so that the lines after it (read again,
- * or new) join them instead of starting a second incident.  0 or -1. */
-static int reopen_recent(struct watch *w, int64_t window_us, struct dw_errors *err)
-{
-    struct dw_query q = {.has_since = true, .since_us = w->cur.t.us - window_us,
-                         .limit = REOPEN_MAX};
-    struct dw_incident **v = NULL;
-    size_t n = 0;
-    if (store_recent(w->store, &q, &v, &n, err) < 0)
-        return -1;
-    size_t kept = 0;
-    for (size_t i = n; i-- > 0;) { /* newest first: open the oldest first */
-        /* one that ends well after the position came from elsewhere (a scan
-         * of another Mac's log, a clock change): it is not this stream's */
-        if (v[i]->last_seen.us > w->cur.t.us + window_us) {
-            incident_free(v[i]);
-            continue;
-        }
-        pipeline_reopen(w->p, v[i]);
-        kept++;
-    }
-    free(v);
-    if (kept)
-        say(w, "%zu incident(s) ending less than %" PRId64 " s before the saved position stay "
-               "open: what follows can join them",
-            kept, window_us / 1000000);
-    return 0;
-}
 
 static bool open_all(struct watch *w, struct dw_errors *err)
 {
@@ -366,40 +208,24 @@ static bool open_all(struct watch *w, struct dw_errors *err)
     w->store = store_open(o->db_path, DW_STORE_WRITE, err);
     if (!w->store)
         return false;
-    store_record_rules(w->store, w->rs, err);
+    catalog_record(w->store, w->rs, err);
     if (!err->n && o->db_group)
-        share_db(w, err);
+        watch_share_db(w->store, o->db_path, o->db_group, w->log, err);
     if (err->n)
         return false;
     if (w->log_mode) {
         w->pf = pidfile_open(o->db_path, o->log_command, err, &notes);
-        say_errors(w, "", &notes);
+        w->kids.pf = w->pf;
+        oplog_errors(w->log, "", &notes);
         if (!w->pf)
             return false;
     }
-    char *value = NULL;
-    store_state_get(w->store, DW_STATE_COUNTERS, &value, err);
-    watch_counters_parse(value, &w->base);
-    free(value);
     set_predicate(w, predicate_build(w->rs, &notes));
-    if (w->log_mode) {
-        say_errors(w, "predicate: ", &notes);
-        char *hash = NULL, *pos = NULL;
-        store_state_get(w->store, DW_STATE_PREDICATE, &hash, err);
-        store_state_get(w->store, DW_STATE_POSITION, &pos, err);
-        if (pos && (!hash || strcmp(hash, w->hash) != 0)) {
-            say(w, "the predicate changed since the saved position (%s): dropping the position, "
-                   "starting from now", pos);
-            store_state_set(w->store, DW_STATE_POSITION, NULL, err);
-        } else if (pos && !position_parse(pos, &w->cur)) {
-            say(w, "unreadable saved position '%s': starting from now", pos);
-        }
-        store_state_set(w->store, DW_STATE_PREDICATE, w->hash, err);
-        free(hash);
-        free(pos);
-    }
+    if (w->log_mode)
+        oplog_errors(w->log, "predicate: ", &notes);
     dw_errors_clear(&notes);
-    if (err->n)
+    if (watch_state_load(w->store, w->hash, w->log_mode ? &w->cur : NULL, &w->base, w->log,
+                         err) != 0)
         return false;
     struct dw_pipeline_opts popts = {
         .style = w->log_mode ? DW_STYLE_NDJSON : o->style,
@@ -411,7 +237,7 @@ static bool open_all(struct watch *w, struct dw_errors *err)
     pipeline_set_filter(w->p, on_event, w);
     pipeline_begin(w->p, w->log_mode ? "log stream"
                          : strcmp(o->follow_path, "-") == 0 ? "-" : o->follow_path);
-    if (w->log_mode && w->cur.known && reopen_recent(w, popts.correlate.window_us, err) < 0)
+    if (w->log_mode && w->cur.known && watch_reopen_recent(w->store, w->p, &w->cur, popts.correlate.window_us, w->log, err) < 0)
         return false;
     if (o->follow_path && strcmp(o->follow_path, "-") != 0)
         w->follow = follow_open(o->follow_path);
@@ -424,7 +250,6 @@ static bool open_all(struct watch *w, struct dw_errors *err)
             .backoff_min_us = o->backoff_min_us,
             .backoff_max_us = o->backoff_max_us,
             .log = o->log,
-            .log_ctx = o->log_ctx,
         };
         w->fw = forward_start(&fo, w->store, err);
         if (!w->fw)
@@ -436,7 +261,7 @@ static bool open_all(struct watch *w, struct dw_errors *err)
 static void commit_round(struct watch *w)
 {
     struct dw_errors e = {0};
-    int64_t now = mono_us();
+    int64_t now = dw_mono_us();
     if (pipeline_pending(w->p)) {
         save_state(w);
         if (pipeline_commit(w->p, &e) != 0) {
@@ -444,8 +269,8 @@ static void commit_round(struct watch *w)
              * would never be written again, and a later save of the position
              * would skip their events.  Stop without saving anything more
              * (exit 2); the next start catches up from the stored position. */
-            say_errors(w, "cannot store: ", &e);
-            say(w, "stopping: the database cannot be written; the next start catches up "
+            oplog_errors(w->log, "cannot store: ", &e);
+            oplog_say(w->log, "stopping: the database cannot be written; the next start catches up "
                    "from the last stored position");
             w->status = DW_WATCH_FAILED;
             stop_requested = 1;
@@ -458,8 +283,8 @@ static void commit_round(struct watch *w)
     if (w->o->retain_us > 0 && (w->pruned_mono == 0 || now - w->pruned_mono >= PRUNE_EVERY_US)) {
         int64_t n = 0;
         if (store_prune(w->store, dw_now_us() - w->o->retain_us, &n, &e) == 0 && n)
-            say(w, "pruned %" PRId64 " incident(s) older than the retention", n);
-        say_errors(w, "", &e);
+            oplog_say(w->log, "pruned %" PRId64 " incident(s) older than the retention", n);
+        oplog_errors(w->log, "", &e);
         w->pruned_mono = now ? now : 1;
     }
 }
@@ -473,12 +298,84 @@ static void idle(struct watch *w)
         w->unflushed = false;
     }
     if (w->last_time.kind == DW_TIME_DATE && w->last_event_mono)
-        pipeline_tick(w->p, w->last_time.us + (mono_us() - w->last_event_mono));
+        pipeline_tick(w->p, w->last_time.us + (dw_mono_us() - w->last_event_mono));
+}
+
+/* Feeds bytes to the pipeline (a child's when kid). */
+static void watch_feed(struct watch *w, bool kid, const char *data, size_t n)
+{
+    w->feeding_kid = kid;
+    pipeline_feed(w->p, data, n);
+    w->feeding_kid = false;
+    w->unflushed = true;
 }
 
 static void follow_data(const char *data, size_t n, void *ctx)
 {
-    feed(ctx, NULL, data, n);
+    watch_feed(ctx, false, data, n);
+}
+
+/* watch_kids_hooks.feed: returns the events taken from the child's bytes. */
+static uint64_t kid_data(void *ctx, const char *data, size_t n)
+{
+    struct watch *w = ctx;
+    uint64_t before = w->taken;
+    watch_feed(w, true, data, n);
+    return w->taken - before;
+}
+
+/* From here the events read again are dropped up to the current position. */
+static void resume_from_cur(struct watch *w)
+{
+    w->resume = w->cur;
+    w->resume_active = w->cur.known;
+    w->seen_at_resume = 0;
+}
+
+/* watch_kids_hooks.caught_up: the stream overlaps what the catch-up gave. */
+static void kid_caught_up(void *ctx)
+{
+    resume_from_cur(ctx);
+}
+
+static void start_log(struct watch *w)
+{
+    watch_kids_start(&w->kids, w->predicate, &w->cur);
+    if (w->kids.stream.pump.running)
+        resume_from_cur(w);
+}
+
+/* Reads stdin once; at its end the loop stops. */
+static bool read_stdin(struct watch *w)
+{
+    char buf[65536];
+    ssize_t r = read(0, buf, sizeof buf);
+    if (r > 0) {
+        watch_feed(w, false, buf, (size_t)r);
+        return true;
+    }
+    if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
+        w->stdin_eof = true;
+        stop_requested = 1;
+    }
+    return false;
+}
+
+/* The children that ended: a restart is counted, "must be admin" stops. */
+static void reap_kids(struct watch *w)
+{
+    switch (watch_kids_reap(&w->kids)) {
+    case WATCH_KIDS_RUNNING:
+        break;
+    case WATCH_KIDS_RESTARTING:
+        w->restarts++;
+        w->state_dirty = true;
+        break;
+    case WATCH_KIDS_NOT_ADMIN:
+        w->status = DW_WATCH_NOT_ADMIN;
+        stop_requested = 1;
+        break;
+    }
 }
 
 /* One poll round. */
@@ -487,66 +384,35 @@ static void round_once(struct watch *w)
     struct pollfd fds[6];
     nfds_t nfds = 0;
     fds[nfds++] = (struct pollfd){.fd = signal_pipe[0], .events = POLLIN};
-    struct kid *ks[2] = {&w->show, &w->stream};
-    for (int i = 0; i < 2; i++) {
-        struct kid *k = ks[i];
-        if (!k->running)
-            continue;
-        if (!k->out_eof && !(k->hold && k->held.len >= HOLD_MAX))
-            fds[nfds++] = (struct pollfd){.fd = k->c.out_fd, .events = POLLIN};
-        if (!k->err_eof)
-            fds[nfds++] = (struct pollfd){.fd = k->c.err_fd, .events = POLLIN};
-    }
+    int timeout = w->follow || w->unflushed ? 50 : ROUND_MS;
+    nfds += watch_kids_pollfds(&w->kids, fds + nfds, &timeout);
     bool use_stdin = !w->log_mode && !w->follow && !w->stdin_eof;
     if (use_stdin)
         fds[nfds++] = (struct pollfd){.fd = 0, .events = POLLIN};
-    int timeout = ROUND_MS;
-    if (w->follow || w->unflushed)
-        timeout = 50;
-    for (int i = 0; i < 2; i++)
-        if (ks[i]->running && ks[i]->out_eof && ks[i]->err_eof)
-            timeout = 10; /* waiting to reap */
-    if (w->restart_at) {
-        int64_t left = (w->restart_at - mono_us()) / 1000;
-        if (left < timeout)
-            timeout = left < 0 ? 0 : (int)left;
-    }
     int n = poll(fds, nfds, timeout);
     if (n < 0 && errno != EINTR)
-        say(w, "poll: %s", strerror(errno));
+        oplog_say(w->log, "poll: %s", strerror(errno));
     if (n > 0 && fds[0].revents) {
         char junk[64];
         while (read(signal_pipe[0], junk, sizeof junk) > 0) {
         }
     }
-    bool got = false;
-    for (int i = 0; i < 2; i++)
-        if (ks[i]->running)
-            got |= kid_read(w, ks[i]);
-    if (use_stdin && n > 0 && fds[nfds - 1].revents) {
-        char buf[65536];
-        ssize_t r = read(0, buf, sizeof buf);
-        if (r > 0) {
-            feed(w, NULL, buf, (size_t)r);
-            got = true;
-        } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
-            w->stdin_eof = true;
-            stop_requested = 1;
-        }
-    }
+    bool got = watch_kids_read(&w->kids);
+    if (use_stdin && n > 0 && fds[nfds - 1].revents)
+        got |= read_stdin(w);
     if (w->follow) {
         struct dw_errors notes = {0};
         got |= follow_read(w->follow, follow_data, w, &notes) > 0;
-        say_errors(w, "", &notes);
+        oplog_errors(w->log, "", &notes);
     }
-    reap(w);
+    reap_kids(w);
     if (!got)
         idle(w);
     if (reload_requested) {
         reload_requested = 0;
         reload(w);
     }
-    if (w->log_mode && w->restart_at && mono_us() >= w->restart_at && !stop_requested)
+    if (w->log_mode && watch_kids_restart_due(&w->kids) && !stop_requested)
         start_log(w);
     commit_round(w);
 }
@@ -578,11 +444,17 @@ enum dw_watch_status watch_run(const struct dw_watch_opts *o, struct dw_errors *
     memset(&w, 0, sizeof w);
     w.o = o;
     w.log_mode = o->follow_path == NULL;
-    w.backoff = o->backoff_min_us;
-    w.stream.what = "stream";
-    w.show.what = "show";
-    kid_reset(&w.stream);
-    kid_reset(&w.show);
+    w.log = &o->log;
+    struct watch_kids_opts ko = {
+        .log_command = o->log_command,
+        .catch_up = o->catch_up,
+        .max_catch_up_us = o->max_catch_up_us,
+        .backoff_min_us = o->backoff_min_us,
+        .backoff_max_us = o->backoff_max_us,
+        .log = w.log,
+        .hooks = {kid_data, kid_caught_up, &w},
+    };
+    watch_kids_init(&w.kids, &ko);
     stop_requested = reload_requested = 0;
     if (pipe(signal_pipe) != 0) {
         dw_errors_add(err, "pipe: %s", strerror(errno));
@@ -600,30 +472,30 @@ enum dw_watch_status watch_run(const struct dw_watch_opts *o, struct dw_errors *
     } else {
         if (w.log_mode) {
             logcmd_guard_enable();
-            say(&w, "predicate: %zu characters, hash %s (`dextwatch predicate` prints it)",
+            oplog_say(w.log, "predicate: %zu characters, hash %s (`dextwatch predicate` prints it)",
                 strlen(w.predicate), w.hash);
             start_log(&w);
         } else {
-            say(&w, "reading %s", strcmp(o->follow_path, "-") == 0 ? "stdin" : o->follow_path);
+            oplog_say(w.log, "reading %s", strcmp(o->follow_path, "-") == 0 ? "stdin" : o->follow_path);
         }
         while (!stop_requested)
             round_once(&w);
         /* stop reading, flush what is open, commit (not after a store
          * failure: see commit_round) */
-        stop_kids(&w);
+        watch_kids_stop(&w.kids);
         if (w.status != DW_WATCH_FAILED) {
             pipeline_flush(w.p);
             save_state(&w);
             struct dw_errors e = {0};
             pipeline_end(w.p, &e);
-            say_errors(&w, "cannot store: ", &e);
+            oplog_errors(w.log, "cannot store: ", &e);
             save_state(&w);
         }
         forward_stop(w.fw, FORWARD_GRACE_US);
         w.fw = NULL;
         const struct dw_pipeline_stats *ps = pipeline_stats(w.p);
         if (w.status == DW_WATCH_STOPPED)
-            say(&w, "stopped: %" PRIu64 " event(s), %" PRIu64 " finding(s) this run, %" PRIu64
+            oplog_say(w.log, "stopped: %" PRIu64 " event(s), %" PRIu64 " finding(s) this run, %" PRIu64
                     " read again and already stored",
                 ps->events, ps->findings, ps->stored_before);
     }

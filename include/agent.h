@@ -27,10 +27,9 @@ void agent_plist(struct dw_buf *out, bool system, const struct dw_agent_paths *p
 /* Appends s with & < > " ' as XML entities. */
 void agent_xml_escape(struct dw_buf *out, const char *s);
 
-/* True where launchd exists (macOS). */
-bool agent_supported(void);
-
-/* Writes the plist (atomically, 0644), creates the log directory (and for the
+/* Where there is no launchd (osdep_has_launchd), install and uninstall
+ * refuse (-1, err) and status says so (1).
+ * Writes the plist (atomically, 0644), creates the log directory (and for the
  * daemon the database directory, 0750 group admin), and loads it with
  * `launchctl bootstrap gui/<uid>|system`.  0 or -1 (err). */
 int agent_install(bool system, const struct dw_agent_paths *p, struct dw_errors *err);

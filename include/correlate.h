@@ -24,7 +24,6 @@
 #include "incident.h"
 
 enum dw_change { DW_OPENED, DW_GREW, DW_MERGED, DW_CLOSED };
-const char *dw_change_name(enum dw_change c);
 
 typedef void (*dw_incident_fn)(enum dw_change change, struct dw_incident *inc,
                                struct dw_incident *into, void *ctx);
@@ -62,8 +61,6 @@ void correlator_reopen(struct dw_correlator *c, struct dw_incident *inc);
  * in any incident, so not stored): NULL if none.  A live source must not
  * record its position past it. */
 const struct dw_finding *correlator_oldest_waiting(const struct dw_correlator *c);
-/* Incidents opened so far (their seq numbers run 1..n). */
-long correlator_opened(const struct dw_correlator *c);
 void correlator_free(struct dw_correlator *c); /* finishes first */
 
 #endif

@@ -40,7 +40,8 @@
 
 #include "correlate.h"
 #include "incident.h"
-#include "store.h"
+#include "oplog.h"
+#include "outbox.h"
 #include "util.h"
 
 /* ---- destinations (collector/forward_url.c) ---- */
@@ -99,62 +100,24 @@ void forward_message(struct dw_buf *out, const char *head, const char *body, siz
 /* Appends RFC 6587 octet-counting framing: "LEN SP MSG". */
 void forward_frame(struct dw_buf *out, const char *msg, size_t len);
 
-/* ---- the outbox (collector/outbox.c; tables in docs/schema.md) ---- */
-
-struct dw_outbox;
-/* Statements over s's connection (s stays owned by the caller). */
-struct dw_outbox *outbox_open(struct dw_store *s, struct dw_errors *err);
-void outbox_close(struct dw_outbox *ob);
-
-/* Queues one event for every destination: next version of the incident, the
- * message formatted once (now, hostname), then per destination a row, its
- * `queued` counter, and the trim to the newest `limit` rows (the dropped ones
- * counted).  Atomic: inside the caller's open transaction (as a savepoint)
- * or in its own.  0 or -1. */
-struct dw_outbox_event {
+/* Queues one event in the outbox (outbox.h) for every destination: the
+ * incident rendered once as JSON (report_json_incident, now, hostname) and
+ * the head for the version outbox_add gives it.  limit <= 0:
+ * DW_FORWARD_OUTBOX_LIMIT.  Incidents without a DB id are skipped.  0 or -1.
+ * (collector/forward_format.c) */
+struct dw_forward_change {
     enum dw_change change;
     const struct dw_incident *inc; /* MERGED: the survivor */
     int64_t merged;                /* MERGED: the absorbed id */
     const char *hostname;
     long procid;
 };
-int outbox_add(struct dw_outbox *ob, const char *const *dests, size_t ndests, long limit,
-               const struct dw_outbox_event *ev, struct dw_errors *err);
-/* Makes sure the destination has its counters row (stats lists it). */
-int outbox_declare(struct dw_outbox *ob, const char *dest, struct dw_errors *err);
-
-struct dw_outbox_row {
-    int64_t id;
-    char *head, *body;
-};
-/* Up to max rows of dest with id > after, oldest first.  *rows is an array
- * the caller frees with outbox_rows_free. */
-int outbox_next(struct dw_outbox *ob, const char *dest, int64_t after, size_t max,
-                struct dw_outbox_row **rows, size_t *n, struct dw_errors *err);
-void outbox_rows_free(struct dw_outbox_row *rows, size_t n);
-/* The receiver has dest's rows up to id upto: deletes them, counts them sent. */
-int outbox_confirm(struct dw_outbox *ob, const char *dest, int64_t upto, struct dw_errors *err);
-/* Records the last delivery problem (NULL: none) for stats. */
-int outbox_note_error(struct dw_outbox *ob, const char *dest, const char *msg,
-                      struct dw_errors *err);
-/* Rows still waiting for dest. */
-int outbox_pending(struct dw_outbox *ob, const char *dest, int64_t *n, struct dw_errors *err);
-
-/* Per destination: waiting now, queued/sent/dropped over all runs, the last
- * delivery and the last problem (NULL when none).  Free with
- * outbox_stats_free. */
-struct dw_outbox_stats {
-    char *destination;
-    int64_t waiting, queued, sent, dropped;
-    char *last_sent_at, *last_error, *last_error_at;
-};
-int outbox_stats(struct dw_store *s, struct dw_outbox_stats **out, size_t *n,
-                 struct dw_errors *err);
-void outbox_stats_free(struct dw_outbox_stats *v, size_t n);
+int forward_queue(struct dw_outbox *ob, const char *const *dests, size_t ndests, long limit,
+                  const struct dw_forward_change *ev, struct dw_errors *err);
 
 /* ---- the sender (collector/forward.c, collector/forward_net.c) ---- */
 
-#define DW_FORWARD_OUTBOX_LIMIT 10000 /* rows per destination */
+#define DW_FORWARD_OUTBOX_LIMIT DW_OUTBOX_LIMIT /* rows per destination */
 
 struct dw_forward_opts {
     const char *db_path;     /* the senders open their own connections */
@@ -164,9 +127,8 @@ struct dw_forward_opts {
     int64_t backoff_min_us; /* first retry delay (1 s) */
     int64_t backoff_max_us; /* cap (60 s) */
     /* Messages for the operator, one line each; called from the sender
-     * threads too (must be thread-safe).  NULL: none. */
-    void (*log)(void *ctx, const char *msg);
-    void *log_ctx;
+     * threads too (must be thread-safe).  log.fn NULL: none. */
+    struct dw_oplog log;
 };
 
 struct dw_forwarder;

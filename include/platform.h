@@ -1,5 +1,5 @@
-/* platform.h - the places where macOS and other systems differ (paths).
- * Everything OS-specific about locations lives in collector/platform.c. */
+/* platform.h - where things live: the rule directory and the database
+ * (collector/platform.c).  The OS-specific parts are osdep.h's. */
 #ifndef DW_PLATFORM_H
 #define DW_PLATFORM_H
 
@@ -7,19 +7,19 @@
 
 /* Rule directory: `opt` if given, else $DEXTWATCH_RULES, else the source
  * tree's rules/ when the running binary lives in its build tree, else the
- * installed data directory.  argv0_path is /proc/self/exe-like path of the
- * running binary or NULL.  Writes into out; returns out->data. */
+ * installed data directory (the running binary's path, dw_self_exe, says
+ * which).  Writes into out; returns out->data. */
 const char *dw_rules_dir(const char *opt, struct dw_buf *out);
 
-/* Default DB path: $DEXTWATCH_DB, else
+/* Default DB path: $DEXTWATCH_DB, else osdep_default_db:
  *   macOS:  ~/Library/Application Support/dextwatch/dextwatch.db
  *   others: $XDG_STATE_HOME/dextwatch/dextwatch.db (~/.local/state/...)
  * `opt` (from --db) wins over both.  Returns out->data, or NULL with a reason
  * in err when no home directory is known. */
 const char *dw_db_path(const char *opt, struct dw_buf *out, struct dw_errors *err);
 
-/* Absolute path of the running binary into out[size]; "" when the system
- * will not say (Linux /proc/self/exe, macOS _NSGetExecutablePath). */
+/* Absolute path of the running binary into out[size] (at least PATH_MAX);
+ * "" when the system will not say (osdep_self_exe). */
 void dw_self_exe(char *out, size_t size);
 
 /* mkdir -p with the given mode for created directories.  0 ok, -1 errno. */

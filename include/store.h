@@ -9,7 +9,11 @@
  * keeps it UNIQUE.  store_incident_save() of an incident with id 0 whose
  * findings are already stored (same input scanned twice, or overlap after a
  * restart) attaches to the stored incident instead of creating a new one, so a
- * second scan adds nothing. */
+ * second scan adds nothing.
+ *
+ * This header's sections follow the files; the aggregates (store_stats.h),
+ * retention (store_prune.h) and the forwarding outbox (outbox.h) have their
+ * own headers. */
 #ifndef DW_STORE_H
 #define DW_STORE_H
 
@@ -18,10 +22,11 @@
 #include <stdint.h>
 
 #include "incident.h"
-#include "rules.h"
 #include "util.h"
 
 #define DW_STORE_SCHEMA_VERSION 3
+
+/* ---- open, close, transactions (collector/store_schema.c) ---- */
 
 enum dw_store_mode { DW_STORE_READ, DW_STORE_WRITE };
 
@@ -41,20 +46,47 @@ int store_begin(struct dw_store *s, struct dw_errors *err);
 int store_commit(struct dw_store *s, struct dw_errors *err);
 int store_rollback(struct dw_store *s);
 
+/* ---- saving incidents, state, rule packs (collector/store.c) ---- */
+
 /* Inserts or updates inc (sets inc->id) and its findings, classes and
  * remediation.  *created tells whether a new incident row was made (false when
  * it already existed, including a match by findings' event keys).
  * *added_findings counts findings not stored before.  0 ok, -1 error. */
 int store_incident_save(struct dw_store *s, struct dw_incident *inc, bool *created,
                         size_t *added_findings, struct dw_errors *err);
-/* The id of the incident that holds a finding with f's event key: 0 if none,
- * -1 on error. */
-int64_t store_finding_owner(struct dw_store *s, const struct dw_finding *f, struct dw_errors *err);
+/* Whether a finding with f's event key is stored (in any incident); a
+ * failed lookup is an error with its reason in err, not a "no". */
+enum dw_stored { DW_STORED_NO, DW_STORED_YES, DW_STORED_ERROR };
+enum dw_stored store_finding_stored(struct dw_store *s, const struct dw_finding *f,
+                                   struct dw_errors *err);
 /* Removes an incident and its findings (after a merge). */
 int store_incident_delete(struct dw_store *s, int64_t id, struct dw_errors *err);
 
-/* Records the rule packs in use (name, path, content hash, rule ids). */
-int store_record_rules(struct dw_store *s, const struct dw_ruleset *rs, struct dw_errors *err);
+/* The rule packs in use, as the store records them: a plain list (catalog.h
+ * builds it from a rule set; the store knows nothing of rules). */
+struct dw_store_rule {
+    const char *id;
+    const char *class_name;
+    int severity; /* dw_severity_name() gives its name */
+    int priority;
+};
+struct dw_store_pack {
+    const char *name;
+    const char *path;
+    uint64_t hash; /* of the pack's content: an unchanged pack is not rewritten */
+    const struct dw_store_rule *rules;
+    size_t nrules;
+};
+/* Records the packs (name, path, content hash) and, for a pack new or
+ * changed since it was recorded, its rules.  Atomic.  0 or -1. */
+int store_record_rules(struct dw_store *s, const struct dw_store_pack *packs, size_t npacks,
+                       struct dw_errors *err);
+
+/* Key/value state (e.g. watch position). value NULL when absent. */
+int store_state_set(struct dw_store *s, const char *key, const char *value, struct dw_errors *err);
+int store_state_get(struct dw_store *s, const char *key, char **value, struct dw_errors *err);
+
+/* ---- loading incidents (collector/store_load.c) ---- */
 
 struct dw_query {
     bool has_since;
@@ -72,27 +104,5 @@ int store_recent(struct dw_store *s, const struct dw_query *q, struct dw_inciden
 /* One incident by id; *out NULL when not found (returns 0). */
 int store_get(struct dw_store *s, int64_t id, struct dw_incident **out, struct dw_errors *err);
 void store_incidents_free(struct dw_incident **v, size_t n);
-
-#define DW_HIST_BINS 24
-
-/* Per class: how many incidents matching q (limit ignored) carry it, and how
- * they spread over [start_us, end_us] by last_seen in DW_HIST_BINS bins
- * (incidents without a calendar time count but fall in no bin). */
-struct dw_class_hist {
-    char *class_name;
-    size_t count;
-    unsigned bins[DW_HIST_BINS];
-};
-int store_class_histogram(struct dw_store *s, const struct dw_query *q, int64_t start_us,
-                          int64_t end_us, struct dw_class_hist **out, size_t *n,
-                          struct dw_errors *err);
-/* The time span [min, max] of last_seen over incidents matching q; 0 when none. */
-int store_time_span(struct dw_store *s, const struct dw_query *q, int64_t *min_us,
-                    int64_t *max_us, struct dw_errors *err);
-void store_class_histogram_free(struct dw_class_hist *v, size_t n);
-
-/* Key/value state (e.g. watch position). value NULL when absent. */
-int store_state_set(struct dw_store *s, const char *key, const char *value, struct dw_errors *err);
-int store_state_get(struct dw_store *s, const char *key, char **value, struct dw_errors *err);
 
 #endif

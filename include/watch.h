@@ -24,7 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "correlate.h"
+#include "oplog.h"
 #include "reader.h"
 #include "util.h"
 
@@ -41,13 +41,8 @@ struct dw_watch_opts {
     int64_t backoff_max_us;  /* cap (60 s) */
     const char *db_group;    /* NULL, or a group (e.g. "admin") given read access to the DB */
     /* Messages for the operator (one line each, unescaped: the callback makes
-     * them safe for a terminal).  NULL: none. */
-    void (*log)(void *ctx, const char *msg);
-    void *log_ctx;
-    /* Every incident change after it was stored (inc->id is the DB id): the
-     * hook for forwarding.  NULL: none. */
-    dw_incident_fn on_change;
-    void *change_ctx;
+     * them safe for a terminal).  log.fn NULL: none. */
+    struct dw_oplog log;
     /* Forwarding (forward.h, docs/fleet.md): each incident event also goes
      * into the outbox, in the transaction that stores the change, and a
      * sender thread per destination delivers it.  nforward 0: none. */
@@ -58,12 +53,15 @@ struct dw_watch_opts {
 
 enum dw_watch_status {
     DW_WATCH_STOPPED = 0,   /* stopped by a signal, or stdin ended */
-    DW_WATCH_FAILED = 1,    /* could not start (err says why) */
+    DW_WATCH_FAILED = 1,    /* could not start (err says why), or the DB failed */
     DW_WATCH_NOT_ADMIN = 2, /* `log` exited 77: "Must be admin" */
 };
 
-/* Runs until SIGTERM/SIGINT (or end of stdin).  Installs its own handlers for
- * SIGTERM, SIGINT, SIGHUP and ignores SIGPIPE for the duration. */
+/* Runs until SIGTERM/SIGINT or the end of stdin (DW_WATCH_STOPPED), `log`
+ * exiting 77 (DW_WATCH_NOT_ADMIN), or a database that cannot be written
+ * (DW_WATCH_FAILED, the reason logged; the next start catches up).  Installs
+ * its own handlers for SIGTERM, SIGINT, SIGHUP and ignores SIGPIPE for the
+ * duration. */
 enum dw_watch_status watch_run(const struct dw_watch_opts *o, struct dw_errors *err);
 
 /* State keys in the store (docs/watch.md). */

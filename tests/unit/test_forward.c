@@ -170,10 +170,10 @@ static void test_outbox(void **state)
     assert_non_null(ob);
     const char *dests[] = {"tcp://a:1", "udp://b:2"};
     struct dw_incident *inc = sample_incident();
-    struct dw_outbox_event ev = {.change = DW_OPENED, .inc = inc, .hostname = "h", .procid = 1};
+    struct dw_forward_change ev = {.change = DW_OPENED, .inc = inc, .hostname = "h", .procid = 1};
     for (int i = 0; i < 5; i++) {
         ev.change = i == 0 ? DW_OPENED : i == 4 ? DW_CLOSED : DW_GREW;
-        assert_int_equal(outbox_add(ob, dests, 2, 3, &ev, &err), 0);
+        assert_int_equal(forward_queue(ob, dests, 2, 3, &ev, &err), 0);
     }
     struct dw_outbox_row *rows;
     size_t n;
@@ -207,7 +207,7 @@ static void test_outbox(void **state)
     /* deleting every row does not reuse ids (AUTOINCREMENT): cursors stay valid */
     assert_int_equal(outbox_confirm(ob, "tcp://a:1", INT64_MAX, &err), 0);
     assert_int_equal(outbox_confirm(ob, "udp://b:2", INT64_MAX, &err), 0);
-    assert_int_equal(outbox_add(ob, dests, 1, 3, &ev, &err), 0);
+    assert_int_equal(forward_queue(ob, dests, 1, 3, &ev, &err), 0);
     assert_int_equal(outbox_next(ob, "tcp://a:1", 0, 10, &rows, &n, &err), 0);
     assert_int_equal(n, 1);
     assert_true(rows[0].id > mid + 1);

@@ -19,9 +19,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "catalog.h"
 #include "incident.h"
 #include "rules.h"
 #include "store.h"
+#include "store_stats.h"
 #include "util.h"
 
 #define T0 INT64_C(1704110400000000) /* 2024-01-01T12:00:00Z */
@@ -1097,7 +1099,7 @@ static void test_record_rules(void **state)
     };
     struct dw_ruleset rs = {.rules = rules, .nrules = 3, .packs = packs, .npacks = 2};
     struct dw_errors err = {0};
-    assert_int_equal(store_record_rules(s, &rs, &err), 0);
+    assert_int_equal(catalog_record(s, &rs, &err), 0);
     assert_int_equal(query_int(fx->db, "SELECT count(*) FROM rule_packs"), 2);
     assert_int_equal(query_int(fx->db, "SELECT count(*) FROM rules"), 3);
     char *hash = query_text(fx->db, "SELECT hash FROM rule_packs WHERE name = 'driverkit'");
@@ -1107,13 +1109,13 @@ static void test_record_rules(void **state)
     assert_string_equal(sev, "criticaldriverkit");
     free(sev);
 
-    assert_int_equal(store_record_rules(s, &rs, &err), 0);
+    assert_int_equal(catalog_record(s, &rs, &err), 0);
     assert_int_equal(query_int(fx->db, "SELECT count(*) FROM rules"), 3);
 
     packs[0].hash = 2;
     packs[0].nrules = 1; /* dk.b removed from the pack */
     assert_int_equal(store_begin(s, &err), 0);
-    assert_int_equal(store_record_rules(s, &rs, &err), 0);
+    assert_int_equal(catalog_record(s, &rs, &err), 0);
     assert_int_equal(store_commit(s, &err), 0);
     assert_int_equal(query_int(fx->db, "SELECT count(*) FROM rules"), 2);
     assert_int_equal(query_int(fx->db, "SELECT count(*) FROM rules WHERE id = 'dk.b'"), 0);
@@ -1124,10 +1126,36 @@ static void test_record_rules(void **state)
     store_close(s);
 }
 
+/* store_finding_stored tells yes, no and a failed lookup apart (a lookup
+ * that fails must not pass for "not stored"). */
+static void test_finding_stored(void **state)
+{
+    struct fixture *fx = *state;
+    struct dw_store *s = open_ok(fx->db, DW_STORE_WRITE);
+    struct dw_incident *inc = make_incident("stored", 2, 1700000000, 0);
+    bool created;
+    size_t added;
+    save_ok(s, inc, &created, &added);
+    struct dw_finding *other = make_finding("dk.other", "sysext.activation", 10, 999,
+                                            1700009999, "never stored");
+    struct dw_errors err = {0};
+    assert_int_equal(store_finding_stored(s, inc->head[0], &err), DW_STORED_YES);
+    assert_int_equal(store_finding_stored(s, other, &err), DW_STORED_NO);
+    assert_int_equal(err.n, 0);
+    exec_raw(fx->db, "ALTER TABLE findings RENAME TO findings_gone");
+    assert_int_equal(store_finding_stored(s, inc->head[0], &err), DW_STORED_ERROR);
+    assert_true(err.n > 0);
+    dw_errors_clear(&err);
+    finding_free(other);
+    incident_free(inc);
+    store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_finding_stored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_save_idempotent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_attach_by_event_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_flow, setup, teardown),
