@@ -8,8 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "reader_private.h"
-
 #define US_PER_SEC INT64_C(1000000)
 #define US_PER_DAY (INT64_C(86400) * US_PER_SEC)
 
@@ -45,8 +43,6 @@ int64_t dw_time_from_civil(int year, int month, int day, int hour, int min, int 
     return ((days * 86400) + (int64_t)hour * 3600 + (int64_t)min * 60 + sec) * US_PER_SEC;
 }
 
-/* The current year in UTC, from time(): used for classic syslog lines, which
- * print no year. */
 int dw_time_current_year(void)
 {
     int64_t y;
@@ -63,7 +59,7 @@ static bool is_leap(int y)
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-int dw_time_days_in_month(int y, int m)
+static int days_in_month(int y, int m)
 {
     static const int dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (m < 1 || m > 12)
@@ -231,7 +227,7 @@ size_t dw_time_parse(const char *s, size_t n, struct dw_time *t)
             mo = two(s + 5);
             d = two(s + 8);
             int hh = two(s + 11), mm = two(s + 14);
-            if (mo < 1 || mo > 12 || d < 1 || d > dw_time_days_in_month(y, mo) || hh > 23 ||
+            if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || hh > 23 ||
                 mm > 59)
                 return 0;
             memcpy(minute.key, s, 16);
@@ -270,7 +266,7 @@ size_t dw_time_parse(const char *s, size_t n, struct dw_time *t)
         i++;
         if (!digits(s, n, &i, 2, &mo) || i >= n || s[i++] != '-' || !digits(s, n, &i, 2, &d))
             return 0;
-        if (mo < 1 || mo > 12 || d < 1 || d > dw_time_days_in_month(y, mo))
+        if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
             return 0;
         if (i >= n || (s[i] != ' ' && s[i] != 'T'))
             return 0;
