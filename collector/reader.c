@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse_json.h"
+#include "parse_plain.h"
+#include "parse_text.h"
 #include "prefilter.h"
-#include "reader_private.h"
 
 #define DW_DETECT_MAX_LINES 64
 
@@ -67,93 +69,6 @@ int dw_style_parse(const char *name, enum dw_style *out)
         }
     }
     return -1;
-}
-
-/* ---- fields: the strings of the event being built ---- */
-
-void fields_reset(struct dw_fields *f)
-{
-    buf_reset(&f->buf);
-    for (int k = 0; k < F_COUNT; k++)
-        f->off[k] = SIZE_MAX;
-}
-
-/* Appends s[0..n) to b with every NUL byte replaced by U+FFFD. */
-static void append_no_nul(struct dw_buf *b, const char *s, size_t n)
-{
-    const char *nul;
-    while (n > 0 && (nul = memchr(s, '\0', n)) != NULL) {
-        size_t k = (size_t)(nul - s);
-        buf_append(b, s, k);
-        buf_append(b, "\xEF\xBF\xBD", 3);
-        s += k + 1;
-        n -= k + 1;
-    }
-    buf_append(b, s, n);
-}
-
-void fields_open(struct dw_fields *f, enum dw_field which)
-{
-    f->off[which] = f->buf.len;
-}
-
-void fields_append(struct dw_fields *f, const char *s, size_t n)
-{
-    append_no_nul(&f->buf, s, n);
-}
-
-void fields_close(struct dw_fields *f, enum dw_field which)
-{
-    if (which == F_MESSAGE)
-        f->message_len = f->buf.len - f->off[which];
-    buf_putc(&f->buf, '\0');
-}
-
-void fields_put(struct dw_fields *f, enum dw_field which, const char *s, size_t n)
-{
-    if (f->dry) {
-        if (which == F_MESSAGE) {
-            f->dry_message = s;
-            f->message_len = n;
-        } else if (which == F_TIME) {
-            f->dry_time = s;
-            f->dry_time_len = n;
-        }
-        return;
-    }
-    f->off[which] = f->buf.len;
-    append_no_nul(&f->buf, s, n);
-    if (which == F_MESSAGE)
-        f->message_len = f->buf.len - f->off[which];
-    buf_putc(&f->buf, '\0');
-}
-
-const char *tx_find(const char *s, size_t n, const char *needle, size_t k)
-{
-    if (k == 0)
-        return s;
-    for (const char *p = s, *end = s + n; p + k <= end; p++) {
-        p = memchr(p, needle[0], (size_t)(end - p) - k + 1);
-        if (!p)
-            return NULL;
-        if (memcmp(p, needle, k) == 0)
-            return p;
-    }
-    return NULL;
-}
-
-void fields_apply(struct dw_fields *f, struct dw_event *ev)
-{
-    const char **dst[F_COUNT] = {&ev->time_text, &ev->process,  &ev->level,  &ev->subsystem,
-                                 &ev->category,  &ev->sender,   &ev->message};
-    for (int k = 0; k < F_COUNT; k++)
-        *dst[k] = f->off[k] == SIZE_MAX ? NULL : f->buf.data + f->off[k];
-    if (!ev->message) {
-        ev->message = "";
-        ev->message_len = 0;
-    } else {
-        ev->message_len = f->message_len;
-    }
 }
 
 /* ---- detection ---- */
@@ -323,7 +238,13 @@ static void emit_pending(struct dw_reader *r)
     struct dw_event ev = {.pid = -1};
     const char *why = "unparsable record";
     fields_reset(&r->fields);
-    if (text_parse_record_eol(r->style, r->rec.data, r->rec.len, r->rec_eol, &ev, &r->fields, &why))
+    bool ok = true;
+    if (r->style == DW_STYLE_PLAIN) /* never fails: unknown shapes are a bare message */
+        plain_parse_record(r->rec.data, r->rec.len, r->rec_eol, &ev, &r->fields);
+    else
+        ok = text_parse_record_eol(r->style, r->rec.data, r->rec.len, r->rec_eol, &ev, &r->fields,
+                                   &why);
+    if (ok)
         deliver(r, &ev, r->rec_line, r->rec.data, r->rec.len);
     else
         note_malformed(r, r->rec_line, why);
