@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "litset.h"
 #include "util.h"
 
 struct dw_prefilter {

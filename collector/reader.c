@@ -12,7 +12,6 @@
 #include "parse_json.h"
 #include "parse_plain.h"
 #include "parse_text.h"
-#include "prefilter.h"
 
 #define DW_DETECT_MAX_LINES 64
 
@@ -44,10 +43,8 @@ struct dw_reader {
     bool ips_body;          /* ndjson: inside a pretty-printed .ips crash report */
     struct dw_fields fields;
 
-    struct dw_prefilter *pf;      /* ndjson: skip lines it rules out (prefilter.h) */
-    struct dw_prefilter *pf_text; /* text styles: skip records it rules out */
-    dw_event_fn skipped;          /* gets those records' time-only events */
-    char skipped_time[64];        /* the time text of a skipped ndjson line */
+    struct dw_reader_skip skip; /* what may be skipped unparsed (reader_set_skip) */
+    char skipped_time[64];      /* the time text of a skipped ndjson line */
 };
 
 static const char *const style_names[] = {"auto",   "default", "syslog", "compact",
@@ -197,12 +194,12 @@ static void deliver_skipped(struct dw_reader *r, struct dw_event *ev, long line,
     ev->raw = "";
     ev->raw_len = 0;
     r->st.records++;
-    r->skipped(ev, r->ctx);
+    r->skip.skipped(ev, r->ctx);
 }
 
 /* The pending text record parsed dry (its columns checked, nothing copied):
- * counted as malformed if it is, handed on as skipped if no rule can match
- * its message.  False when it must be parsed in full. */
+ * counted as malformed if it is, handed on as skipped if the skip hook says
+ * its message may be.  False when it must be parsed in full. */
 static bool skip_text_record(struct dw_reader *r)
 {
     struct dw_event ev = {.pid = -1};
@@ -212,7 +209,7 @@ static bool skip_text_record(struct dw_reader *r)
         note_malformed(r, r->rec_line, why);
         return true;
     }
-    if (!prefilter_text_skip(r->pf_text, dry.dry_message, dry.message_len))
+    if (!r->skip.text_message(r->skip.ctx, dry.dry_message, dry.message_len))
         return false;
     /* the time's text ends inside the record, which is ours: cut it there
      * for the callback rather than copy it */
@@ -233,7 +230,7 @@ static void emit_pending(struct dw_reader *r)
         return;
     r->has_rec = false;
     r->blank_lines = 0;
-    if (r->pf_text && r->style != DW_STYLE_PLAIN && skip_text_record(r))
+    if (r->skip.text_message && r->style != DW_STYLE_PLAIN && skip_text_record(r))
         return;
     struct dw_event ev = {.pid = -1};
     const char *why = "unparsable record";
@@ -373,15 +370,16 @@ static void ips_line(struct dw_reader *r, const char *s, size_t n, long line)
     }
 }
 
-/* An ndjson line no rule can match (prefilter_json_skip): it is not parsed.  Its time still moves the correlator's clock (a skipped
- * event closes incidents as a parsed one would).  Returns false, having done
- * nothing, when the time cannot be read without the JSON parser. */
+/* An ndjson line the skip hook lets go: it is not parsed, but its time is
+ * handed on (a live reader's position and the correlator's clock still
+ * move).  Returns false, having done nothing, when the hook wants it parsed
+ * (or cannot read its time without the JSON parser). */
 static bool skip_json_line(struct dw_reader *r, const char *s, size_t n, long line)
 {
     struct dw_event ev = {.pid = -1};
     const char *time;
     size_t time_len;
-    if (!prefilter_json_skip(r->pf, s, n, &ev.time, &time, &time_len))
+    if (!r->skip.json_line(r->skip.ctx, s, n, &ev.time, &time, &time_len))
         return false;
     bool fits = time_len < sizeof r->skipped_time;
     if (fits) { /* s is the caller's: copy the text to end it */
@@ -416,7 +414,7 @@ static void ndjson_line(struct dw_reader *r, const char *s, size_t n, long line)
         ips_line(r, s, n, line);
         return;
     }
-    if (r->pf && skip_json_line(r, s, n, line))
+    if (r->skip.json_line && skip_json_line(r, s, n, line))
         return;
     buf_reset(&r->rec); /* a NUL-terminated copy for ev->raw */
     buf_append(&r->rec, s, n);
@@ -515,11 +513,12 @@ struct dw_reader *reader_new(const char *input_name, enum dw_style style, dw_eve
     return r;
 }
 
-void reader_set_prefilter(struct dw_reader *r, struct dw_prefilter *pf, dw_event_fn skipped)
+void reader_set_skip(struct dw_reader *r, const struct dw_reader_skip *skip)
 {
-    r->pf = skipped && prefilter_json_usable(pf) ? pf : NULL;
-    r->pf_text = skipped && prefilter_text_usable(pf) ? pf : NULL;
-    r->skipped = r->pf || r->pf_text ? skipped : NULL;
+    if (skip && skip->skipped)
+        r->skip = *skip;
+    else
+        r->skip = (struct dw_reader_skip){0};
 }
 
 void reader_feed(struct dw_reader *r, const char *data, size_t n)

@@ -65,6 +65,30 @@ void reader_flush(struct dw_reader *r);
 /* End of input: flushes, and parses a final line that has no newline. */
 void reader_finish(struct dw_reader *r);
 enum dw_style reader_style(const struct dw_reader *r); /* AUTO until decided */
+
+/* A hook through which the layer above lets the reader skip records without
+ * building their events (the pipeline wires the rules' prefilter to it; the
+ * reader knows nothing of rules).  A predicate left NULL skips nothing.
+ *   json_line: may the raw ndjson line s[0..n) be skipped unparsed?  When it
+ *     says yes it has set *t to the line's time as the JSON parser would, and
+ *     *time_text (time_len bytes, within s) to the timestamp's text.
+ *   text_message: may a record of a text style (default, syslog, compact,
+ *     bsd), whose message as it stands in the record is msg[0..len), be
+ *     skipped?  The record's columns are checked first, nothing is copied.
+ * A skipped record is handed to skipped (with the reader's ctx, instead of
+ * its event function) as an event with only input, line, time and time_text
+ * set (message ""); it is counted as a record, and a record that cannot be
+ * parsed is still counted as malformed.  ctx is the predicates' own. */
+struct dw_reader_skip {
+    bool (*json_line)(void *ctx, const char *s, size_t n, struct dw_time *t,
+                      const char **time_text, size_t *time_len);
+    bool (*text_message)(void *ctx, const char *msg, size_t len);
+    void *ctx;
+    dw_event_fn skipped;
+};
+/* Copies *skip into r (NULL, or skipped NULL: nothing is skipped).  What
+ * skip->ctx points to must outlive the reader's use of it. */
+void reader_set_skip(struct dw_reader *r, const struct dw_reader_skip *skip);
 const struct dw_reader_stats *reader_stats(const struct dw_reader *r);
 void reader_free(struct dw_reader *r);
 

@@ -99,6 +99,15 @@ void ruleset_free(struct dw_ruleset *rs);
  * matching rule, with event fields, captures, rendered summary/remediation,
  * decoded error codes and correlation keys filled in; NULL if no rule matches. */
 struct dw_finding *ruleset_classify(struct dw_ruleset *rs, const struct dw_event *ev);
+/* The prefilter's (prefilter.h) ways in: */
+/* ruleset_classify restricted to the rules whose bit is set in
+ * mask (bit i of mask[i / 64] for rs->rules[i]). */
+struct dw_finding *ruleset_classify_masked(struct dw_ruleset *rs, const struct dw_event *ev,
+                                           const uint64_t *mask);
+/* False if no rule set in mask matches msg[0..len) (filters not
+ * applied); true if one does or a match gave up on a limit. */
+bool ruleset_message_may_match(struct dw_ruleset *rs, const char *msg, size_t len,
+                               const uint64_t *mask);
 
 /* Reports every rule whose matches were abandoned at a PCRE2 match, depth,
  * heap or JIT-stack limit since the set was loaded (catastrophic backtracking:

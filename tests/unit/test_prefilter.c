@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "incident.h"
+#include "litset.h"
 #include "prefilter.h"
 #include "rules.h"
 
