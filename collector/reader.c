@@ -591,6 +591,16 @@ const struct dw_reader_stats *reader_stats(const struct dw_reader *r)
     return &r->st;
 }
 
+void reader_read_plain_line(const char *input_name, const char *line, dw_event_fn fn,
+                            void *ctx)
+{
+    struct dw_reader *r = reader_new(input_name, DW_STYLE_PLAIN, fn, ctx);
+    reader_feed(r, line, strlen(line));
+    reader_feed(r, "\n", 1);
+    reader_finish(r);
+    reader_free(r);
+}
+
 void reader_free(struct dw_reader *r)
 {
     if (!r)

@@ -51,8 +51,6 @@ struct dw_reader_stats {
     char first_malformed_why[128];
 };
 
-typedef void (*dw_event_fn)(const struct dw_event *ev, void *ctx);
-
 struct dw_reader;
 
 /* input_name is copied.  style AUTO detects the style from the first lines. */
@@ -91,5 +89,11 @@ struct dw_reader_skip {
 void reader_set_skip(struct dw_reader *r, const struct dw_reader_skip *skip);
 const struct dw_reader_stats *reader_stats(const struct dw_reader *r);
 void reader_free(struct dw_reader *r);
+
+/* Reads line as a whole input of the plain style (a newline added) and calls
+ * fn for each event: how a rule's example line becomes the event the rule
+ * is tested on (rules.h, dw_example_read_fn). */
+void reader_read_plain_line(const char *input_name, const char *line, dw_event_fn fn,
+                            void *ctx);
 
 #endif

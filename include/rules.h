@@ -122,13 +122,18 @@ size_t ruleset_limit_report(const struct dw_ruleset *rs, struct dw_errors *out);
  * array of new strings (caller frees each and the array). */
 size_t rule_literals_derive(const char *pattern, char ***out);
 
+/* Turns an example line into events, calling fn(ev, ctx) for each; the
+ * self-test classifies the first.  Given by a layer above the rules (the
+ * CLI passes reader_read_plain_line, reader.h), so rules never run a reader. */
+typedef void (*dw_example_read_fn)(const char *input, const char *line, dw_event_fn fn,
+                                   void *ctx);
 /* Runs every example and counterexample of every rule through the whole rule
  * set: an example must be classified as its own rule with the expected
  * captures and its message must contain one of the rule's literals (when it
  * has any), a counterexample must not be classified as that rule, a rule
  * without example fails.  Writes one line per failure to err; returns the
  * number of failures. */
-size_t ruleset_self_test(struct dw_ruleset *rs, struct dw_errors *err);
+size_t ruleset_self_test(struct dw_ruleset *rs, dw_example_read_fn read, struct dw_errors *err);
 
 /* Renders a {capture} template: each {name} naming a capture is replaced by
  * its value (never re-expanded); {{ and }} give literal braces; other text is

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "reader.h"
 #include "rules.h"
 
 /* ---- helpers ---- */
@@ -91,7 +92,7 @@ static void test_shipped_packs_load_and_self_test(void **state)
     assert_true(rs->npacks >= 2);
     assert_true(rs->nrules >= 20);
     struct dw_errors err = {0};
-    size_t failures = ruleset_self_test(rs, &err);
+    size_t failures = ruleset_self_test(rs, reader_read_plain_line, &err);
     for (size_t i = 0; i < err.n; i++)
         print_error("%s\n", err.msgs[i]);
     assert_int_equal(failures, 0);
@@ -345,7 +346,7 @@ static void test_self_test_reports_example_failure(void **state)
     struct dw_errors err = {0};
     struct dw_ruleset *rs;
     assert_int_equal(load_text(yaml, &err, &rs), 0);
-    size_t failures = ruleset_self_test(rs, &err);
+    size_t failures = ruleset_self_test(rs, reader_read_plain_line, &err);
     assert_int_equal(failures, 3);
     assert_int_equal(err.n, 3);
     assert_non_null(strstr(err.msgs[0], "t.yaml:10:9: rule 't.one': example 2 capture 'who' is 'there'"));
@@ -541,7 +542,7 @@ static void test_literals_declared_and_soundness(void **state)
     assert_int_equal(load_text(yaml, &err, &rs), 0);
     assert_int_equal(rs->rules[0].nliterals, 1);
     assert_true(rs->rules[0].literals_declared);
-    assert_int_equal(ruleset_self_test(rs, &err), 1);
+    assert_int_equal(ruleset_self_test(rs, reader_read_plain_line, &err), 1);
     assert_non_null(strstr(err.msgs[0], "none of the rule's declared literals ('gamma')"));
     dw_errors_clear(&err);
     ruleset_free(rs);
