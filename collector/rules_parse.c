@@ -9,10 +9,31 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rules_private.h"
+
+/* Adds one "file:line:col: " message to the pack's errors (rules_private.h). */
+void loader_error(struct rule_loader *lc, const yaml_mark_t *mark, const char *rule_id,
+                  const char *fmt, ...)
+{
+    struct dw_buf b = {0};
+    if (mark)
+        buf_printf(&b, "%s:%zu:%zu: ", lc->file, mark->line + 1, mark->column + 1);
+    else
+        buf_printf(&b, "%s: ", lc->file);
+    if (rule_id)
+        buf_printf(&b, "rule '%s': ", rule_id);
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    dw_errors_add(lc->err, "%s", buf_cstr(&b));
+    buf_free(&b);
+    lc->nerrors++;
+}
 
 static const char *const taxonomy[] = {
     "codesign.requirement",    "codesign.invalid-signature",  "codesign.unsigned",
