@@ -42,6 +42,11 @@ void buf_free(struct dw_buf *b);
 #define DW_HASH_INIT UINT64_C(0xcbf29ce484222325)
 uint64_t dw_hash64(uint64_t h, const void *p, size_t n);
 
+/* Length (1..4) of the valid UTF-8 sequence at s[0..n), n >= 1, or 0 if it
+ * is invalid: overlong forms, surrogates, values above U+10FFFF and a
+ * sequence cut off by n are.  The one UTF-8 validator of the program. */
+size_t dw_utf8_seq_len(const unsigned char *s, size_t n);
+
 /* Appends s[0..n) to b as valid UTF-8: every invalid byte sequence (and every
  * NUL byte) becomes U+FFFD.  Used before text reaches JSON or SQLite. */
 void dw_utf8_sanitize(struct dw_buf *b, const char *s, size_t n);
