@@ -44,11 +44,6 @@ void input_free(struct dw_input *in)
     free(in);
 }
 
-bool input_is_gzip(const struct dw_input *in)
-{
-    return in->mode == MODE_GZIP || in->mode == MODE_TRAILER;
-}
-
 uint64_t input_raw_bytes(const struct dw_input *in)
 {
     return in->raw_total;

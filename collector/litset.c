@@ -334,11 +334,6 @@ bool litset_use_engine(const char *name)
     return false;
 }
 
-const char *litset_engine(void)
-{
-    return engine_names[engine == ENGINE_BEST ? best_engine() : engine];
-}
-
 #if defined(LS_X86)
 /* Verifies the positions base + j for each bit j of bits (a SIMD block's
  * fingerprint, m[j] its buckets), lowest first.  True to stop scanning. */
