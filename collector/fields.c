@@ -78,8 +78,8 @@ const char *tx_find(const char *s, size_t n, const char *needle, size_t k)
 
 void fields_apply(struct dw_fields *f, struct dw_event *ev)
 {
-    const char **dst[F_COUNT] = {&ev->time_text, &ev->process,  &ev->level,  &ev->subsystem,
-                                 &ev->category,  &ev->sender,   &ev->message};
+    const char **dst[F_COUNT] = {&ev->time_text, &ev->process, &ev->level,  &ev->subsystem,
+                                 &ev->category,  &ev->sender,  &ev->message};
     for (int k = 0; k < F_COUNT; k++)
         *dst[k] = f->off[k] == SIZE_MAX ? NULL : f->buf.data + f->off[k];
     if (!ev->message) {

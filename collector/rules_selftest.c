@@ -81,8 +81,8 @@ size_t ruleset_self_test(struct dw_ruleset *rs, dw_example_read_fn read, struct 
     for (size_t i = 0; i < rs->nrules; i++) {
         const struct dw_rule *r = &rs->rules[i];
         if (r->nexamples == 0) {
-            dw_errors_add(err, "%s:%d:%d: rule '%s': no examples", r->file, r->src_line,
-                          r->src_col, r->id);
+            dw_errors_add(err, "%s:%d:%d: rule '%s': no examples", r->file, r->src_line, r->src_col,
+                          r->id);
             failures++;
         }
         for (size_t k = 0; k < r->nexamples + r->ncounterexamples; k++) {
