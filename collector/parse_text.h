@@ -33,8 +33,8 @@ bool text_is_header(const char *s, size_t n);
  * leading timestamp; plain: it does not start with blank space). */
 bool text_starts_record(enum dw_style style, const char *s, size_t n);
 /* Parses one text record s[0..n) (lines joined by '\n') of `style` (default,
- * syslog, compact or bsd; plain records are parse_plain.h's) into ev and f.  Returns false with
- * *why set if the record cannot be parsed. */
+ * syslog, compact or bsd; plain records are parse_plain.h's) into ev and f.
+ * Returns false with *why set if the record cannot be parsed. */
 bool text_parse_record(enum dw_style style, const char *s, size_t n, struct dw_event *ev,
                        struct dw_fields *f, const char **why);
 /* The same, told where the first line ends (eol: offset of the first '\n',
