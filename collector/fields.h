@@ -52,6 +52,11 @@ static inline bool tx_is_blank(char c)
 {
     return c == ' ' || c == '\t';
 }
+/* Blank space as isspace() has it in the C locale, but for '\n'. */
+static inline bool tx_is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
 static inline bool tx_is_upper(char c)
 {
     return c >= 'A' && c <= 'Z';
