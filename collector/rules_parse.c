@@ -413,42 +413,43 @@ static int collect_keys(struct rule_loader *lc, yaml_node_t *node, yaml_node_t *
     return rc;
 }
 
-int rule_parse(struct rule_loader *lc, yaml_node_t *node, struct dw_rule *r)
+/* The rule's id, read before anything else so that every message about the
+ * rule can name it (a new string, or NULL when it has none usable). */
+static char *find_id(struct rule_loader *lc, yaml_node_t *node)
 {
-    memset(r, 0, sizeof(*r));
-    r->file = xstrdup(lc->file);
-    r->src_line = (int)node->start_mark.line + 1;
-    r->src_col = (int)node->start_mark.column + 1;
-    if (node->type != YAML_MAPPING_NODE) {
-        loader_error(lc, &node->start_mark, NULL, "a rule must be a mapping");
-        return -1;
-    }
-    yaml_node_t *f[K_COUNT] = {0};
-    size_t before = lc->nerrors;
-    const char *s;
-    /* Find the id first so that every message about this rule can name it. */
     for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
          p++) {
         yaml_node_t *k = yaml_document_get_node(lc->doc, p->key);
         yaml_node_t *v = yaml_document_get_node(lc->doc, p->value);
         if (k->type == YAML_SCALAR_NODE && strcmp((char *)k->data.scalar.value, "id") == 0 &&
             v->type == YAML_SCALAR_NODE &&
-            !memchr(v->data.scalar.value, '\0', v->data.scalar.length)) {
-            r->id = xstrdup((char *)v->data.scalar.value);
-            break;
-        }
+            !memchr(v->data.scalar.value, '\0', v->data.scalar.length))
+            return xstrdup((char *)v->data.scalar.value);
     }
-    collect_keys(lc, node, f, r->id);
+    return NULL;
+}
 
-    static const struct { int key; const char *name; } required[] = {
-        {K_ID, "id"}, {K_CLASS, "class"}, {K_SEVERITY, "severity"}, {K_MATCH, "match"},
-        {K_SUMMARY, "summary"}, {K_REFERENCES, "references"}, {K_EXAMPLES, "examples"},
+static void check_required(struct rule_loader *lc, yaml_node_t *node, yaml_node_t **f,
+                           const char *id)
+{
+    static const struct {
+        int key;
+        const char *name;
+    } required[] = {
+        {K_ID, "id"},           {K_CLASS, "class"},           {K_SEVERITY, "severity"},
+        {K_MATCH, "match"},     {K_SUMMARY, "summary"},       {K_REFERENCES, "references"},
+        {K_EXAMPLES, "examples"},
     };
     for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
         if (!f[required[i].key])
-            loader_error(lc, &node->start_mark, r->id, "missing required field '%s'",
+            loader_error(lc, &node->start_mark, id, "missing required field '%s'",
                          required[i].name);
+}
 
+/* id, class, severity and priority. */
+static void parse_identity(struct rule_loader *lc, yaml_node_t **f, struct dw_rule *r)
+{
+    const char *s;
     if (f[K_ID] && (s = scalar(lc, f[K_ID], r->id, "id")) && !valid_id(s))
         loader_error(lc, &f[K_ID]->start_mark, NULL, "id '%.64s': only [a-z0-9.-] allowed", s);
     if (f[K_CLASS] && (s = scalar(lc, f[K_CLASS], r->id, "class"))) {
@@ -472,6 +473,12 @@ int rule_parse(struct rule_loader *lc, yaml_node_t *node, struct dw_rule *r)
         else
             r->priority = (int)v;
     }
+}
+
+/* The filters (process, subsystem, category), the pattern and its literals. */
+static void parse_match(struct rule_loader *lc, yaml_node_t **f, struct dw_rule *r)
+{
+    const char *s;
     if (f[K_PROCESS])
         string_list(lc, f[K_PROCESS], r->id, "process", true, &r->processes, &r->nprocesses);
     if (f[K_SUBSYSTEM] && (s = scalar(lc, f[K_SUBSYSTEM], r->id, "subsystem")))
@@ -497,6 +504,14 @@ int rule_parse(struct rule_loader *lc, yaml_node_t *node, struct dw_rule *r)
     } else if (r->pattern) {
         r->nliterals = rule_literals_derive(r->pattern, &r->literals);
     }
+}
+
+/* What a finding of the rule says: summary, remediation (required from
+ * severity error up), references. */
+static void parse_texts(struct rule_loader *lc, yaml_node_t *node, yaml_node_t **f,
+                        struct dw_rule *r)
+{
+    const char *s;
     if (f[K_SUMMARY] && (s = scalar(lc, f[K_SUMMARY], r->id, "summary"))) {
         r->summary = xstrdup(s);
         if (r->code)
@@ -515,18 +530,46 @@ int rule_parse(struct rule_loader *lc, yaml_node_t *node, struct dw_rule *r)
                     &r->nreferences) == 0 &&
         r->nreferences == 0)
         loader_error(lc, &f[K_REFERENCES]->start_mark, r->id, "references: at least one needed");
+}
+
+/* `link:` true or false; a link rule reports nothing of its own. */
+static void parse_link(struct rule_loader *lc, yaml_node_t *n, struct dw_rule *r)
+{
+    const char *s = scalar(lc, n, r->id, "link");
+    if (!s)
+        return;
+    if (strcmp(s, "true") == 0)
+        r->link = true;
+    else if (strcmp(s, "false") != 0)
+        loader_error(lc, &n->start_mark, r->id, "link: expected true or false");
+    if (r->link &&
+        ((r->class_name && strcmp(r->class_name, "other") != 0) || r->severity != DW_SEV_INFO))
+        loader_error(lc, &n->start_mark, r->id,
+                     "a link rule has class 'other' and severity 'info': it reports nothing");
+}
+
+int rule_parse(struct rule_loader *lc, yaml_node_t *node, struct dw_rule *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->file = xstrdup(lc->file);
+    r->src_line = (int)node->start_mark.line + 1;
+    r->src_col = (int)node->start_mark.column + 1;
+    if (node->type != YAML_MAPPING_NODE) {
+        loader_error(lc, &node->start_mark, NULL, "a rule must be a mapping");
+        return -1;
+    }
+    yaml_node_t *f[K_COUNT] = {0};
+    size_t before = lc->nerrors;
+    r->id = find_id(lc, node);
+    collect_keys(lc, node, f, r->id);
+    check_required(lc, node, f, r->id);
+    parse_identity(lc, f, r);
+    parse_match(lc, f, r);
+    parse_texts(lc, node, f, r);
     if (f[K_DECODE])
         parse_decode(lc, f[K_DECODE], r);
-    if (f[K_LINK] && (s = scalar(lc, f[K_LINK], r->id, "link"))) {
-        if (strcmp(s, "true") == 0)
-            r->link = true;
-        else if (strcmp(s, "false") != 0)
-            loader_error(lc, &f[K_LINK]->start_mark, r->id, "link: expected true or false");
-        if (r->link && ((r->class_name && strcmp(r->class_name, "other") != 0) ||
-                        r->severity != DW_SEV_INFO))
-            loader_error(lc, &f[K_LINK]->start_mark, r->id,
-                         "a link rule has class 'other' and severity 'info': it reports nothing");
-    }
+    if (f[K_LINK])
+        parse_link(lc, f[K_LINK], r);
     if (f[K_EXAMPLES] && parse_examples(lc, f[K_EXAMPLES], r, false) == 0 && r->nexamples == 0)
         loader_error(lc, &f[K_EXAMPLES]->start_mark, r->id, "examples: at least one needed");
     if (f[K_COUNTEREXAMPLES])
