@@ -10,7 +10,7 @@
 
 #include "event.h"
 #include "fields.h"
-#include "reader.h" /* DW_READER_MAX_RECORD */
+#include "style.h"
 
 /* Result of parsing one JSON object record. */
 enum dw_json_result { DW_JSON_EVENT, DW_JSON_HEADER, DW_JSON_MALFORMED };

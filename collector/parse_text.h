@@ -10,7 +10,7 @@
 
 #include "event.h"
 #include "fields.h"
-#include "reader.h"
+#include "style.h"
 
 /* `YYYY-MM-DD HH:MM:SS` at the start of s, by shape only. */
 bool text_has_iso_prefix(const char *s, size_t n);

@@ -12,6 +12,7 @@
 #include "parse_json.h"
 #include "parse_plain.h"
 #include "parse_text.h"
+#include "reader.h"
 
 #define DW_DETECT_MAX_LINES 64
 

@@ -5,7 +5,7 @@
 
 #include "fields.h"
 #include "parse_text.h"
-#include "reader.h"
+#include "style.h"
 
 static const char *const style_names[] = {"auto", "default", "syslog", "compact",
                                           "json", "ndjson",  "plain",  "bsd"};
