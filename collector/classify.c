@@ -197,8 +197,8 @@ static struct dw_finding *classify_rules(struct dw_ruleset *rs, const struct dw_
         const struct dw_rule *r = &rs->rules[i];
         if (!rule_filters_pass(r, ev))
             continue;
-        int rc = pcre2_match(r->code, (PCRE2_SPTR)ev->message, len, 0, 0, rs->match_data,
-                             rs->match_ctx);
+        int rc =
+            pcre2_match(r->code, (PCRE2_SPTR)ev->message, len, 0, 0, rs->match_data, rs->match_ctx);
         if (rc >= 0)
             return finding_build(rs, r, ev);
         if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||

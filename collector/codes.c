@@ -18,7 +18,10 @@ struct dw_codes {
     size_t ncontexts, ctxcap;
 };
 
-struct dw_codes *codes_new(void) { return xcalloc(1, sizeof(struct dw_codes)); }
+struct dw_codes *codes_new(void)
+{
+    return xcalloc(1, sizeof(struct dw_codes));
+}
 
 void codes_free(struct dw_codes *c)
 {
@@ -64,7 +67,10 @@ static void context_add(struct dw_codes *c, const char *table, const char *line)
     c->contexts[c->ncontexts++].text = xstrdup(t);
 }
 
-size_t codes_count(const struct dw_codes *c) { return c ? c->n : 0; }
+size_t codes_count(const struct dw_codes *c)
+{
+    return c ? c->n : 0;
+}
 
 const struct dw_code *codes_at(const struct dw_codes *c, size_t i)
 {

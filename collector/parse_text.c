@@ -107,8 +107,8 @@ static const char *compact_level(const char *s, size_t n)
 {
     static const struct {
         const char *code, *name;
-    } map[] = {{"Df", "Default"}, {"In", "Info"},  {"Db", "Debug"}, {"E", "Error"},
-               {"Er", "Error"},   {"Fa", "Fault"}, {"F", "Fault"},  {"A", "Activity"},
+    } map[] = {{"Df", "Default"},  {"In", "Info"},    {"Db", "Debug"}, {"E", "Error"},
+               {"Er", "Error"},    {"Fa", "Fault"},   {"F", "Fault"},  {"A", "Activity"},
                {"Ac", "Activity"}, {"Sp", "Signpost"}};
     for (size_t k = 0; k < sizeof map / sizeof map[0]; k++)
         if (strlen(map[k].code) == n && memcmp(map[k].code, s, n) == 0)
@@ -196,8 +196,7 @@ size_t text_take_time(const char *s, size_t eol, struct dw_event *ev, struct dw_
 
 /* `<process>: (sender) [sub:cat] message` of the default style; a record
  * without ": " keeps everything as its message. */
-static void parse_process_tail(const char *s, size_t n, size_t eol, size_t i,
-                               struct dw_fields *f)
+static void parse_process_tail(const char *s, size_t n, size_t eol, size_t i, struct dw_fields *f)
 {
     const char *colon = NULL;
     for (size_t j = i; j < eol; j++) {
@@ -337,11 +336,12 @@ static bool parse_compact(const char *s, size_t n, size_t eol, struct dw_event *
 /* `proc[pid]`, `proc(sender)[pid]` or `proc[pid:tid]` at s[i], with proc made of
  * process characters (or anything but blanks when `loose`).  Returns the
  * offset after the bracket, or 0. */
-size_t text_parse_proc_pid(const char *s, size_t eol, size_t i, bool loose,
-                             struct dw_event *ev, struct dw_fields *f)
+size_t text_parse_proc_pid(const char *s, size_t eol, size_t i, bool loose, struct dw_event *ev,
+                           struct dw_fields *f)
 {
     size_t j = i;
-    while (j < eol && s[j] != '[' && s[j] != '(' && (loose ? !is_blank(s[j]) : tx_is_proc_char(s[j])))
+    while (j < eol && s[j] != '[' && s[j] != '(' &&
+           (loose ? !is_blank(s[j]) : tx_is_proc_char(s[j])))
         j++;
     if (j == i || j >= eol)
         return 0;
@@ -373,8 +373,8 @@ size_t text_parse_proc_pid(const char *s, size_t eol, size_t i, bool loose,
 /* bsd: `Mon DD HH:MM:SS host proc(sender)[pid] <Level>: message`.  The line
  * carries no year: the current year is assumed, which is right for a log
  * read the year it was written (and off by one across New Year). */
-static bool parse_bsd(const char *s, size_t n, size_t eol, struct dw_event *ev,
-                      struct dw_fields *f, const char **why)
+static bool parse_bsd(const char *s, size_t n, size_t eol, struct dw_event *ev, struct dw_fields *f,
+                      const char **why)
 {
     int mon, day;
     size_t i = text_bsd_date_len(s, eol, &mon, &day);

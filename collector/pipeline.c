@@ -22,7 +22,7 @@ struct dw_pipeline {
     bool in_tx;
     dw_event_filter_fn filter;
     void *filter_ctx;
-    long last_line; /* of the last event, for ticks */
+    long last_line;          /* of the last event, for ticks */
     struct dw_prefilter *pf; /* NULL: every event meets every rule */
     bool pf_off;             /* opts.no_prefilter or DEXTWATCH_NO_PREFILTER */
 };

@@ -34,7 +34,7 @@ struct dw_reader {
     struct dw_buf rec; /* pending text record (lines joined by '\n') */
     bool has_rec;
     long rec_line;
-    size_t rec_eol; /* length of its first line */
+    size_t rec_eol;     /* length of its first line */
     size_t blank_lines; /* blank lines after the pending record, kept back */
 
     struct dw_plain_state plain; /* the pending plain record's boundaries */
@@ -391,8 +391,7 @@ static void oversized_line(struct dw_reader *r)
 
 /* ---- public interface ---- */
 
-struct dw_reader *reader_new(const char *input_name, enum dw_style style, dw_event_fn fn,
-                             void *ctx)
+struct dw_reader *reader_new(const char *input_name, enum dw_style style, dw_event_fn fn, void *ctx)
 {
     struct dw_reader *r = xcalloc(1, sizeof *r);
     r->input = xstrdup(input_name ? input_name : "-");
@@ -481,8 +480,7 @@ const struct dw_reader_stats *reader_stats(const struct dw_reader *r)
     return &r->st;
 }
 
-void reader_read_plain_line(const char *input_name, const char *line, dw_event_fn fn,
-                            void *ctx)
+void reader_read_plain_line(const char *input_name, const char *line, dw_event_fn fn, void *ctx)
 {
     struct dw_reader *r = reader_new(input_name, DW_STYLE_PLAIN, fn, ctx);
     reader_feed(r, line, strlen(line));

@@ -131,8 +131,8 @@ static void check_duplicate(struct rule_loader *lc, const struct dw_ruleset *rs,
 
 /* Walks the document: a mapping with `rules:` (a list of rule mappings) and
  * an optional `pack:` description.  Parsed rules go to *out. */
-static void load_document(struct rule_loader *lc, const struct dw_ruleset *rs,
-                          struct dw_rule **out, size_t *nout)
+static void load_document(struct rule_loader *lc, const struct dw_ruleset *rs, struct dw_rule **out,
+                          size_t *nout)
 {
     yaml_node_t *root = yaml_document_get_root_node(lc->doc);
     if (!root) {

@@ -178,8 +178,7 @@ static void end_run(struct branch_scan *b)
 /* The escape at p[i] == '\\': escaped punctuation is appended to the run
  * (*literal set); \s \d \x.. \1 ... are not plain characters.  Returns the
  * index after the escape. */
-static size_t escape_atom(const char *p, size_t i, size_t n, struct branch_scan *b,
-                          bool *literal)
+static size_t escape_atom(const char *p, size_t i, size_t n, struct branch_scan *b, bool *literal)
 {
     unsigned char e = (unsigned char)p[i + 1];
     size_t next;

@@ -36,22 +36,49 @@ void loader_error(struct rule_loader *lc, const yaml_mark_t *mark, const char *r
 }
 
 static const char *const taxonomy[] = {
-    "codesign.requirement",    "codesign.invalid-signature",  "codesign.unsigned",
-    "entitlement.provider-check", "entitlement.family-check", "entitlement.user-client",
-    "entitlement.restricted-not-validated", "dext.exit",   "dext.crash",
-    "dext.start-failed",       "dext.timeout",                "sysext.activation-failed",
-    "sysext.deactivation-failed", "sysext.needs-user-approval", "sysext.developer-mode",
-    "kext.load-failed",        "other",
+    "codesign.requirement",
+    "codesign.invalid-signature",
+    "codesign.unsigned",
+    "entitlement.provider-check",
+    "entitlement.family-check",
+    "entitlement.user-client",
+    "entitlement.restricted-not-validated",
+    "dext.exit",
+    "dext.crash",
+    "dext.start-failed",
+    "dext.timeout",
+    "sysext.activation-failed",
+    "sysext.deactivation-failed",
+    "sysext.needs-user-approval",
+    "sysext.developer-mode",
+    "kext.load-failed",
+    "other",
 };
 
 static const char *const rule_keys[] = {
-    "id",      "class",       "severity",   "priority", "process",  "subsystem",
-    "category", "match",      "summary",    "remediation", "references", "decode",
+    "id",       "class",           "severity", "priority",    "process",    "subsystem",
+    "category", "match",           "summary",  "remediation", "references", "decode",
     "examples", "counterexamples", "literals", "link",
 };
-enum { K_ID, K_CLASS, K_SEVERITY, K_PRIORITY, K_PROCESS, K_SUBSYSTEM, K_CATEGORY, K_MATCH,
-       K_SUMMARY, K_REMEDIATION, K_REFERENCES, K_DECODE, K_EXAMPLES, K_COUNTEREXAMPLES, K_LITERALS,
-       K_LINK, K_COUNT };
+enum {
+    K_ID,
+    K_CLASS,
+    K_SEVERITY,
+    K_PRIORITY,
+    K_PROCESS,
+    K_SUBSYSTEM,
+    K_CATEGORY,
+    K_MATCH,
+    K_SUMMARY,
+    K_REMEDIATION,
+    K_REFERENCES,
+    K_DECODE,
+    K_EXAMPLES,
+    K_COUNTEREXAMPLES,
+    K_LITERALS,
+    K_LINK,
+    K_COUNT
+};
 
 void rule_clear(struct dw_rule *r)
 {
@@ -194,8 +221,8 @@ static bool has_group(pcre2_code *code, const char *name, size_t n)
 
 /* Checks a template: `{{` and `}}` are literal braces, `{name}` must name a
  * group of the pattern; any other brace is an error (write `{{`). */
-static int check_template(struct rule_loader *lc, yaml_node_t *n, const char *id,
-                          const char *what, const char *t, pcre2_code *code)
+static int check_template(struct rule_loader *lc, yaml_node_t *n, const char *id, const char *what,
+                          const char *t, pcre2_code *code)
 {
     int rc = 0;
     for (const char *p = t; *p; p++) {
@@ -218,8 +245,8 @@ static int check_template(struct rule_loader *lc, yaml_node_t *n, const char *id
             }
             if (code && !has_group(code, p + 1, (size_t)(e - p - 1))) {
                 loader_error(lc, &n->start_mark, id,
-                             "%s: placeholder '{%.*s}' names no capture group of the pattern",
-                             what, (int)(e - p - 1), p + 1);
+                             "%s: placeholder '{%.*s}' names no capture group of the pattern", what,
+                             (int)(e - p - 1), p + 1);
                 rc = -1;
             }
             p = e;
@@ -279,8 +306,7 @@ static int parse_example(struct rule_loader *lc, yaml_node_t *n, struct dw_rule 
     }
     int rc = 0;
     size_t cap = 0;
-    for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
-         pr++) {
+    for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
         yaml_node_t *k = yaml_document_get_node(lc->doc, pr->key);
         yaml_node_t *v = yaml_document_get_node(lc->doc, pr->value);
         const char *key = scalar(lc, k, r->id, "example key");
@@ -295,10 +321,10 @@ static int parse_example(struct rule_loader *lc, yaml_node_t *n, struct dw_rule 
         } else if (strcmp(key, "captures") == 0 && v->type == YAML_MAPPING_NODE) {
             for (yaml_node_pair_t *c = v->data.mapping.pairs.start; c < v->data.mapping.pairs.top;
                  c++) {
-                const char *cn = scalar(lc, yaml_document_get_node(lc->doc, c->key), r->id,
-                                        "capture name");
-                const char *cv = scalar(lc, yaml_document_get_node(lc->doc, c->value), r->id,
-                                        "capture value");
+                const char *cn =
+                    scalar(lc, yaml_document_get_node(lc->doc, c->key), r->id, "capture name");
+                const char *cv =
+                    scalar(lc, yaml_document_get_node(lc->doc, c->value), r->id, "capture value");
                 if (!cn || !cv) {
                     rc = -1;
                     continue;
@@ -360,7 +386,8 @@ static int parse_decode(struct rule_loader *lc, yaml_node_t *n, struct dw_rule *
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
         yaml_node_t *k = yaml_document_get_node(lc->doc, p->key);
         const char *cn = scalar(lc, k, r->id, "decode capture");
-        const char *tn = scalar(lc, yaml_document_get_node(lc->doc, p->value), r->id, "decode table");
+        const char *tn =
+            scalar(lc, yaml_document_get_node(lc->doc, p->value), r->id, "decode table");
         if (!cn || !tn) {
             rc = -1;
             continue;
@@ -385,8 +412,7 @@ static int parse_decode(struct rule_loader *lc, yaml_node_t *n, struct dw_rule *
 
 /* Collects the rule's key nodes (unknown or repeated keys are errors) and
  * reads the id first so that every later message can name the rule. */
-static int collect_keys(struct rule_loader *lc, yaml_node_t *node, yaml_node_t **f,
-                        const char *id)
+static int collect_keys(struct rule_loader *lc, yaml_node_t *node, yaml_node_t **f, const char *id)
 {
     int rc = 0;
     for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
@@ -436,8 +462,12 @@ static void check_required(struct rule_loader *lc, yaml_node_t *node, yaml_node_
         int key;
         const char *name;
     } required[] = {
-        {K_ID, "id"},           {K_CLASS, "class"},           {K_SEVERITY, "severity"},
-        {K_MATCH, "match"},     {K_SUMMARY, "summary"},       {K_REFERENCES, "references"},
+        {K_ID, "id"},
+        {K_CLASS, "class"},
+        {K_SEVERITY, "severity"},
+        {K_MATCH, "match"},
+        {K_SUMMARY, "summary"},
+        {K_REFERENCES, "references"},
         {K_EXAMPLES, "examples"},
     };
     for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
@@ -491,8 +521,8 @@ static void parse_match(struct rule_loader *lc, yaml_node_t **f, struct dw_rule 
     }
     if (f[K_LITERALS]) {
         r->literals_declared = true;
-        if (string_list(lc, f[K_LITERALS], r->id, "literals", true, &r->literals,
-                        &r->nliterals) == 0) {
+        if (string_list(lc, f[K_LITERALS], r->id, "literals", true, &r->literals, &r->nliterals) ==
+            0) {
             if (r->nliterals == 0)
                 loader_error(lc, &f[K_LITERALS]->start_mark, r->id,
                              "literals: at least one needed (leave the key out to derive them)");

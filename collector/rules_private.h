@@ -11,10 +11,10 @@
 
 /* State while one pack file is being read. */
 struct rule_loader {
-    const char *file;          /* path used in messages */
+    const char *file; /* path used in messages */
     yaml_document_t *doc;
     struct dw_errors *err;
-    size_t nerrors;            /* errors added for this pack */
+    size_t nerrors;               /* errors added for this pack */
     const struct dw_codes *codes; /* for checking `decode` table names; may be empty */
 };
 

@@ -242,11 +242,21 @@ void dw_escape_term(struct dw_buf *b, const char *s, size_t n)
             i++;
         } else if (len == 1 && (c < 0x20 || c == 0x7f)) {
             switch (c) {
-            case '\n': buf_puts(b, "\\n"); break;
-            case '\t': buf_puts(b, "\\t"); break;
-            case '\r': buf_puts(b, "\\r"); break;
-            case 0x1b: buf_puts(b, "\\e"); break;
-            default: buf_printf(b, "\\x%02x", c); break;
+            case '\n':
+                buf_puts(b, "\\n");
+                break;
+            case '\t':
+                buf_puts(b, "\\t");
+                break;
+            case '\r':
+                buf_puts(b, "\\r");
+                break;
+            case 0x1b:
+                buf_puts(b, "\\e");
+                break;
+            default:
+                buf_printf(b, "\\x%02x", c);
+                break;
             }
             i++;
         } else if (len == 2 && c == 0xc2 && p[i + 1] < 0xa0) {

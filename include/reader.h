@@ -20,13 +20,13 @@
 #include "style.h"
 
 struct dw_reader_stats {
-    uint64_t bytes;     /* bytes fed */
-    uint64_t lines;     /* physical lines seen */
-    uint64_t records;   /* events emitted */
-    uint64_t headers;   /* header/banner/footer lines recognised and skipped */
-    uint64_t malformed; /* lines or records that could not be parsed */
-    uint64_t oversized; /* records longer than DW_READER_MAX_RECORD */
-    long first_malformed_line;  /* 0 if none */
+    uint64_t bytes;            /* bytes fed */
+    uint64_t lines;            /* physical lines seen */
+    uint64_t records;          /* events emitted */
+    uint64_t headers;          /* header/banner/footer lines recognised and skipped */
+    uint64_t malformed;        /* lines or records that could not be parsed */
+    uint64_t oversized;        /* records longer than DW_READER_MAX_RECORD */
+    long first_malformed_line; /* 0 if none */
     char first_malformed_why[128];
 };
 
@@ -57,8 +57,8 @@ enum dw_style reader_style(const struct dw_reader *r); /* AUTO until decided */
  * set (message ""); it is counted as a record, and a record that cannot be
  * parsed is still counted as malformed.  ctx is the predicates' own. */
 struct dw_reader_skip {
-    bool (*json_line)(void *ctx, const char *s, size_t n, struct dw_time *t,
-                      const char **time_text, size_t *time_len);
+    bool (*json_line)(void *ctx, const char *s, size_t n, struct dw_time *t, const char **time_text,
+                      size_t *time_len);
     bool (*text_message)(void *ctx, const char *msg, size_t len);
     void *ctx;
     dw_event_fn skipped;
@@ -72,7 +72,6 @@ void reader_free(struct dw_reader *r);
 /* Reads line as a whole input of the plain style (a newline added) and calls
  * fn for each event: how a rule's example line becomes the event the rule
  * is tested on (rules.h, dw_example_read_fn). */
-void reader_read_plain_line(const char *input_name, const char *line, dw_event_fn fn,
-                            void *ctx);
+void reader_read_plain_line(const char *input_name, const char *line, dw_event_fn fn, void *ctx);
 
 #endif
