@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "platform.h"
+#include "reader.h"
 #include "rules.h"
 
 enum { RULES_RULES, RULES_FORMAT, RULES_HELP };
@@ -215,7 +216,7 @@ static size_t report_limit_hits(const struct dw_ruleset *rs)
 static int test_rules(struct dw_ruleset *rs)
 {
     struct dw_errors err = {0};
-    size_t failed = ruleset_self_test(rs, &err);
+    size_t failed = ruleset_self_test(rs, reader_read_plain_line, &err);
     struct dw_buf b = {0};
     for (size_t i = 0; i < err.n; i++) {
         buf_reset(&b);
@@ -235,7 +236,7 @@ static int check_rules(struct dw_ruleset *rs)
 {
     report_literals(rs);
     struct dw_errors quiet = {0};
-    ruleset_self_test(rs, &quiet);
+    ruleset_self_test(rs, reader_read_plain_line, &quiet);
     dw_errors_clear(&quiet);
     if (report_limit_hits(rs))
         return DW_EXIT_USAGE;

@@ -18,7 +18,10 @@ struct dw_codes {
     size_t ncontexts, ctxcap;
 };
 
-struct dw_codes *codes_new(void) { return xcalloc(1, sizeof(struct dw_codes)); }
+struct dw_codes *codes_new(void)
+{
+    return xcalloc(1, sizeof(struct dw_codes));
+}
 
 void codes_free(struct dw_codes *c)
 {
@@ -64,7 +67,10 @@ static void context_add(struct dw_codes *c, const char *table, const char *line)
     c->contexts[c->ncontexts++].text = xstrdup(t);
 }
 
-size_t codes_count(const struct dw_codes *c) { return c ? c->n : 0; }
+size_t codes_count(const struct dw_codes *c)
+{
+    return c ? c->n : 0;
+}
 
 const struct dw_code *codes_at(const struct dw_codes *c, size_t i)
 {
@@ -138,6 +144,72 @@ static char *table_name(const char *path)
 
 #define CODES_MAX_FIELDS 16
 
+/* Which fields of a row hold a code's value, name and meaning. */
+struct code_columns {
+    int value, name, meaning;
+};
+
+/* Reads the header's fields f[0..nf) into cols; -1 when a column is not
+ * named. */
+static int read_header(char **f, size_t nf, struct code_columns *cols)
+{
+    *cols = (struct code_columns){-1, -1, -1};
+    for (size_t i = 0; i < nf; i++) {
+        if (strcmp(f[i], "value") == 0 && cols->value < 0)
+            cols->value = (int)i;
+        else if (strcmp(f[i], "name") == 0 && cols->name < 0)
+            cols->name = (int)i;
+        else if ((strcmp(f[i], "meaning") == 0 || strcmp(f[i], "printed_as") == 0) &&
+                 cols->meaning < 0)
+            cols->meaning = (int)i;
+    }
+    return cols->value < 0 || cols->name < 0 || cols->meaning < 0 ? -1 : 0;
+}
+
+/* Adds the row f[0..nf) (line lineno of path) to c's table; -1 with the
+ * reason in err when it is malformed. */
+static int add_row(struct dw_codes *c, const char *table, char **f, size_t nf,
+                   const struct code_columns *cols, const char *path, long lineno,
+                   struct dw_errors *err)
+{
+    int64_t v;
+    int is_hex;
+    if ((size_t)cols->value >= nf || (size_t)cols->name >= nf) {
+        dw_errors_add(err, "%s:%ld: expected at least %d tab-separated columns", path, lineno,
+                      (cols->value > cols->name ? cols->value : cols->name) + 1);
+        return -1;
+    }
+    if (code_parse(f[cols->value], &v, &is_hex) != 0) {
+        dw_errors_add(err, "%s:%ld: bad code value '%.40s' (decimal or 0x hex expected)", path,
+                      lineno, f[cols->value]);
+        return -1;
+    }
+    if (!f[cols->name][0]) {
+        dw_errors_add(err, "%s:%ld: empty name", path, lineno);
+        return -1;
+    }
+    xgrow((void **)&c->items, &c->cap, c->n + 1, sizeof(*c->items));
+    struct dw_code *e = &c->items[c->n++];
+    e->table = xstrdup(table);
+    e->value = v;
+    e->text = xstrdup(f[cols->value]);
+    e->name = xstrdup(f[cols->name]);
+    e->meaning = xstrdup((size_t)cols->meaning < nf ? f[cols->meaning] : "");
+    return 0;
+}
+
+/* Drops the codes added after the first `first` (a file that failed). */
+static void drop_rows(struct dw_codes *c, size_t first)
+{
+    while (c->n > first) {
+        struct dw_code *e = &c->items[--c->n];
+        free((void *)e->table);
+        free((void *)e->text);
+        free((void *)e->name);
+        free((void *)e->meaning);
+    }
+}
+
 /* Loads one table.  Comment lines ('#') and blank lines are skipped; the
  * first other line is the header naming the columns `value`, `name` and
  * `meaning` (or `printed_as`).  A malformed row is reported as file:line and
@@ -155,8 +227,9 @@ int codes_load_file(struct dw_codes *c, const char *path, struct dw_errors *err)
     size_t linecap = 0;
     ssize_t len;
     long lineno = 0;
-    int col_value = -1, col_name = -1, col_meaning = -1, have_header = 0, rc = 0;
-    while ((len = getline(&line, &linecap, fp)) >= 0) {
+    struct code_columns cols = {-1, -1, -1};
+    int have_header = 0, rc = 0;
+    while (rc == 0 && (len = getline(&line, &linecap, fp)) >= 0) {
         lineno++;
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             line[--len] = '\0';
@@ -171,53 +244,17 @@ int codes_load_file(struct dw_codes *c, const char *path, struct dw_errors *err)
         }
         char *f[CODES_MAX_FIELDS];
         size_t nf = split_tabs(line, f, CODES_MAX_FIELDS);
-        if (!have_header) {
-            for (size_t i = 0; i < nf; i++) {
-                if (strcmp(f[i], "value") == 0 && col_value < 0)
-                    col_value = (int)i;
-                else if (strcmp(f[i], "name") == 0 && col_name < 0)
-                    col_name = (int)i;
-                else if ((strcmp(f[i], "meaning") == 0 || strcmp(f[i], "printed_as") == 0) &&
-                         col_meaning < 0)
-                    col_meaning = (int)i;
-            }
-            if (col_value < 0 || col_name < 0 || col_meaning < 0) {
-                dw_errors_add(err,
-                              "%s:%ld: header must name the columns 'value', 'name' and "
-                              "'meaning' (or 'printed_as')",
-                              path, lineno);
-                rc = -1;
-                break;
-            }
+        if (have_header) {
+            rc = add_row(c, table, f, nf, &cols, path, lineno, err);
+        } else if (read_header(f, nf, &cols) == 0) {
             have_header = 1;
-            continue;
-        }
-        int64_t v;
-        int is_hex;
-        if ((size_t)col_value >= nf || (size_t)col_name >= nf) {
-            dw_errors_add(err, "%s:%ld: expected at least %d tab-separated columns", path,
-                          lineno, (col_value > col_name ? col_value : col_name) + 1);
+        } else {
+            dw_errors_add(err,
+                          "%s:%ld: header must name the columns 'value', 'name' and "
+                          "'meaning' (or 'printed_as')",
+                          path, lineno);
             rc = -1;
-            break;
         }
-        if (code_parse(f[col_value], &v, &is_hex) != 0) {
-            dw_errors_add(err, "%s:%ld: bad code value '%.40s' (decimal or 0x hex expected)",
-                          path, lineno, f[col_value]);
-            rc = -1;
-            break;
-        }
-        if (!f[col_name][0]) {
-            dw_errors_add(err, "%s:%ld: empty name", path, lineno);
-            rc = -1;
-            break;
-        }
-        xgrow((void **)&c->items, &c->cap, c->n + 1, sizeof(*c->items));
-        struct dw_code *e = &c->items[c->n++];
-        e->table = xstrdup(table);
-        e->value = v;
-        e->text = xstrdup(f[col_value]);
-        e->name = xstrdup(f[col_name]);
-        e->meaning = xstrdup((size_t)col_meaning < nf ? f[col_meaning] : "");
     }
     if (rc == 0 && ferror(fp)) {
         dw_errors_add(err, "%s: read error", path);
@@ -227,15 +264,8 @@ int codes_load_file(struct dw_codes *c, const char *path, struct dw_errors *err)
         dw_errors_add(err, "%s:%ld: no header line", path, lineno);
         rc = -1;
     }
-    if (rc != 0) {
-        while (c->n > first) {
-            struct dw_code *e = &c->items[--c->n];
-            free((void *)e->table);
-            free((void *)e->text);
-            free((void *)e->name);
-            free((void *)e->meaning);
-        }
-    }
+    if (rc != 0)
+        drop_rows(c, first);
     free(line);
     free(table);
     fclose(fp);

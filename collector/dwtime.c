@@ -8,8 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "reader_private.h"
-
 #define US_PER_SEC INT64_C(1000000)
 #define US_PER_DAY (INT64_C(86400) * US_PER_SEC)
 
@@ -45,8 +43,6 @@ int64_t dw_time_from_civil(int year, int month, int day, int hour, int min, int 
     return ((days * 86400) + (int64_t)hour * 3600 + (int64_t)min * 60 + sec) * US_PER_SEC;
 }
 
-/* The current year in UTC, from time(): used for classic syslog lines, which
- * print no year. */
 int dw_time_current_year(void)
 {
     int64_t y;
@@ -63,7 +59,7 @@ static bool is_leap(int y)
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-int dw_time_days_in_month(int y, int m)
+static int days_in_month(int y, int m)
 {
     static const int dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (m < 1 || m > 12)
@@ -210,82 +206,94 @@ void dw_time_force_general(bool on)
     force_general = on;
 }
 
-size_t dw_time_parse(const char *s, size_t n, struct dw_time *t)
+/* The fast path: `YYYY-MM-DD HH:MM:SS` (iso_seconds_at said so) with the
+ * optional fraction and offset, the shape of every `log` line.  Fills *t in
+ * place and returns bytes used, or 0 for an invalid date or time. */
+static inline size_t parse_iso_seconds(const char *s, size_t n, struct dw_time *t)
+{
+    /* Log lines come in time order: the minute (`YYYY-MM-DD HH:MM`, 16
+     * bytes, checked when first seen) is usually the previous line's. */
+    static _Thread_local struct {
+        char key[16];
+        int64_t us; /* the minute's start, as if UTC */
+    } minute;
+    int ss = two(s + 17);
+    if (ss > 60)
+        return 0;
+    if (memcmp(s, minute.key, 16) != 0) {
+        int y = two(s) * 100 + two(s + 2), mo = two(s + 5), d = two(s + 8);
+        int hh = two(s + 11), mm = two(s + 14);
+        if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || hh > 23 || mm > 59)
+            return 0;
+        memcpy(minute.key, s, 16);
+        minute.us = dw_time_from_civil(y, mo, d, hh, mm, 0);
+    }
+    size_t i = 19;
+    if (i < n && dig(s[i]))
+        return 0; /* a third digit of seconds */
+    /* from here on nothing fails: fill *t in place (building a local
+     * and copying it stalls on store forwarding) */
+    int64_t frac = 0;
+    int nd = 0;
+    if (i + 7 < n && s[i] == '.' && dig(s[i + 1]) && dig(s[i + 2]) && dig(s[i + 3]) &&
+        dig(s[i + 4]) && dig(s[i + 5]) && dig(s[i + 6]) && !dig(s[i + 7])) {
+        frac = two(s + i + 1) * 10000 + two(s + i + 3) * 100 + two(s + i + 5);
+        nd = 6; /* `log`'s microseconds */
+        i += 7;
+    } else if (i + 1 < n && (s[i] == '.' || s[i] == ',') && dig(s[i + 1])) {
+        for (i++; i < n && dig(s[i]); i++, nd++)
+            if (nd < 6)
+                frac = frac * 10 + (s[i] - '0');
+        for (int k = nd; k < 6; k++)
+            frac *= 10;
+    }
+    t->kind = DW_TIME_DATE;
+    t->frac_digits = nd > 9 ? 9 : nd;
+    t->has_offset = false;
+    t->offset_min = 0;
+    parse_trailing_offset(s, n, &i, t);
+    t->us = minute.us + ss * US_PER_SEC + frac;
+    if (t->has_offset)
+        t->us -= (int64_t)t->offset_min * 60 * US_PER_SEC;
+    return i;
+}
+
+/* `YYYY-MM-DD[ T]HH:MM[:SS][.f][offset]` in the general way; 0 if s does not
+ * start with a four-digit year and '-', or the date is invalid. */
+static size_t parse_date_general(const char *s, size_t n, struct dw_time *t)
 {
     struct dw_time r = {0};
     size_t i = 0;
     int y, mo, d;
     int64_t clock_us;
-    if (!force_general && iso_seconds_at(s, n)) {
-        /* Log lines come in time order: the minute (`YYYY-MM-DD HH:MM`, 16
-         * bytes, checked when first seen) is usually the previous line's. */
-        static _Thread_local struct {
-            char key[16];
-            int64_t us; /* the minute's start, as if UTC */
-        } minute;
-        int ss = two(s + 17);
-        if (ss > 60)
-            return 0;
-        if (memcmp(s, minute.key, 16) != 0) {
-            y = two(s) * 100 + two(s + 2);
-            mo = two(s + 5);
-            d = two(s + 8);
-            int hh = two(s + 11), mm = two(s + 14);
-            if (mo < 1 || mo > 12 || d < 1 || d > dw_time_days_in_month(y, mo) || hh > 23 ||
-                mm > 59)
-                return 0;
-            memcpy(minute.key, s, 16);
-            minute.us = dw_time_from_civil(y, mo, d, hh, mm, 0);
-        }
-        i = 19;
-        if (i < n && dig(s[i]))
-            return 0; /* a third digit of seconds */
-        /* from here on nothing fails: fill *t in place (building a local
-         * and copying it stalls on store forwarding) */
-        int64_t frac = 0;
-        int nd = 0;
-        if (i + 7 < n && s[i] == '.' && dig(s[i + 1]) && dig(s[i + 2]) && dig(s[i + 3]) &&
-            dig(s[i + 4]) && dig(s[i + 5]) && dig(s[i + 6]) && !dig(s[i + 7])) {
-            frac = two(s + i + 1) * 10000 + two(s + i + 3) * 100 + two(s + i + 5);
-            nd = 6; /* `log`'s microseconds */
-            i += 7;
-        } else if (i + 1 < n && (s[i] == '.' || s[i] == ',') && dig(s[i + 1])) {
-            for (i++; i < n && dig(s[i]); i++, nd++)
-                if (nd < 6)
-                    frac = frac * 10 + (s[i] - '0');
-            for (int k = nd; k < 6; k++)
-                frac *= 10;
-        }
-        t->kind = DW_TIME_DATE;
-        t->frac_digits = nd > 9 ? 9 : nd;
-        t->has_offset = false;
-        t->offset_min = 0;
-        parse_trailing_offset(s, n, &i, t);
-        t->us = minute.us + ss * US_PER_SEC + frac;
-        if (t->has_offset)
-            t->us -= (int64_t)t->offset_min * 60 * US_PER_SEC;
-        return i;
-    }
-    if (digits(s, n, &i, 4, &y) && i < n && s[i] == '-') {
-        i++;
-        if (!digits(s, n, &i, 2, &mo) || i >= n || s[i++] != '-' || !digits(s, n, &i, 2, &d))
-            return 0;
-        if (mo < 1 || mo > 12 || d < 1 || d > dw_time_days_in_month(y, mo))
-            return 0;
-        if (i >= n || (s[i] != ' ' && s[i] != 'T'))
-            return 0;
-        i++;
-        if (!parse_clock(s, n, &i, &clock_us, &r.frac_digits))
-            return 0;
-        parse_trailing_offset(s, n, &i, &r);
-        r.kind = DW_TIME_DATE;
-        r.us = dw_time_from_civil(y, mo, d, 0, 0, 0) + clock_us;
-        if (r.has_offset)
-            r.us -= (int64_t)r.offset_min * 60 * US_PER_SEC;
-        *t = r;
-        return i;
-    }
-    i = 0;
+    if (!digits(s, n, &i, 4, &y) || i >= n || s[i] != '-')
+        return 0;
+    i++;
+    if (!digits(s, n, &i, 2, &mo) || i >= n || s[i++] != '-' || !digits(s, n, &i, 2, &d))
+        return 0;
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
+        return 0;
+    if (i >= n || (s[i] != ' ' && s[i] != 'T'))
+        return 0;
+    i++;
+    if (!parse_clock(s, n, &i, &clock_us, &r.frac_digits))
+        return 0;
+    parse_trailing_offset(s, n, &i, &r);
+    r.kind = DW_TIME_DATE;
+    r.us = dw_time_from_civil(y, mo, d, 0, 0, 0) + clock_us;
+    if (r.has_offset)
+        r.us -= (int64_t)r.offset_min * 60 * US_PER_SEC;
+    *t = r;
+    return i;
+}
+
+/* A time of day alone, `HH:MM:SS[.f][offset]` (kind CLOCK, taken to UTC
+ * when an offset is given). */
+static size_t parse_time_of_day(const char *s, size_t n, struct dw_time *t)
+{
+    struct dw_time r = {0};
+    size_t i = 0;
+    int64_t clock_us;
     if (!parse_clock(s, n, &i, &clock_us, &r.frac_digits))
         return 0;
     parse_trailing_offset(s, n, &i, &r);
@@ -298,6 +306,15 @@ size_t dw_time_parse(const char *s, size_t n, struct dw_time *t)
     r.us = clock_us;
     *t = r;
     return i;
+}
+
+size_t dw_time_parse(const char *s, size_t n, struct dw_time *t)
+{
+    if (!force_general && iso_seconds_at(s, n))
+        return parse_iso_seconds(s, n, t);
+    if (n >= 5 && dig(s[0]) && dig(s[1]) && dig(s[2]) && dig(s[3]) && s[4] == '-')
+        return parse_date_general(s, n, t);
+    return parse_time_of_day(s, n, t);
 }
 
 /* Writes `.ffffff` trimmed or padded to t->frac_digits digits. */
@@ -338,8 +355,8 @@ bool dw_time_format(const struct dw_time *t, char out[DW_TIME_ISO_MAX])
         int64_t y;
         int m, d;
         dw_time_civil(days, &y, &m, &d);
-        len = snprintf(out, DW_TIME_ISO_MAX, "%04lld-%02d-%02dT%02d:%02d:%02d", (long long)y, m,
-                       d, (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+        len = snprintf(out, DW_TIME_ISO_MAX, "%04lld-%02d-%02dT%02d:%02d:%02d", (long long)y, m, d,
+                       (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
     } else {
         len = snprintf(out, DW_TIME_ISO_MAX, "%02d:%02d:%02d", (int)(secs / 3600),
                        (int)(secs / 60 % 60), (int)(secs % 60));

@@ -44,11 +44,6 @@ void input_free(struct dw_input *in)
     free(in);
 }
 
-bool input_is_gzip(const struct dw_input *in)
-{
-    return in->mode == MODE_GZIP || in->mode == MODE_TRAILER;
-}
-
 uint64_t input_raw_bytes(const struct dw_input *in)
 {
     return in->raw_total;
@@ -179,7 +174,7 @@ ssize_t input_read(struct dw_input *in, char *buf, size_t cap, struct dw_errors 
     if (in->mode == MODE_GZIP || in->mode == MODE_TRAILER)
         return read_gzip(in, buf, cap, err);
     if (in->raw_pos == in->raw_len && !in->eof) /* plain bytes with nothing held back: */
-        return read_some(in, buf, cap, err); /* straight into the caller's buffer */
+        return read_some(in, buf, cap, err);    /* straight into the caller's buffer */
     ssize_t avail = fill(in, err);
     if (avail <= 0)
         return avail;

@@ -30,7 +30,7 @@
 
 #define LS_BUCKETS 8
 #define LS_ANCHOR DW_LITSET_MIN /* the shortest string a set can hold */
-#define LS_ANCHOR_MAX 4 /* anchor bytes when every string has that many */
+#define LS_ANCHOR_MAX 4         /* anchor bytes when every string has that many */
 
 struct ls_str {
     char *s;
@@ -47,9 +47,9 @@ struct dw_litset {
      * every entry is 0xff, so all engines always look at LS_ANCHOR_MAX bytes. */
     uint8_t lo[LS_ANCHOR_MAX][16], hi[LS_ANCHOR_MAX][16];
     uint8_t tab[LS_ANCHOR_MAX][256];
-    uint32_t *head;  /* exact anchor -> first string index + 1 (hash chains) */
-    uint32_t *next;  /* per string: next string index + 1 with the same hash */
-    uint32_t hmask;  /* head has hmask + 1 entries */
+    uint32_t *head; /* exact anchor -> first string index + 1 (hash chains) */
+    uint32_t *next; /* per string: next string index + 1 with the same hash */
+    uint32_t hmask; /* head has hmask + 1 entries */
 };
 
 /* The alen anchor bytes at p as one number, and its slot in the chain heads. */
@@ -97,7 +97,7 @@ static double nibble_mass(const double *freq, unsigned lo, unsigned hi)
 
 struct bucket_plan {
     unsigned lo[LS_ANCHOR_MAX], hi[LS_ANCHOR_MAX]; /* nibble bit sets */
-    double pass;                           /* product of the masses */
+    double pass;                                   /* product of the masses */
 };
 
 static double plan_pass_with(const double *freq, const struct bucket_plan *b,
@@ -334,11 +334,6 @@ bool litset_use_engine(const char *name)
     return false;
 }
 
-const char *litset_engine(void)
-{
-    return engine_names[engine == ENGINE_BEST ? best_engine() : engine];
-}
-
 #if defined(LS_X86)
 /* Verifies the positions base + j for each bit j of bits (a SIMD block's
  * fingerprint, m[j] its buckets), lowest first.  True to stop scanning. */
@@ -355,9 +350,8 @@ static bool verify_bits(const struct dw_litset *ls, const char *s, size_t n, siz
 
 /* The fingerprint of the 16 positions s[i..i+16) (reads s[i..i+19)): bit j
  * set when position i + j may start an anchor, m[j] its buckets. */
-__attribute__((target("ssse3"))) static inline unsigned block_ssse3(const __m128i *lo,
-                                                                   const __m128i *hi,
-                                                                   const char *s, uint8_t m[16])
+__attribute__((target("ssse3"))) static inline unsigned
+block_ssse3(const __m128i *lo, const __m128i *hi, const char *s, uint8_t m[16])
 {
     const __m128i low4 = _mm_set1_epi8(0x0f);
     __m128i r = _mm_set1_epi8(-1);
@@ -374,9 +368,8 @@ __attribute__((target("ssse3"))) static inline unsigned block_ssse3(const __m128
 }
 
 /* From position i0 on (scan_avx2 hands over the last bytes of a text). */
-__attribute__((target("ssse3"))) static bool scan_ssse3(const struct dw_litset *ls,
-                                                         const char *s, size_t n, size_t i0,
-                                                         struct ls_visit *v)
+__attribute__((target("ssse3"))) static bool scan_ssse3(const struct dw_litset *ls, const char *s,
+                                                        size_t n, size_t i0, struct ls_visit *v)
 {
     __m128i lo[LS_ANCHOR_MAX], hi[LS_ANCHOR_MAX];
     for (int k = 0; k < LS_ANCHOR_MAX; k++) {
@@ -403,9 +396,8 @@ __attribute__((target("ssse3"))) static bool scan_ssse3(const struct dw_litset *
 
 /* The same for 32 positions with AVX2 (pshufb works within each 16-byte
  * lane, so the tables are repeated in both). */
-__attribute__((target("avx2"))) static inline uint32_t block_avx2(const __m256i *lo,
-                                                                 const __m256i *hi,
-                                                                 const char *s, uint8_t m[32])
+__attribute__((target("avx2"))) static inline uint32_t
+block_avx2(const __m256i *lo, const __m256i *hi, const char *s, uint8_t m[32])
 {
     const __m256i low4 = _mm256_set1_epi8(0x0f);
     __m256i r = _mm256_set1_epi8(-1);
@@ -422,7 +414,7 @@ __attribute__((target("avx2"))) static inline uint32_t block_avx2(const __m256i 
 }
 
 __attribute__((target("avx2"))) static bool scan_avx2(const struct dw_litset *ls, const char *s,
-                                                       size_t n, struct ls_visit *v)
+                                                      size_t n, struct ls_visit *v)
 {
     const size_t span = 32 + LS_ANCHOR_MAX - 1;
     if (n < span)

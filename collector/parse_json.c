@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "reader_private.h"
+#include "parse_json.h"
 
 /* Appends the part of a line that belongs to the record being captured. */
 static void capture(struct dw_json_scan *js, const char *s, size_t n)

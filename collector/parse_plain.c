@@ -7,7 +7,9 @@
  *
  * Every function works on s[0..n) without a terminating NUL.  A record may span
  * several lines joined by '\n'; eol is the end of its first line. */
-#include "reader_private.h"
+#include "parse_plain.h"
+#include "parse_text.h"
+#include "parse_tools.h"
 
 /* An NSError text keeps a record open for at most this many lines: a quote
  * that never closes must not swallow the rest of a paste. */
@@ -277,7 +279,7 @@ static size_t parse_dmesg(const char *s, size_t eol, size_t i, struct dw_event *
 {
     size_t j = tx_skip_blanks(s, eol, i + 1);
     long long sec, frac = 0;
-    if (!text_read_dec(s, eol, &j, &sec) || sec > INT64_MAX / 1000000 - 1)
+    if (!tx_read_dec(s, eol, &j, &sec) || sec > INT64_MAX / 1000000 - 1)
         return 0;
     int nd = 0;
     if (j < eol && s[j] == '.') {
@@ -311,7 +313,7 @@ static bool nslog_bracket(const char *s, size_t eol, size_t i, struct dw_event *
     size_t j = i + 1, t;
     long long pid, dec;
     uint64_t hex;
-    if (!text_read_dec(s, eol, &j, &pid) || j >= eol || s[j] != ':')
+    if (!tx_read_dec(s, eol, &j, &pid) || j >= eol || s[j] != ':')
         return false;
     t = ++j;
     bool letters = false;
@@ -324,7 +326,7 @@ static bool nslog_bracket(const char *s, size_t eol, size_t i, struct dw_event *
     if (j >= eol || (j + 1 < eol && s[j + 1] != ' '))
         return false;
     size_t k = t;
-    if (letters ? !text_read_hex(s, j, &k, &hex) : !text_read_dec(s, j, &k, &dec))
+    if (letters ? !tx_read_hex(s, j, &k, &hex) : !tx_read_dec(s, j, &k, &dec))
         return false;
     if (k != j)
         return false;

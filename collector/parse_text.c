@@ -8,50 +8,12 @@
  * where it starts on the first line to the end of the record. */
 #include <string.h>
 
-#include "reader_private.h"
+#include "parse_text.h"
 
 #define is_digit tx_is_digit
 #define is_blank tx_is_blank
 #define skip_blanks tx_skip_blanks
 #define has_prefix(s, n, lit) TX_PREFIX(s, n, lit)
-
-static bool is_hex(char c)
-{
-    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-/* Reads a decimal number of at most 18 digits at s[*i]. */
-bool text_read_dec(const char *s, size_t n, size_t *i, long long *out)
-{
-    size_t j = *i;
-    long long v = 0;
-    while (j < n && is_digit(s[j]) && j - *i < 18)
-        v = v * 10 + (s[j++] - '0');
-    if (j == *i || (j < n && is_digit(s[j])))
-        return false;
-    *out = v;
-    *i = j;
-    return true;
-}
-
-/* Reads hex digits (optionally after "0x") of at most 16 digits at s[*i]. */
-bool text_read_hex(const char *s, size_t n, size_t *i, uint64_t *out)
-{
-    size_t j = *i;
-    if (j + 1 < n && s[j] == '0' && (s[j + 1] == 'x' || s[j + 1] == 'X'))
-        j += 2;
-    size_t start = j;
-    uint64_t v = 0;
-    while (j < n && is_hex(s[j]) && j - start < 16) {
-        char c = s[j++];
-        v = v * 16 + (uint64_t)(is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10);
-    }
-    if (j == start || (j < n && is_hex(s[j])))
-        return false;
-    *out = v;
-    *i = j;
-    return true;
-}
 
 bool text_has_iso_prefix(const char *s, size_t n)
 {
@@ -78,7 +40,7 @@ size_t text_bsd_date_len(const char *s, size_t n, int *mon, int *day)
     if (s[i] == ' ')
         i++;
     long long d;
-    if (!text_read_dec(s, n, &i, &d) || d < 1 || d > 31 || i >= n || s[i] != ' ')
+    if (!tx_read_dec(s, n, &i, &d) || d < 1 || d > 31 || i >= n || s[i] != ' ')
         return 0;
     *day = (int)d;
     i++;
@@ -145,8 +107,8 @@ static const char *compact_level(const char *s, size_t n)
 {
     static const struct {
         const char *code, *name;
-    } map[] = {{"Df", "Default"}, {"In", "Info"},  {"Db", "Debug"}, {"E", "Error"},
-               {"Er", "Error"},   {"Fa", "Fault"}, {"F", "Fault"},  {"A", "Activity"},
+    } map[] = {{"Df", "Default"},  {"In", "Info"},    {"Db", "Debug"}, {"E", "Error"},
+               {"Er", "Error"},    {"Fa", "Fault"},   {"F", "Fault"},  {"A", "Activity"},
                {"Ac", "Activity"}, {"Sp", "Signpost"}};
     for (size_t k = 0; k < sizeof map / sizeof map[0]; k++)
         if (strlen(map[k].code) == n && memcmp(map[k].code, s, n) == 0)
@@ -234,8 +196,7 @@ size_t text_take_time(const char *s, size_t eol, struct dw_event *ev, struct dw_
 
 /* `<process>: (sender) [sub:cat] message` of the default style; a record
  * without ": " keeps everything as its message. */
-static void parse_process_tail(const char *s, size_t n, size_t eol, size_t i,
-                               struct dw_fields *f)
+static void parse_process_tail(const char *s, size_t n, size_t eol, size_t i, struct dw_fields *f)
 {
     const char *colon = NULL;
     for (size_t j = i; j < eol; j++) {
@@ -264,7 +225,7 @@ static bool parse_default(const char *s, size_t n, size_t eol, struct dw_event *
     if (!i || ev->time.kind != DW_TIME_DATE)
         return *why = "default: no timestamp", false;
     i = skip_blanks(s, eol, i);
-    if (!text_read_hex(s, eol, &i, &ev->tid))
+    if (!tx_read_hex(s, eol, &i, &ev->tid))
         return *why = "default: bad thread id", false;
     ev->has_tid = true;
     i = skip_blanks(s, eol, i);
@@ -275,14 +236,14 @@ static bool parse_default(const char *s, size_t n, size_t eol, struct dw_event *
         return *why = "default: missing type", false;
     fields_put(f, F_LEVEL, s + lv, i - lv);
     i = skip_blanks(s, eol, i);
-    if (!text_read_hex(s, eol, &i, &activity))
+    if (!tx_read_hex(s, eol, &i, &activity))
         return *why = "default: bad activity id", false;
     i = skip_blanks(s, eol, i);
-    if (!text_read_dec(s, eol, &i, &pid))
+    if (!tx_read_dec(s, eol, &i, &pid))
         return *why = "default: bad pid", false;
     ev->pid = (long)pid;
     i = skip_blanks(s, eol, i);
-    if (!text_read_dec(s, eol, &i, &ttl))
+    if (!tx_read_dec(s, eol, &i, &ttl))
         return *why = "default: bad ttl", false;
     i = skip_blanks(s, eol, i);
     parse_process_tail(s, n, eol, i, f);
@@ -298,13 +259,13 @@ static size_t find_pid_bracket(const char *s, size_t eol, size_t i, bool with_ti
         size_t j = (size_t)(p - s) + 1;
         long long pid;
         uint64_t tid;
-        if (!text_read_dec(s, eol, &j, &pid))
+        if (!tx_read_dec(s, eol, &j, &pid))
             continue;
         if (with_tid) {
             if (j >= eol || s[j] != ':')
                 continue;
             j++;
-            if (!text_read_hex(s, eol, &j, &tid))
+            if (!tx_read_hex(s, eol, &j, &tid))
                 continue;
         }
         if (j >= eol || s[j] != ']')
@@ -375,11 +336,12 @@ static bool parse_compact(const char *s, size_t n, size_t eol, struct dw_event *
 /* `proc[pid]`, `proc(sender)[pid]` or `proc[pid:tid]` at s[i], with proc made of
  * process characters (or anything but blanks when `loose`).  Returns the
  * offset after the bracket, or 0. */
-size_t text_parse_proc_pid(const char *s, size_t eol, size_t i, bool loose,
-                             struct dw_event *ev, struct dw_fields *f)
+size_t text_parse_proc_pid(const char *s, size_t eol, size_t i, bool loose, struct dw_event *ev,
+                           struct dw_fields *f)
 {
     size_t j = i;
-    while (j < eol && s[j] != '[' && s[j] != '(' && (loose ? !is_blank(s[j]) : tx_is_proc_char(s[j])))
+    while (j < eol && s[j] != '[' && s[j] != '(' &&
+           (loose ? !is_blank(s[j]) : tx_is_proc_char(s[j])))
         j++;
     if (j == i || j >= eol)
         return 0;
@@ -411,8 +373,8 @@ size_t text_parse_proc_pid(const char *s, size_t eol, size_t i, bool loose,
 /* bsd: `Mon DD HH:MM:SS host proc(sender)[pid] <Level>: message`.  The line
  * carries no year: the current year is assumed, which is right for a log
  * read the year it was written (and off by one across New Year). */
-static bool parse_bsd(const char *s, size_t n, size_t eol, struct dw_event *ev,
-                      struct dw_fields *f, const char **why)
+static bool parse_bsd(const char *s, size_t n, size_t eol, struct dw_event *ev, struct dw_fields *f,
+                      const char **why)
 {
     int mon, day;
     size_t i = text_bsd_date_len(s, eol, &mon, &day);
@@ -464,9 +426,6 @@ bool text_parse_record_eol(enum dw_style style, const char *s, size_t n, size_t 
         return parse_compact(s, n, eol, ev, f, why);
     case DW_STYLE_BSD:
         return parse_bsd(s, n, eol, ev, f, why);
-    case DW_STYLE_PLAIN:
-        plain_parse_record(s, n, eol, ev, f);
-        return true;
     default:
         return false;
     }

@@ -15,7 +15,7 @@
  *
  * The NSError texts of kmutil (`Error Domain=KMErrorDomain ...`) are plain
  * records kept whole by parse_plain.c. */
-#include "reader_private.h"
+#include "parse_tools.h"
 
 /* Appends s[0..n) to the open field with runs of blanks collapsed to one space
  * and blanks at either end dropped. */
@@ -341,7 +341,7 @@ bool crash_parse_record(const char *s, size_t n, struct dw_event *ev, struct dw_
             br--;
         size_t j = br;
         long long pid;
-        if (br > 0 && text_read_dec(p, len, &j, &pid) && j + 1 == len && p[j] == ']') {
+        if (br > 0 && tx_read_dec(p, len, &j, &pid) && j + 1 == len && p[j] == ']') {
             ev->pid = (long)pid;
             len = br - 1;
         }

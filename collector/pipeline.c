@@ -22,7 +22,7 @@ struct dw_pipeline {
     bool in_tx;
     dw_event_filter_fn filter;
     void *filter_ctx;
-    long last_line; /* of the last event, for ticks */
+    long last_line;          /* of the last event, for ticks */
     struct dw_prefilter *pf; /* NULL: every event meets every rule */
     bool pf_off;             /* opts.no_prefilter or DEXTWATCH_NO_PREFILTER */
 };
@@ -77,10 +77,31 @@ static void on_skipped(const struct dw_event *ev, void *ctx)
     correlator_tick(p->corr, ev);
 }
 
+/* The reader's skip hook, answered by the prefilter. */
+static bool skip_json_line(void *pf, const char *s, size_t n, struct dw_time *t,
+                           const char **time_text, size_t *time_len)
+{
+    return prefilter_json_skip(pf, s, n, t, time_text, time_len);
+}
+
+static bool skip_text_message(void *pf, const char *msg, size_t len)
+{
+    return prefilter_text_skip(pf, msg, len);
+}
+
+/* Lets the reader skip the records the prefilter rules out: ndjson lines
+ * unparsed, text records by their raw message (reader.h, dw_reader_skip). */
 static void attach_prefilter(struct dw_pipeline *p)
 {
-    if (p->reader)
-        reader_set_prefilter(p->reader, p->pf, on_skipped);
+    if (!p->reader)
+        return;
+    struct dw_reader_skip skip = {
+        .json_line = prefilter_json_usable(p->pf) ? skip_json_line : NULL,
+        .text_message = prefilter_text_usable(p->pf) ? skip_text_message : NULL,
+        .ctx = p->pf,
+        .skipped = on_skipped,
+    };
+    reader_set_skip(p->reader, &skip);
 }
 
 /* Saves inc unless the store already failed for this input. */

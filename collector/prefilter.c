@@ -5,20 +5,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "litset.h"
 #include "util.h"
 
 struct dw_prefilter {
     struct dw_ruleset *rs;
-    size_t words;             /* uint64_t words of a rule mask */
-    struct dw_litset *msg;    /* the literals, none containing another */
-    uint64_t *str_rules;      /* per string of msg: rules with a literal containing it */
-    uint64_t *always;         /* rules without (usable) literals: process-filtered */
+    size_t words;          /* uint64_t words of a rule mask */
+    struct dw_litset *msg; /* the literals, none containing another */
+    uint64_t *str_rules;   /* per string of msg: rules with a literal containing it */
+    uint64_t *always;      /* rules without (usable) literals: process-filtered */
     bool has_always;
-    struct dw_litset *json;   /* raw ndjson line scan, NULL if unusable */
-    struct dw_litset *keys;   /* "timestamp" and "eventMessage" keys, for the reader */
-    bool msg_ascii;           /* no literal holds a byte >= 0x80 */
-    uint64_t *scratch;        /* the mask of the event being classified */
-    struct dw_buf text;       /* a decoded ndjson message */
+    struct dw_litset *json; /* raw ndjson line scan, NULL if unusable */
+    struct dw_litset *keys; /* "timestamp" and "eventMessage" keys, for the reader */
+    bool msg_ascii;         /* no literal holds a byte >= 0x80 */
+    uint64_t *scratch;      /* the mask of the event being classified */
+    struct dw_buf text;     /* a decoded ndjson message */
 };
 
 bool prefilter_disabled_by_env(void)

@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "prefilter.h"
-#include "reader_private.h"
+#include "parse_json.h"
+#include "parse_plain.h"
+#include "parse_text.h"
+#include "reader.h"
 
 #define DW_DETECT_MAX_LINES 64
 
@@ -32,7 +34,7 @@ struct dw_reader {
     struct dw_buf rec; /* pending text record (lines joined by '\n') */
     bool has_rec;
     long rec_line;
-    size_t rec_eol; /* length of its first line */
+    size_t rec_eol;     /* length of its first line */
     size_t blank_lines; /* blank lines after the pending record, kept back */
 
     struct dw_plain_state plain; /* the pending plain record's boundaries */
@@ -42,209 +44,9 @@ struct dw_reader {
     bool ips_body;          /* ndjson: inside a pretty-printed .ips crash report */
     struct dw_fields fields;
 
-    struct dw_prefilter *pf;      /* ndjson: skip lines it rules out (prefilter.h) */
-    struct dw_prefilter *pf_text; /* text styles: skip records it rules out */
-    dw_event_fn skipped;          /* gets those records' time-only events */
-    char skipped_time[64];        /* the time text of a skipped ndjson line */
+    struct dw_reader_skip skip; /* what may be skipped unparsed (reader_set_skip) */
+    char skipped_time[64];      /* the time text of a skipped ndjson line */
 };
-
-static const char *const style_names[] = {"auto",   "default", "syslog", "compact",
-                                          "json",   "ndjson",  "plain",  "bsd"};
-
-const char *dw_style_name(enum dw_style s)
-{
-    if ((unsigned)s < sizeof style_names / sizeof style_names[0])
-        return style_names[s];
-    return "?";
-}
-
-int dw_style_parse(const char *name, enum dw_style *out)
-{
-    for (size_t k = 0; name && k < sizeof style_names / sizeof style_names[0]; k++) {
-        if (strcmp(name, style_names[k]) == 0) {
-            *out = (enum dw_style)k;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-/* ---- fields: the strings of the event being built ---- */
-
-void fields_reset(struct dw_fields *f)
-{
-    buf_reset(&f->buf);
-    for (int k = 0; k < F_COUNT; k++)
-        f->off[k] = SIZE_MAX;
-}
-
-/* Appends s[0..n) to b with every NUL byte replaced by U+FFFD. */
-static void append_no_nul(struct dw_buf *b, const char *s, size_t n)
-{
-    const char *nul;
-    while (n > 0 && (nul = memchr(s, '\0', n)) != NULL) {
-        size_t k = (size_t)(nul - s);
-        buf_append(b, s, k);
-        buf_append(b, "\xEF\xBF\xBD", 3);
-        s += k + 1;
-        n -= k + 1;
-    }
-    buf_append(b, s, n);
-}
-
-void fields_open(struct dw_fields *f, enum dw_field which)
-{
-    f->off[which] = f->buf.len;
-}
-
-void fields_append(struct dw_fields *f, const char *s, size_t n)
-{
-    append_no_nul(&f->buf, s, n);
-}
-
-void fields_close(struct dw_fields *f, enum dw_field which)
-{
-    if (which == F_MESSAGE)
-        f->message_len = f->buf.len - f->off[which];
-    buf_putc(&f->buf, '\0');
-}
-
-void fields_put(struct dw_fields *f, enum dw_field which, const char *s, size_t n)
-{
-    if (f->dry) {
-        if (which == F_MESSAGE) {
-            f->dry_message = s;
-            f->message_len = n;
-        } else if (which == F_TIME) {
-            f->dry_time = s;
-            f->dry_time_len = n;
-        }
-        return;
-    }
-    f->off[which] = f->buf.len;
-    append_no_nul(&f->buf, s, n);
-    if (which == F_MESSAGE)
-        f->message_len = f->buf.len - f->off[which];
-    buf_putc(&f->buf, '\0');
-}
-
-const char *tx_find(const char *s, size_t n, const char *needle, size_t k)
-{
-    if (k == 0)
-        return s;
-    for (const char *p = s, *end = s + n; p + k <= end; p++) {
-        p = memchr(p, needle[0], (size_t)(end - p) - k + 1);
-        if (!p)
-            return NULL;
-        if (memcmp(p, needle, k) == 0)
-            return p;
-    }
-    return NULL;
-}
-
-void fields_apply(struct dw_fields *f, struct dw_event *ev)
-{
-    const char **dst[F_COUNT] = {&ev->time_text, &ev->process,  &ev->level,  &ev->subsystem,
-                                 &ev->category,  &ev->sender,   &ev->message};
-    for (int k = 0; k < F_COUNT; k++)
-        *dst[k] = f->off[k] == SIZE_MAX ? NULL : f->buf.data + f->off[k];
-    if (!ev->message) {
-        ev->message = "";
-        ev->message_len = 0;
-    } else {
-        ev->message_len = f->message_len;
-    }
-}
-
-/* ---- detection ---- */
-
-static bool is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
-}
-
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-/* memmem is not POSIX: the few short needles here need no more than this. */
-static bool contains(const char *s, size_t n, const char *needle, size_t k)
-{
-    for (size_t i = 0; i + k <= n; i++)
-        if (s[i] == needle[0] && memcmp(s + i, needle, k) == 0)
-            return true;
-    return false;
-}
-
-/* After `YYYY-MM-DD HH:MM:SS`: `.mmm Ty ` is compact, `...  host` syslog,
- * ` 0x` default; anything else (NSLog, `time process: msg`) is a paste. */
-static enum dw_style detect_iso(const char *s, size_t n)
-{
-    struct dw_time t;
-    size_t k = dw_time_parse(s, n, &t);
-    if (!k || t.kind != DW_TIME_DATE)
-        return DW_STYLE_PLAIN;
-    if (!t.has_offset && t.frac_digits == 3 && k + 3 < n && s[k] == ' ' && s[k + 1] != ' ') {
-        size_t e = k + 1; /* compact's type code, else NSLog's `App[pid:tid]` (plain) */
-        while (e < n && e - k <= 3 && !is_space(s[e]))
-            e++;
-        return e < n && e - k <= 3 && s[e] == ' ' ? DW_STYLE_COMPACT : DW_STYLE_PLAIN;
-    }
-    if (k + 2 < n && s[k] == ' ' && s[k + 1] == ' ' && !is_space(s[k + 2]))
-        return DW_STYLE_SYSLOG;
-    size_t i = k;
-    while (i < n && is_space(s[i]))
-        i++;
-    if (i > k && i + 2 < n && s[i] == '0' && s[i + 1] == 'x')
-        return DW_STYLE_DEFAULT;
-    return DW_STYLE_PLAIN;
-}
-
-enum dw_style dw_style_detect_line(const char *line, size_t n)
-{
-    size_t i = 0;
-    while (i < n && is_space(line[i]))
-        i++;
-    const char *s = line + i;
-    n -= i;
-    if (n == 0)
-        return DW_STYLE_AUTO;
-    if (s[0] == 'T' && text_is_header(s, n)) {
-        if (contains(s, n, "Thread", 6))
-            return DW_STYLE_DEFAULT;
-        if (contains(s, n, "(process)[PID]", 14))
-            return DW_STYLE_SYSLOG;
-        if (contains(s, n, "Process[PID:TID]", 16))
-            return DW_STYLE_COMPACT;
-        return DW_STYLE_AUTO;
-    }
-    if (text_is_header(s, n))
-        return DW_STYLE_AUTO;
-    if (s[0] == '[') {
-        size_t j = 1;
-        while (j < n && is_space(s[j]))
-            j++;
-        if (j == n || s[j] == '{' || s[j] == ']')
-            return DW_STYLE_JSON;
-        return DW_STYLE_PLAIN; /* dmesg `[  389.898111]: ...` or a pasted `[sub:cat]` */
-    }
-    if (s[0] == '{')
-        return DW_STYLE_NDJSON;
-    if (i == 0 && n >= 19 && is_digit(s[0]) && s[4] == '-' && s[13] == ':')
-        return detect_iso(s, n);
-    if (i == 0 && text_starts_record(DW_STYLE_BSD, s, n)) {
-        struct dw_event ev = {.pid = -1};
-        struct dw_fields f = {0};
-        const char *why;
-        fields_reset(&f);
-        bool ok = text_parse_record(DW_STYLE_BSD, s, n, &ev, &f, &why);
-        buf_free(&f.buf);
-        if (ok)
-            return DW_STYLE_BSD;
-    }
-    return DW_STYLE_PLAIN;
-}
 
 /* ---- emitting ---- */
 
@@ -282,12 +84,12 @@ static void deliver_skipped(struct dw_reader *r, struct dw_event *ev, long line,
     ev->raw = "";
     ev->raw_len = 0;
     r->st.records++;
-    r->skipped(ev, r->ctx);
+    r->skip.skipped(ev, r->ctx);
 }
 
 /* The pending text record parsed dry (its columns checked, nothing copied):
- * counted as malformed if it is, handed on as skipped if no rule can match
- * its message.  False when it must be parsed in full. */
+ * counted as malformed if it is, handed on as skipped if the skip hook says
+ * its message may be.  False when it must be parsed in full. */
 static bool skip_text_record(struct dw_reader *r)
 {
     struct dw_event ev = {.pid = -1};
@@ -297,7 +99,7 @@ static bool skip_text_record(struct dw_reader *r)
         note_malformed(r, r->rec_line, why);
         return true;
     }
-    if (!prefilter_text_skip(r->pf_text, dry.dry_message, dry.message_len))
+    if (!r->skip.text_message(r->skip.ctx, dry.dry_message, dry.message_len))
         return false;
     /* the time's text ends inside the record, which is ours: cut it there
      * for the callback rather than copy it */
@@ -318,12 +120,18 @@ static void emit_pending(struct dw_reader *r)
         return;
     r->has_rec = false;
     r->blank_lines = 0;
-    if (r->pf_text && r->style != DW_STYLE_PLAIN && skip_text_record(r))
+    if (r->skip.text_message && r->style != DW_STYLE_PLAIN && skip_text_record(r))
         return;
     struct dw_event ev = {.pid = -1};
     const char *why = "unparsable record";
     fields_reset(&r->fields);
-    if (text_parse_record_eol(r->style, r->rec.data, r->rec.len, r->rec_eol, &ev, &r->fields, &why))
+    bool ok = true;
+    if (r->style == DW_STYLE_PLAIN) /* never fails: unknown shapes are a bare message */
+        plain_parse_record(r->rec.data, r->rec.len, r->rec_eol, &ev, &r->fields);
+    else
+        ok = text_parse_record_eol(r->style, r->rec.data, r->rec.len, r->rec_eol, &ev, &r->fields,
+                                   &why);
+    if (ok)
         deliver(r, &ev, r->rec_line, r->rec.data, r->rec.len);
     else
         note_malformed(r, r->rec_line, why);
@@ -365,7 +173,7 @@ static void on_json_object(void *ctx, const char *s, size_t n, long line, bool o
 static bool is_blank_line(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (!is_space(s[i]))
+        if (!tx_is_space(s[i]))
             return false;
     return true;
 }
@@ -452,15 +260,16 @@ static void ips_line(struct dw_reader *r, const char *s, size_t n, long line)
     }
 }
 
-/* An ndjson line no rule can match (prefilter_json_skip): it is not parsed.  Its time still moves the correlator's clock (a skipped
- * event closes incidents as a parsed one would).  Returns false, having done
- * nothing, when the time cannot be read without the JSON parser. */
+/* An ndjson line the skip hook lets go: it is not parsed, but its time is
+ * handed on (a live reader's position and the correlator's clock still
+ * move).  Returns false, having done nothing, when the hook wants it parsed
+ * (or cannot read its time without the JSON parser). */
 static bool skip_json_line(struct dw_reader *r, const char *s, size_t n, long line)
 {
     struct dw_event ev = {.pid = -1};
     const char *time;
     size_t time_len;
-    if (!prefilter_json_skip(r->pf, s, n, &ev.time, &time, &time_len))
+    if (!r->skip.json_line(r->skip.ctx, s, n, &ev.time, &time, &time_len))
         return false;
     bool fits = time_len < sizeof r->skipped_time;
     if (fits) { /* s is the caller's: copy the text to end it */
@@ -478,7 +287,7 @@ static void ndjson_line(struct dw_reader *r, const char *s, size_t n, long line)
         return;
     }
     size_t i = 0;
-    while (i < n && is_space(s[i]))
+    while (i < n && tx_is_space(s[i]))
         i++;
     if (i == n)
         return;
@@ -495,7 +304,7 @@ static void ndjson_line(struct dw_reader *r, const char *s, size_t n, long line)
         ips_line(r, s, n, line);
         return;
     }
-    if (r->pf && skip_json_line(r, s, n, line))
+    if (r->skip.json_line && skip_json_line(r, s, n, line))
         return;
     buf_reset(&r->rec); /* a NUL-terminated copy for ev->raw */
     buf_append(&r->rec, s, n);
@@ -582,8 +391,7 @@ static void oversized_line(struct dw_reader *r)
 
 /* ---- public interface ---- */
 
-struct dw_reader *reader_new(const char *input_name, enum dw_style style, dw_event_fn fn,
-                             void *ctx)
+struct dw_reader *reader_new(const char *input_name, enum dw_style style, dw_event_fn fn, void *ctx)
 {
     struct dw_reader *r = xcalloc(1, sizeof *r);
     r->input = xstrdup(input_name ? input_name : "-");
@@ -594,11 +402,12 @@ struct dw_reader *reader_new(const char *input_name, enum dw_style style, dw_eve
     return r;
 }
 
-void reader_set_prefilter(struct dw_reader *r, struct dw_prefilter *pf, dw_event_fn skipped)
+void reader_set_skip(struct dw_reader *r, const struct dw_reader_skip *skip)
 {
-    r->pf = skipped && prefilter_json_usable(pf) ? pf : NULL;
-    r->pf_text = skipped && prefilter_text_usable(pf) ? pf : NULL;
-    r->skipped = r->pf || r->pf_text ? skipped : NULL;
+    if (skip && skip->skipped)
+        r->skip = *skip;
+    else
+        r->skip = (struct dw_reader_skip){0};
 }
 
 void reader_feed(struct dw_reader *r, const char *data, size_t n)
@@ -669,6 +478,15 @@ enum dw_style reader_style(const struct dw_reader *r)
 const struct dw_reader_stats *reader_stats(const struct dw_reader *r)
 {
     return &r->st;
+}
+
+void reader_read_plain_line(const char *input_name, const char *line, dw_event_fn fn, void *ctx)
+{
+    struct dw_reader *r = reader_new(input_name, DW_STYLE_PLAIN, fn, ctx);
+    reader_feed(r, line, strlen(line));
+    reader_feed(r, "\n", 1);
+    reader_finish(r);
+    reader_free(r);
 }
 
 void reader_free(struct dw_reader *r)

@@ -2,8 +2,9 @@
  * node has a position for error messages), rule-id uniqueness, code tables,
  * and the PCRE2 match state shared by all rules.
  *
- * Per-rule parsing and validation is in rules_parse.c; classification,
- * rendering and the self-test are in classify.c. */
+ * Per-rule parsing and validation (and loader_error, which both report
+ * with) is in rules_parse.c, which calls nothing here; classification and
+ * rendering are in classify.c, the self-test in rules_selftest.c. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
@@ -23,25 +24,6 @@
 #define RULES_JIT_STACK_MAX (1024u * 1024u)
 /* A pack larger than this is refused (packs are hand-written text). */
 #define RULES_MAX_PACK_BYTES (16u << 20)
-
-void loader_error(struct rule_loader *lc, const yaml_mark_t *mark, const char *rule_id,
-                  const char *fmt, ...)
-{
-    struct dw_buf b = {0};
-    if (mark)
-        buf_printf(&b, "%s:%zu:%zu: ", lc->file, mark->line + 1, mark->column + 1);
-    else
-        buf_printf(&b, "%s: ", lc->file);
-    if (rule_id)
-        buf_printf(&b, "rule '%s': ", rule_id);
-    va_list ap;
-    va_start(ap, fmt);
-    buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    dw_errors_add(lc->err, "%s", buf_cstr(&b));
-    buf_free(&b);
-    lc->nerrors++;
-}
 
 /* A new, empty rule set with its match context (limits, JIT stack) ready. */
 struct dw_ruleset *ruleset_new(void)
@@ -149,8 +131,8 @@ static void check_duplicate(struct rule_loader *lc, const struct dw_ruleset *rs,
 
 /* Walks the document: a mapping with `rules:` (a list of rule mappings) and
  * an optional `pack:` description.  Parsed rules go to *out. */
-static void load_document(struct rule_loader *lc, const struct dw_ruleset *rs,
-                          struct dw_rule **out, size_t *nout)
+static void load_document(struct rule_loader *lc, const struct dw_ruleset *rs, struct dw_rule **out,
+                          size_t *nout)
 {
     yaml_node_t *root = yaml_document_get_root_node(lc->doc);
     if (!root) {

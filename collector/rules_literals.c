@@ -157,82 +157,128 @@ static size_t group_content(const char *p, size_t n)
     return 0;
 }
 
+/* What branch_literal has gathered so far: the literal run being read, the
+ * longest run ended, and the best literal set of a required group. */
+struct branch_scan {
+    struct dw_buf run, best;
+    char **set;
+    size_t nset, set_score; /* set_score: length of the set's shortest member */
+};
+
+/* Ends the current run, keeping it when it is the longest so far. */
+static void end_run(struct branch_scan *b)
+{
+    if (b->run.len > b->best.len) {
+        buf_reset(&b->best);
+        buf_append(&b->best, b->run.data, b->run.len);
+    }
+    buf_reset(&b->run);
+}
+
+/* The escape at p[i] == '\\': escaped punctuation is appended to the run
+ * (*literal set); \s \d \x.. \1 ... are not plain characters.  Returns the
+ * index after the escape. */
+static size_t escape_atom(const char *p, size_t i, size_t n, struct branch_scan *b, bool *literal)
+{
+    unsigned char e = (unsigned char)p[i + 1];
+    size_t next;
+    if (e == 'Q') {
+        /* \Q...\E: literal text; kept simple: ends the run. */
+        const char *end = strstr(p + i + 2, "\\E");
+        return end && (size_t)(end - p) < n ? (size_t)(end - p) + 2 : n;
+    }
+    if (!((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9') ||
+          e >= 0x80)) {
+        buf_putc(&b->run, (char)e); /* escaped punctuation is literal */
+        *literal = true;
+        return i + 2;
+    }
+    next = i + 2;
+    if (e == 'x' || e == 'o' || e == 'N' || e == 'p' || e == 'P' || e == 'g' || e == 'k') {
+        if (next < n && p[next] == '{') {
+            const char *close = memchr(p + next, '}', n - next);
+            next = close ? (size_t)(close - p) + 1 : n;
+        } else if (e == 'x') { /* \xhh: up to two hex digits belong to it */
+            for (int k = 0;
+                 k < 2 && next < n && strchr("0123456789abcdefABCDEF", p[next]) && p[next]; k++)
+                next++;
+        }
+    } else if (e == 'c' && next < n) {
+        next++; /* \cX: the control character takes X */
+    } else if (e >= '0' && e <= '9') {
+        while (next < n && p[next] >= '0' && p[next] <= '9')
+            next++; /* octal \0dd or back reference \12 */
+    }
+    return next;
+}
+
+/* The group at p[i] == '(': when it is required (no quantifier after it),
+ * its literal set becomes the candidate if its shortest member beats the
+ * current one.  Returns the index after the group. */
+static size_t group_atom(const char *p, size_t i, size_t n, struct branch_scan *b)
+{
+    size_t next = skip_group(p, i, n);
+    size_t content = group_content(p + i, next - i);
+    if (!content || next - i <= content || p[next - 1] != ')' || quantifier_len(p, next, n))
+        return next;
+    char **inner;
+    size_t ni = derive(p + i + content, next - i - content - 1, &inner);
+    size_t score = SIZE_MAX;
+    for (size_t k = 0; k < ni; k++)
+        if (strlen(inner[k]) < score)
+            score = strlen(inner[k]);
+    if (ni && score > b->set_score) {
+        strv_free(b->set, b->nset);
+        b->set = inner;
+        b->nset = ni;
+        b->set_score = score;
+    } else {
+        strv_free(inner, ni);
+    }
+    return next;
+}
+
+/* The branch's answer: the group set when its shortest member is longer
+ * than the longest run, else that run if it has RULE_LITERAL_MIN bytes.
+ * Frees what is not handed out. */
+static size_t branch_result(struct branch_scan *b, char ***out)
+{
+    size_t nout = 0;
+    if (b->nset && b->set_score > b->best.len) {
+        *out = b->set;
+        nout = b->nset;
+    } else {
+        strv_free(b->set, b->nset);
+        if (b->best.len >= RULE_LITERAL_MIN) {
+            *out = xmalloc(sizeof(char *));
+            (*out)[0] = xstrndup(b->best.data, b->best.len);
+            nout = 1;
+        }
+    }
+    buf_free(&b->run);
+    buf_free(&b->best);
+    return nout;
+}
+
 /* The literals of one top-level branch p[0..n): the longest literal run,
  * or the literal set of a required group when its shortest member is longer.
  * Returns the count (0: the branch yields no literal of RULE_LITERAL_MIN
  * bytes); *out is a new array. */
 static size_t branch_literal(const char *p, size_t n, char ***out)
 {
-    struct dw_buf run = {0}, bestrun = {0};
-    struct dw_buf *best = &bestrun;
-    char **set = NULL; /* best group candidate */
-    size_t nset = 0, set_score = 0;
+    struct branch_scan b = {0};
     size_t i = 0;
-#define END_RUN()                                                                              \
-    do {                                                                                       \
-        if (run.len > best->len) {                                                             \
-            buf_reset(best);                                                                   \
-            buf_append(best, run.data, run.len);                                               \
-        }                                                                                      \
-        buf_reset(&run);                                                                       \
-    } while (0)
     while (i < n) {
         unsigned char c = (unsigned char)p[i];
-        size_t atom_start = run.len; /* where a literal atom begins in run */
+        size_t atom_start = b.run.len; /* where a literal atom begins in run */
         bool literal = false;
         size_t next;
         if (c == '\\' && i + 1 < n) {
-            unsigned char e = (unsigned char)p[i + 1];
-            if (e == 'Q') {
-                /* \Q...\E: literal text; kept simple: ends the run. */
-                const char *end = strstr(p + i + 2, "\\E");
-                next = end && (size_t)(end - p) < n ? (size_t)(end - p) + 2 : n;
-            } else if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') ||
-                       (e >= '0' && e <= '9') || e >= 0x80) {
-                next = i + 2; /* \s \d \b \x.. \1 ...: not a plain character */
-                if (e == 'x' || e == 'o' || e == 'N' || e == 'p' || e == 'P' || e == 'g' ||
-                    e == 'k') {
-                    if (next < n && p[next] == '{') {
-                        const char *close = memchr(p + next, '}', n - next);
-                        next = close ? (size_t)(close - p) + 1 : n;
-                    } else if (e == 'x') { /* \xhh: up to two hex digits belong to it */
-                        for (int k = 0; k < 2 && next < n && strchr("0123456789abcdefABCDEF", p[next]) && p[next];
-                             k++)
-                            next++;
-                    }
-                } else if (e == 'c' && next < n) {
-                    next++; /* \cX: the control character takes X */
-                } else if (e >= '0' && e <= '9') {
-                    while (next < n && p[next] >= '0' && p[next] <= '9')
-                        next++; /* octal \0dd or back reference \12 */
-                }
-            } else {
-                buf_putc(&run, (char)e); /* escaped punctuation is literal */
-                literal = true;
-                next = i + 2;
-            }
+            next = escape_atom(p, i, n, &b, &literal);
         } else if (c == '[') {
             next = skip_class(p, i, n);
         } else if (c == '(') {
-            next = skip_group(p, i, n);
-            size_t content = group_content(p + i, next - i);
-            if (content && next - i > content && p[next - 1] == ')' &&
-                !quantifier_len(p, next, n)) {
-                char **inner;
-                size_t ni = derive(p + i + content, next - i - content - 1, &inner);
-                size_t score = SIZE_MAX;
-                for (size_t k = 0; k < ni; k++)
-                    if (strlen(inner[k]) < score)
-                        score = strlen(inner[k]);
-                if (ni && score > set_score) {
-                    strv_free(set, nset);
-                    set = inner;
-                    nset = ni;
-                    set_score = score;
-                } else {
-                    strv_free(inner, ni);
-                }
-            }
+            next = group_atom(p, i, n, &b);
         } else if (c == '.' || c == '^' || c == '$' || c == ')' || c == '\\') {
             next = i + 1;
         } else if (quantifier_len(p, i, n)) {
@@ -241,38 +287,23 @@ static size_t branch_literal(const char *p, size_t n, char ***out)
             size_t l = utf8_len(c);
             if (i + l > n)
                 l = n - i;
-            buf_append(&run, p + i, l);
+            buf_append(&b.run, p + i, l);
             literal = true;
             next = i + l;
         }
         size_t q = quantifier_len(p, next, n);
         if (q) {
             if (literal)
-                run.len = atom_start; /* the atom may be absent or repeated */
+                b.run.len = atom_start; /* the atom may be absent or repeated */
             next += q;
-            END_RUN();
+            end_run(&b);
         } else if (!literal) {
-            END_RUN();
+            end_run(&b);
         }
         i = next;
     }
-    END_RUN();
-#undef END_RUN
-    buf_free(&run);
-    size_t nout = 0;
-    if (nset && set_score > best->len) {
-        *out = set;
-        nout = nset;
-    } else {
-        strv_free(set, nset);
-        if (best->len >= RULE_LITERAL_MIN) {
-            *out = xmalloc(sizeof(char *));
-            (*out)[0] = xstrndup(best->data, best->len);
-            nout = 1;
-        }
-    }
-    buf_free(&bestrun);
-    return nout;
+    end_run(&b);
+    return branch_result(&b, out);
 }
 
 /* The literals of pattern text p[0..n) (a whole pattern or a group's

@@ -9,28 +9,76 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rules_private.h"
 
+/* Adds one "file:line:col: " message to the pack's errors (rules_private.h). */
+void loader_error(struct rule_loader *lc, const yaml_mark_t *mark, const char *rule_id,
+                  const char *fmt, ...)
+{
+    struct dw_buf b = {0};
+    if (mark)
+        buf_printf(&b, "%s:%zu:%zu: ", lc->file, mark->line + 1, mark->column + 1);
+    else
+        buf_printf(&b, "%s: ", lc->file);
+    if (rule_id)
+        buf_printf(&b, "rule '%s': ", rule_id);
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    dw_errors_add(lc->err, "%s", buf_cstr(&b));
+    buf_free(&b);
+    lc->nerrors++;
+}
+
 static const char *const taxonomy[] = {
-    "codesign.requirement",    "codesign.invalid-signature",  "codesign.unsigned",
-    "entitlement.provider-check", "entitlement.family-check", "entitlement.user-client",
-    "entitlement.restricted-not-validated", "dext.exit",   "dext.crash",
-    "dext.start-failed",       "dext.timeout",                "sysext.activation-failed",
-    "sysext.deactivation-failed", "sysext.needs-user-approval", "sysext.developer-mode",
-    "kext.load-failed",        "other",
+    "codesign.requirement",
+    "codesign.invalid-signature",
+    "codesign.unsigned",
+    "entitlement.provider-check",
+    "entitlement.family-check",
+    "entitlement.user-client",
+    "entitlement.restricted-not-validated",
+    "dext.exit",
+    "dext.crash",
+    "dext.start-failed",
+    "dext.timeout",
+    "sysext.activation-failed",
+    "sysext.deactivation-failed",
+    "sysext.needs-user-approval",
+    "sysext.developer-mode",
+    "kext.load-failed",
+    "other",
 };
 
 static const char *const rule_keys[] = {
-    "id",      "class",       "severity",   "priority", "process",  "subsystem",
-    "category", "match",      "summary",    "remediation", "references", "decode",
+    "id",       "class",           "severity", "priority",    "process",    "subsystem",
+    "category", "match",           "summary",  "remediation", "references", "decode",
     "examples", "counterexamples", "literals", "link",
 };
-enum { K_ID, K_CLASS, K_SEVERITY, K_PRIORITY, K_PROCESS, K_SUBSYSTEM, K_CATEGORY, K_MATCH,
-       K_SUMMARY, K_REMEDIATION, K_REFERENCES, K_DECODE, K_EXAMPLES, K_COUNTEREXAMPLES, K_LITERALS,
-       K_LINK, K_COUNT };
+enum {
+    K_ID,
+    K_CLASS,
+    K_SEVERITY,
+    K_PRIORITY,
+    K_PROCESS,
+    K_SUBSYSTEM,
+    K_CATEGORY,
+    K_MATCH,
+    K_SUMMARY,
+    K_REMEDIATION,
+    K_REFERENCES,
+    K_DECODE,
+    K_EXAMPLES,
+    K_COUNTEREXAMPLES,
+    K_LITERALS,
+    K_LINK,
+    K_COUNT
+};
 
 void rule_clear(struct dw_rule *r)
 {
@@ -173,8 +221,8 @@ static bool has_group(pcre2_code *code, const char *name, size_t n)
 
 /* Checks a template: `{{` and `}}` are literal braces, `{name}` must name a
  * group of the pattern; any other brace is an error (write `{{`). */
-static int check_template(struct rule_loader *lc, yaml_node_t *n, const char *id,
-                          const char *what, const char *t, pcre2_code *code)
+static int check_template(struct rule_loader *lc, yaml_node_t *n, const char *id, const char *what,
+                          const char *t, pcre2_code *code)
 {
     int rc = 0;
     for (const char *p = t; *p; p++) {
@@ -197,8 +245,8 @@ static int check_template(struct rule_loader *lc, yaml_node_t *n, const char *id
             }
             if (code && !has_group(code, p + 1, (size_t)(e - p - 1))) {
                 loader_error(lc, &n->start_mark, id,
-                             "%s: placeholder '{%.*s}' names no capture group of the pattern",
-                             what, (int)(e - p - 1), p + 1);
+                             "%s: placeholder '{%.*s}' names no capture group of the pattern", what,
+                             (int)(e - p - 1), p + 1);
                 rc = -1;
             }
             p = e;
@@ -258,8 +306,7 @@ static int parse_example(struct rule_loader *lc, yaml_node_t *n, struct dw_rule 
     }
     int rc = 0;
     size_t cap = 0;
-    for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
-         pr++) {
+    for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
         yaml_node_t *k = yaml_document_get_node(lc->doc, pr->key);
         yaml_node_t *v = yaml_document_get_node(lc->doc, pr->value);
         const char *key = scalar(lc, k, r->id, "example key");
@@ -274,10 +321,10 @@ static int parse_example(struct rule_loader *lc, yaml_node_t *n, struct dw_rule 
         } else if (strcmp(key, "captures") == 0 && v->type == YAML_MAPPING_NODE) {
             for (yaml_node_pair_t *c = v->data.mapping.pairs.start; c < v->data.mapping.pairs.top;
                  c++) {
-                const char *cn = scalar(lc, yaml_document_get_node(lc->doc, c->key), r->id,
-                                        "capture name");
-                const char *cv = scalar(lc, yaml_document_get_node(lc->doc, c->value), r->id,
-                                        "capture value");
+                const char *cn =
+                    scalar(lc, yaml_document_get_node(lc->doc, c->key), r->id, "capture name");
+                const char *cv =
+                    scalar(lc, yaml_document_get_node(lc->doc, c->value), r->id, "capture value");
                 if (!cn || !cv) {
                     rc = -1;
                     continue;
@@ -339,7 +386,8 @@ static int parse_decode(struct rule_loader *lc, yaml_node_t *n, struct dw_rule *
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
         yaml_node_t *k = yaml_document_get_node(lc->doc, p->key);
         const char *cn = scalar(lc, k, r->id, "decode capture");
-        const char *tn = scalar(lc, yaml_document_get_node(lc->doc, p->value), r->id, "decode table");
+        const char *tn =
+            scalar(lc, yaml_document_get_node(lc->doc, p->value), r->id, "decode table");
         if (!cn || !tn) {
             rc = -1;
             continue;
@@ -364,8 +412,7 @@ static int parse_decode(struct rule_loader *lc, yaml_node_t *n, struct dw_rule *
 
 /* Collects the rule's key nodes (unknown or repeated keys are errors) and
  * reads the id first so that every later message can name the rule. */
-static int collect_keys(struct rule_loader *lc, yaml_node_t *node, yaml_node_t **f,
-                        const char *id)
+static int collect_keys(struct rule_loader *lc, yaml_node_t *node, yaml_node_t **f, const char *id)
 {
     int rc = 0;
     for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
@@ -392,42 +439,47 @@ static int collect_keys(struct rule_loader *lc, yaml_node_t *node, yaml_node_t *
     return rc;
 }
 
-int rule_parse(struct rule_loader *lc, yaml_node_t *node, struct dw_rule *r)
+/* The rule's id, read before anything else so that every message about the
+ * rule can name it (a new string, or NULL when it has none usable). */
+static char *find_id(struct rule_loader *lc, yaml_node_t *node)
 {
-    memset(r, 0, sizeof(*r));
-    r->file = xstrdup(lc->file);
-    r->src_line = (int)node->start_mark.line + 1;
-    r->src_col = (int)node->start_mark.column + 1;
-    if (node->type != YAML_MAPPING_NODE) {
-        loader_error(lc, &node->start_mark, NULL, "a rule must be a mapping");
-        return -1;
-    }
-    yaml_node_t *f[K_COUNT] = {0};
-    size_t before = lc->nerrors;
-    const char *s;
-    /* Find the id first so that every message about this rule can name it. */
     for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
          p++) {
         yaml_node_t *k = yaml_document_get_node(lc->doc, p->key);
         yaml_node_t *v = yaml_document_get_node(lc->doc, p->value);
         if (k->type == YAML_SCALAR_NODE && strcmp((char *)k->data.scalar.value, "id") == 0 &&
             v->type == YAML_SCALAR_NODE &&
-            !memchr(v->data.scalar.value, '\0', v->data.scalar.length)) {
-            r->id = xstrdup((char *)v->data.scalar.value);
-            break;
-        }
+            !memchr(v->data.scalar.value, '\0', v->data.scalar.length))
+            return xstrdup((char *)v->data.scalar.value);
     }
-    collect_keys(lc, node, f, r->id);
+    return NULL;
+}
 
-    static const struct { int key; const char *name; } required[] = {
-        {K_ID, "id"}, {K_CLASS, "class"}, {K_SEVERITY, "severity"}, {K_MATCH, "match"},
-        {K_SUMMARY, "summary"}, {K_REFERENCES, "references"}, {K_EXAMPLES, "examples"},
+static void check_required(struct rule_loader *lc, yaml_node_t *node, yaml_node_t **f,
+                           const char *id)
+{
+    static const struct {
+        int key;
+        const char *name;
+    } required[] = {
+        {K_ID, "id"},
+        {K_CLASS, "class"},
+        {K_SEVERITY, "severity"},
+        {K_MATCH, "match"},
+        {K_SUMMARY, "summary"},
+        {K_REFERENCES, "references"},
+        {K_EXAMPLES, "examples"},
     };
     for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
         if (!f[required[i].key])
-            loader_error(lc, &node->start_mark, r->id, "missing required field '%s'",
+            loader_error(lc, &node->start_mark, id, "missing required field '%s'",
                          required[i].name);
+}
 
+/* id, class, severity and priority. */
+static void parse_identity(struct rule_loader *lc, yaml_node_t **f, struct dw_rule *r)
+{
+    const char *s;
     if (f[K_ID] && (s = scalar(lc, f[K_ID], r->id, "id")) && !valid_id(s))
         loader_error(lc, &f[K_ID]->start_mark, NULL, "id '%.64s': only [a-z0-9.-] allowed", s);
     if (f[K_CLASS] && (s = scalar(lc, f[K_CLASS], r->id, "class"))) {
@@ -451,6 +503,12 @@ int rule_parse(struct rule_loader *lc, yaml_node_t *node, struct dw_rule *r)
         else
             r->priority = (int)v;
     }
+}
+
+/* The filters (process, subsystem, category), the pattern and its literals. */
+static void parse_match(struct rule_loader *lc, yaml_node_t **f, struct dw_rule *r)
+{
+    const char *s;
     if (f[K_PROCESS])
         string_list(lc, f[K_PROCESS], r->id, "process", true, &r->processes, &r->nprocesses);
     if (f[K_SUBSYSTEM] && (s = scalar(lc, f[K_SUBSYSTEM], r->id, "subsystem")))
@@ -463,8 +521,8 @@ int rule_parse(struct rule_loader *lc, yaml_node_t *node, struct dw_rule *r)
     }
     if (f[K_LITERALS]) {
         r->literals_declared = true;
-        if (string_list(lc, f[K_LITERALS], r->id, "literals", true, &r->literals,
-                        &r->nliterals) == 0) {
+        if (string_list(lc, f[K_LITERALS], r->id, "literals", true, &r->literals, &r->nliterals) ==
+            0) {
             if (r->nliterals == 0)
                 loader_error(lc, &f[K_LITERALS]->start_mark, r->id,
                              "literals: at least one needed (leave the key out to derive them)");
@@ -476,6 +534,14 @@ int rule_parse(struct rule_loader *lc, yaml_node_t *node, struct dw_rule *r)
     } else if (r->pattern) {
         r->nliterals = rule_literals_derive(r->pattern, &r->literals);
     }
+}
+
+/* What a finding of the rule says: summary, remediation (required from
+ * severity error up), references. */
+static void parse_texts(struct rule_loader *lc, yaml_node_t *node, yaml_node_t **f,
+                        struct dw_rule *r)
+{
+    const char *s;
     if (f[K_SUMMARY] && (s = scalar(lc, f[K_SUMMARY], r->id, "summary"))) {
         r->summary = xstrdup(s);
         if (r->code)
@@ -494,18 +560,46 @@ int rule_parse(struct rule_loader *lc, yaml_node_t *node, struct dw_rule *r)
                     &r->nreferences) == 0 &&
         r->nreferences == 0)
         loader_error(lc, &f[K_REFERENCES]->start_mark, r->id, "references: at least one needed");
+}
+
+/* `link:` true or false; a link rule reports nothing of its own. */
+static void parse_link(struct rule_loader *lc, yaml_node_t *n, struct dw_rule *r)
+{
+    const char *s = scalar(lc, n, r->id, "link");
+    if (!s)
+        return;
+    if (strcmp(s, "true") == 0)
+        r->link = true;
+    else if (strcmp(s, "false") != 0)
+        loader_error(lc, &n->start_mark, r->id, "link: expected true or false");
+    if (r->link &&
+        ((r->class_name && strcmp(r->class_name, "other") != 0) || r->severity != DW_SEV_INFO))
+        loader_error(lc, &n->start_mark, r->id,
+                     "a link rule has class 'other' and severity 'info': it reports nothing");
+}
+
+int rule_parse(struct rule_loader *lc, yaml_node_t *node, struct dw_rule *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->file = xstrdup(lc->file);
+    r->src_line = (int)node->start_mark.line + 1;
+    r->src_col = (int)node->start_mark.column + 1;
+    if (node->type != YAML_MAPPING_NODE) {
+        loader_error(lc, &node->start_mark, NULL, "a rule must be a mapping");
+        return -1;
+    }
+    yaml_node_t *f[K_COUNT] = {0};
+    size_t before = lc->nerrors;
+    r->id = find_id(lc, node);
+    collect_keys(lc, node, f, r->id);
+    check_required(lc, node, f, r->id);
+    parse_identity(lc, f, r);
+    parse_match(lc, f, r);
+    parse_texts(lc, node, f, r);
     if (f[K_DECODE])
         parse_decode(lc, f[K_DECODE], r);
-    if (f[K_LINK] && (s = scalar(lc, f[K_LINK], r->id, "link"))) {
-        if (strcmp(s, "true") == 0)
-            r->link = true;
-        else if (strcmp(s, "false") != 0)
-            loader_error(lc, &f[K_LINK]->start_mark, r->id, "link: expected true or false");
-        if (r->link && ((r->class_name && strcmp(r->class_name, "other") != 0) ||
-                        r->severity != DW_SEV_INFO))
-            loader_error(lc, &f[K_LINK]->start_mark, r->id,
-                         "a link rule has class 'other' and severity 'info': it reports nothing");
-    }
+    if (f[K_LINK])
+        parse_link(lc, f[K_LINK], r);
     if (f[K_EXAMPLES] && parse_examples(lc, f[K_EXAMPLES], r, false) == 0 && r->nexamples == 0)
         loader_error(lc, &f[K_EXAMPLES]->start_mark, r->id, "examples: at least one needed");
     if (f[K_COUNTEREXAMPLES])

@@ -1,5 +1,7 @@
 /* rules_private.h - shared between the rule-pack loader (rules.c) and the
- * per-rule parser and validator (rules_parse.c).  Not a public interface. */
+ * per-rule parser and validator (rules_parse.c), all defined in rules_parse.c:
+ * rules.c calls into rules_parse.c, never the other way.  Not a public
+ * interface. */
 #ifndef DW_RULES_PRIVATE_H
 #define DW_RULES_PRIVATE_H
 
@@ -9,10 +11,10 @@
 
 /* State while one pack file is being read. */
 struct rule_loader {
-    const char *file;          /* path used in messages */
+    const char *file; /* path used in messages */
     yaml_document_t *doc;
     struct dw_errors *err;
-    size_t nerrors;            /* errors added for this pack */
+    size_t nerrors;               /* errors added for this pack */
     const struct dw_codes *codes; /* for checking `decode` table names; may be empty */
 };
 

@@ -170,9 +170,7 @@ uint64_t dw_hash64(uint64_t h, const void *p, size_t n)
     return h;
 }
 
-/* Length of the valid UTF-8 sequence at s[0..n), or 0 if it is invalid
- * (overlong forms, surrogates and values above U+10FFFF are invalid). */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
+size_t dw_utf8_seq_len(const unsigned char *s, size_t n)
 {
     unsigned char c = s[0];
     if (c < 0x80)
@@ -210,7 +208,7 @@ void dw_utf8_sanitize(struct dw_buf *b, const char *s, size_t n)
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0, run = 0;
     while (i < n) {
-        size_t len = p[i] ? utf8_seq_len(p + i, n - i) : 0;
+        size_t len = p[i] ? dw_utf8_seq_len(p + i, n - i) : 0;
         if (len) {
             i += len;
             continue;
@@ -238,17 +236,27 @@ void dw_escape_term(struct dw_buf *b, const char *s, size_t n)
             continue;
         }
         unsigned char c = p[i];
-        size_t len = utf8_seq_len(p + i, n - i);
+        size_t len = dw_utf8_seq_len(p + i, n - i);
         if (len == 0) {
             buf_printf(b, "\\x%02x", c);
             i++;
         } else if (len == 1 && (c < 0x20 || c == 0x7f)) {
             switch (c) {
-            case '\n': buf_puts(b, "\\n"); break;
-            case '\t': buf_puts(b, "\\t"); break;
-            case '\r': buf_puts(b, "\\r"); break;
-            case 0x1b: buf_puts(b, "\\e"); break;
-            default: buf_printf(b, "\\x%02x", c); break;
+            case '\n':
+                buf_puts(b, "\\n");
+                break;
+            case '\t':
+                buf_puts(b, "\\t");
+                break;
+            case '\r':
+                buf_puts(b, "\\r");
+                break;
+            case 0x1b:
+                buf_puts(b, "\\e");
+                break;
+            default:
+                buf_printf(b, "\\x%02x", c);
+                break;
             }
             i++;
         } else if (len == 2 && c == 0xc2 && p[i + 1] < 0xa0) {

@@ -15,7 +15,7 @@
 #include "util.h"
 
 struct dw_code {
-    const char *table;   /* "codesign-errors" */
+    const char *table; /* "codesign-errors" */
     int64_t value;
     const char *text;    /* the value as the table writes it: "-67050", "0xe00002e2" */
     const char *name;    /* errSecCSReqFailed */

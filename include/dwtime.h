@@ -51,4 +51,8 @@ void dw_time_civil(int64_t days, int64_t *year, int *month, int *day);
 /* Microseconds since the epoch of a broken-down UTC time (no libc timezone). */
 int64_t dw_time_from_civil(int year, int month, int day, int hour, int min, int sec);
 
+/* The current year in UTC, from time(): for classic syslog lines, which print
+ * no year. */
+int dw_time_current_year(void);
+
 #endif

@@ -32,4 +32,8 @@ struct dw_event {
     size_t raw_len;
 };
 
+/* Where events go, one call per event (the reader's output, and what the
+ * rules' self-test is fed). */
+typedef void (*dw_event_fn)(const struct dw_event *ev, void *ctx);
+
 #endif

@@ -24,7 +24,6 @@ struct dw_input *input_new(int fd, const char *name);
  * the end, or -1 with "name: reason" in err (read error, corrupt or truncated
  * gzip data). */
 ssize_t input_read(struct dw_input *in, char *buf, size_t cap, struct dw_errors *err);
-bool input_is_gzip(const struct dw_input *in);
 /* Bytes consumed from the descriptor so far (compressed size for gzip). */
 uint64_t input_raw_bytes(const struct dw_input *in);
 void input_free(struct dw_input *in);

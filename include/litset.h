@@ -24,9 +24,6 @@ size_t litset_find(const struct dw_litset *ls, const char *s, size_t n, size_t *
 /* Calls fn(index, ctx) for every occurrence of every string in s[0..n). */
 void litset_each(const struct dw_litset *ls, const char *s, size_t n,
                  void (*fn)(size_t index, size_t at, void *ctx), void *ctx);
-/* Which implementation scans: "avx2", "ssse3", "neon" or "scalar" (the best
- * this CPU has, unless litset_use_engine chose another). */
-const char *litset_engine(void);
 /* Tests: scan with the engine of that name from now on (NULL: the best);
  * false when this build or CPU lacks it.  Every engine finds the same hits. */
 bool litset_use_engine(const char *name);

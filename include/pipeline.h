@@ -3,7 +3,10 @@
  * The stages wired together once, so `scan` (files) and a live `watch` (a
  * child's pipe) run the same code.  The caller feeds bytes; the pipeline
  * classifies each event, correlates findings, saves incidents (when a store is
- * given) and then hands every incident change to the sink. */
+ * given) and then hands every incident change to the sink.  It also wires the
+ * rules' literal prefilter (prefilter.h) to the reader's skip hook (reader.h,
+ * dw_reader_skip): records no rule can match are not parsed, only their time
+ * moves the correlator's clock. */
 #ifndef DW_PIPELINE_H
 #define DW_PIPELINE_H
 
@@ -37,13 +40,17 @@ struct dw_pipeline_stats {
     uint64_t by_severity[4];
 };
 
-/* sink(change, inc, into, ctx) is called after the store has been updated, so
- * inc->id is the DB id when a store is used (0 otherwise). */
+/* sink(change, inc, into, ctx) is called after the store has been updated for
+ * that change: inc->id is the DB id once the incident was saved (closed, or
+ * any change with save_every_change), 0 before that, without a store, or
+ * after a store failure in the current input. */
 struct dw_pipeline;
 struct dw_pipeline *pipeline_new(struct dw_ruleset *rs, struct dw_store *store,
                                  const struct dw_pipeline_opts *opts, dw_incident_fn sink,
                                  void *ctx);
-/* Starts an input: one reader, one correlation scope, one transaction. */
+/* Starts an input: one reader and one correlation scope.  Its store writes go
+ * into a transaction opened at the first write and committed by pipeline_end
+ * (or earlier, live, by pipeline_commit). */
 void pipeline_begin(struct dw_pipeline *p, const char *input_name);
 void pipeline_feed(struct dw_pipeline *p, const char *data, size_t n);
 /* Flushes a pending multi-line record (live sources call it when idle). */

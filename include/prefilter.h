@@ -28,8 +28,6 @@
 #include <stdint.h>
 
 #include "event.h"
-#include "litset.h"
-#include "reader.h"
 #include "rules.h"
 
 /* ---- the prefilter of a rule set ---- */
@@ -65,15 +63,6 @@ bool prefilter_json_usable(const struct dw_prefilter *pf);
 bool prefilter_json_skip(struct dw_prefilter *pf, const char *s, size_t n, struct dw_time *t,
                          const char **time_text, size_t *time_len);
 
-/* classify.c: ruleset_classify restricted to the rules whose bit is set in
- * mask (bit i of mask[i / 64] for rs->rules[i]). */
-struct dw_finding *ruleset_classify_masked(struct dw_ruleset *rs, const struct dw_event *ev,
-                                           const uint64_t *mask);
-/* classify.c: false if no rule set in mask matches msg[0..len) (filters not
- * applied); true if one does or a match gave up on a limit. */
-bool ruleset_message_may_match(struct dw_ruleset *rs, const char *msg, size_t len,
-                               const uint64_t *mask);
-
 /* True if text records can be skipped by their raw message
  * (prefilter_text_skip): every rule has literals, all of them ASCII. */
 bool prefilter_text_usable(const struct dw_prefilter *pf);
@@ -82,19 +71,5 @@ bool prefilter_text_usable(const struct dw_prefilter *pf);
  * reader would store it unchanged) every rule the literals leave fails on it.
  * False whenever the event must be classified in full. */
 bool prefilter_text_skip(struct dw_prefilter *pf, const char *msg, size_t len);
-
-/* ---- the reader side (reader.c) ---- */
-
-/* Lets reader r skip records no rule can match without building their
- * events: ndjson lines that prefilter_json_skip rules out (not parsed as
- * JSON), and records of the text styles (default, syslog, compact, bsd) whose
- * message prefilter_text_skip rules out (their columns are checked, nothing
- * is copied).  Such a record is handed to skipped (instead of the reader's
- * event function) as an event with only input, line, time and time_text set
- * (message ""), so the correlator's clock and a live reader's position still
- * move; it is counted as a record, and a record that cannot be parsed is
- * still counted as malformed.  pf NULL turns skipping off.  pf must outlive
- * the reader's use of it. */
-void reader_set_prefilter(struct dw_reader *r, struct dw_prefilter *pf, dw_event_fn skipped);
 
 #endif

@@ -19,11 +19,11 @@
 #include "util.h"
 
 struct dw_rule_example {
-    char *line;            /* a log line, read with the plain-style parser */
+    char *line;              /* a log line, read with the plain-style parser */
     struct dw_capture *caps; /* expected captures (subset check) */
     size_t ncaps;
-    int src_line;          /* where it is written in the pack */
-    int src_col;           /* column of the same place (1-based) */
+    int src_line; /* where it is written in the pack */
+    int src_col;  /* column of the same place (1-based) */
 };
 
 struct dw_rule_decode {
@@ -47,9 +47,9 @@ struct dw_rule {
     char **literals;
     size_t nliterals;
     bool literals_declared; /* from `literals:` (else derived, possibly none) */
-    void *code;                 /* pcre2_code_8 * (void keeps PCRE2 out of this header) */
-    char *summary;              /* template with {capture} placeholders */
-    char *remediation;          /* template, may be NULL */
+    void *code;             /* pcre2_code_8 * (void keeps PCRE2 out of this header) */
+    char *summary;          /* template with {capture} placeholders */
+    char *remediation;      /* template, may be NULL */
     char **references;
     size_t nreferences;
     struct dw_rule_example *examples;
@@ -58,8 +58,8 @@ struct dw_rule {
     size_t ncounterexamples;
     struct dw_rule_decode *decodes;
     size_t ndecodes;
-    bool link; /* `link: true`: a match only joins its keys (e.g. a tag and a
-                  bundle id named on one harmless line); it is never a finding */
+    bool link;  /* `link: true`: a match only joins its keys (e.g. a tag and a
+                   bundle id named on one harmless line); it is never a finding */
     char *file; /* pack path */
     int src_line, src_col;
     uint64_t limit_hits; /* matches of this rule abandoned at a PCRE2 limit */
@@ -68,7 +68,7 @@ struct dw_rule {
 struct dw_rule_pack {
     char *name; /* file name without .yaml */
     char *path;
-    uint64_t hash; /* dw_hash64 of the file's bytes */
+    uint64_t hash;             /* dw_hash64 of the file's bytes */
     size_t first_rule, nrules; /* range in dw_ruleset.rules */
 };
 
@@ -79,9 +79,9 @@ struct dw_ruleset {
     size_t npacks;
     struct dw_codes *codes; /* from <dir>/codes/, may be empty */
     char *dir;
-    void *match_data;  /* pcre2_match_data_8 *, reused */
-    void *match_ctx;   /* pcre2_match_context_8 * with match/depth limits */
-    void *jit_stack;   /* pcre2_jit_stack_8 * assigned to match_ctx, or NULL */
+    void *match_data;    /* pcre2_match_data_8 *, reused */
+    void *match_ctx;     /* pcre2_match_context_8 * with match/depth limits */
+    void *jit_stack;     /* pcre2_jit_stack_8 * assigned to match_ctx, or NULL */
     uint64_t limit_hits; /* matches abandoned on the match or depth limit */
 };
 
@@ -99,6 +99,15 @@ void ruleset_free(struct dw_ruleset *rs);
  * matching rule, with event fields, captures, rendered summary/remediation,
  * decoded error codes and correlation keys filled in; NULL if no rule matches. */
 struct dw_finding *ruleset_classify(struct dw_ruleset *rs, const struct dw_event *ev);
+/* The prefilter's (prefilter.h) ways in: */
+/* ruleset_classify restricted to the rules whose bit is set in
+ * mask (bit i of mask[i / 64] for rs->rules[i]). */
+struct dw_finding *ruleset_classify_masked(struct dw_ruleset *rs, const struct dw_event *ev,
+                                           const uint64_t *mask);
+/* False if no rule set in mask matches msg[0..len) (filters not
+ * applied); true if one does or a match gave up on a limit. */
+bool ruleset_message_may_match(struct dw_ruleset *rs, const char *msg, size_t len,
+                               const uint64_t *mask);
 
 /* Reports every rule whose matches were abandoned at a PCRE2 match, depth,
  * heap or JIT-stack limit since the set was loaded (catastrophic backtracking:
@@ -113,13 +122,17 @@ size_t ruleset_limit_report(const struct dw_ruleset *rs, struct dw_errors *out);
  * array of new strings (caller frees each and the array). */
 size_t rule_literals_derive(const char *pattern, char ***out);
 
+/* Turns an example line into events, calling fn(ev, ctx) for each; the
+ * self-test classifies the first.  Given by a layer above the rules (the
+ * CLI passes reader_read_plain_line, reader.h), so rules never run a reader. */
+typedef void (*dw_example_read_fn)(const char *input, const char *line, dw_event_fn fn, void *ctx);
 /* Runs every example and counterexample of every rule through the whole rule
  * set: an example must be classified as its own rule with the expected
  * captures and its message must contain one of the rule's literals (when it
  * has any), a counterexample must not be classified as that rule, a rule
  * without example fails.  Writes one line per failure to err; returns the
  * number of failures. */
-size_t ruleset_self_test(struct dw_ruleset *rs, struct dw_errors *err);
+size_t ruleset_self_test(struct dw_ruleset *rs, dw_example_read_fn read, struct dw_errors *err);
 
 /* Renders a {capture} template: each {name} naming a capture is replaced by
  * its value (never re-expanded); {{ and }} give literal braces; other text is

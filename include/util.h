@@ -32,15 +32,21 @@ void buf_putc(struct dw_buf *b, char c);
  * string map[c]; runs of other bytes are copied as they are. */
 void buf_append_mapped(struct dw_buf *b, const char *s, size_t n, const char *const map[256]);
 void buf_printf(struct dw_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void buf_vprintf(struct dw_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
-void buf_reset(struct dw_buf *b);    /* len = 0, keeps memory */
+void buf_vprintf(struct dw_buf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+void buf_reset(struct dw_buf *b);       /* len = 0, keeps memory */
 const char *buf_cstr(struct dw_buf *b); /* "" for an empty buffer, never NULL */
-char *buf_steal(struct dw_buf *b);   /* returns the string (caller frees), buffer becomes empty */
+char *buf_steal(struct dw_buf *b); /* returns the string (caller frees), buffer becomes empty */
 void buf_free(struct dw_buf *b);
 
 /* 64-bit FNV-1a.  Chain calls: h = dw_hash64(dw_hash64(DW_HASH_INIT, a, n), b, m). */
 #define DW_HASH_INIT UINT64_C(0xcbf29ce484222325)
 uint64_t dw_hash64(uint64_t h, const void *p, size_t n);
+
+/* Length (1..4) of the valid UTF-8 sequence at s[0..n), n >= 1, or 0 if it
+ * is invalid: overlong forms, surrogates, values above U+10FFFF and a
+ * sequence cut off by n are.  The one UTF-8 validator of the program. */
+size_t dw_utf8_seq_len(const unsigned char *s, size_t n);
 
 /* Appends s[0..n) to b as valid UTF-8: every invalid byte sequence (and every
  * NUL byte) becomes U+FFFD.  Used before text reaches JSON or SQLite. */

@@ -28,8 +28,8 @@ static void test_load_all_tables(void **state)
 {
     (void)state;
     struct dw_codes *c = load_shipped();
-    const char *want[] = {"codesign-errors", "ioreturn-codes", "kern-return-codes",
-                          "oskext-codes", "sysext-errors"};
+    const char *want[] = {"codesign-errors", "ioreturn-codes", "kern-return-codes", "oskext-codes",
+                          "sysext-errors"};
     for (size_t w = 0; w < sizeof want / sizeof want[0]; w++) {
         size_t n = 0;
         for (size_t i = 0; i < codes_count(c); i++)

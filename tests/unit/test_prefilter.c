@@ -13,11 +13,13 @@
 #include <cmocka.h>
 
 #include "incident.h"
+#include "litset.h"
 #include "prefilter.h"
 #include "rules.h"
 
-static const char *const words[] = {"DK: ", "IOUserServer(", "amfid", "-670", "::start(",
-                                    "signature not valid: ", "abc", "zzz", "\\u0"};
+static const char *const words[] = {"DK: ", "IOUserServer(", "amfid",
+                                    "-670", "::start(",      "signature not valid: ",
+                                    "abc",  "zzz",           "\\u0"};
 #define NWORDS (sizeof words / sizeof words[0])
 
 static void test_find_basic(void **state)
@@ -68,11 +70,14 @@ static void test_classify_same_as_all_rules(void **state)
     for (size_t i = 0; i < rs->nrules; i++) {
         const struct dw_rule *r = &rs->rules[i];
         for (size_t k = 0; k < r->nexamples + r->ncounterexamples; k++) {
-            const char *line = k < r->nexamples ? r->examples[k].line
-                                                : r->counterexamples[k - r->nexamples].line;
+            const char *line =
+                k < r->nexamples ? r->examples[k].line : r->counterexamples[k - r->nexamples].line;
             for (int withproc = 0; withproc < 2; withproc++) {
-                struct dw_event ev = {.pid = -1, .message = line, .message_len = strlen(line),
-                                      .raw = line, .raw_len = strlen(line)};
+                struct dw_event ev = {.pid = -1,
+                                      .message = line,
+                                      .message_len = strlen(line),
+                                      .raw = line,
+                                      .raw_len = strlen(line)};
                 ev.process = withproc && r->nprocesses ? r->processes[0] : NULL;
                 struct dw_finding *a = ruleset_classify(rs, &ev);
                 struct dw_finding *b = prefilter_classify(pf, rs, &ev);
@@ -96,8 +101,9 @@ static void test_json_skip(void **state)
     struct dw_time t;
     const char *tt;
     size_t ttn;
-    const char *harmless = "{\"timestamp\":\"2026-11-27 10:00:00.000000-0800\","
-                           "\"eventMessage\":\"Frame rate 60 Hz\",\"processImagePath\":\"\\/kernel\"}";
+    const char *harmless =
+        "{\"timestamp\":\"2026-11-27 10:00:00.000000-0800\","
+        "\"eventMessage\":\"Frame rate 60 Hz\",\"processImagePath\":\"\\/kernel\"}";
     assert_true(prefilter_json_skip(pf, harmless, strlen(harmless), &t, &tt, &ttn));
     assert_int_equal(t.kind, DW_TIME_DATE);
     assert_int_equal(ttn, 31); /* the timestamp's text, as the JSON reader stores it */

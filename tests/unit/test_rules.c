@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "reader.h"
 #include "rules.h"
 
 /* ---- helpers ---- */
@@ -91,7 +92,7 @@ static void test_shipped_packs_load_and_self_test(void **state)
     assert_true(rs->npacks >= 2);
     assert_true(rs->nrules >= 20);
     struct dw_errors err = {0};
-    size_t failures = ruleset_self_test(rs, &err);
+    size_t failures = ruleset_self_test(rs, reader_read_plain_line, &err);
     for (size_t i = 0; i < err.n; i++)
         print_error("%s\n", err.msgs[i]);
     assert_int_equal(failures, 0);
@@ -113,8 +114,8 @@ static void test_seed_case(void **state)
 {
     (void)state;
     struct dw_ruleset *rs = load_shipped();
-    struct dw_event ev =
-        make_event("kernel", NULL, NULL, NULL, "DK: MyDriver-0x100000f45: provider entitlements check failed");
+    struct dw_event ev = make_event("kernel", NULL, NULL, NULL,
+                                    "DK: MyDriver-0x100000f45: provider entitlements check failed");
     struct dw_finding *f = ruleset_classify(rs, &ev);
     assert_non_null(f);
     assert_string_equal(f->rule_id, "dk.provider-entitlements");
@@ -172,9 +173,10 @@ static void test_seed_case(void **state)
     assert_string_equal(f->class_name, "codesign.requirement");
     finding_free(f);
 
-    ev = make_event("amfid", NULL, NULL, NULL,
-                    "/Library/SystemExtensions/9A3F2C1E-4B7D-4E21-8C3A-2F6B1D0E9A77/com.MyDriver.dext/"
-                    "com.MyDriver signature not valid: -67050");
+    ev = make_event(
+        "amfid", NULL, NULL, NULL,
+        "/Library/SystemExtensions/9A3F2C1E-4B7D-4E21-8C3A-2F6B1D0E9A77/com.MyDriver.dext/"
+        "com.MyDriver signature not valid: -67050");
     f = ruleset_classify(rs, &ev);
     assert_non_null(f);
     assert_string_equal(f->class_name, "codesign.requirement");
@@ -226,8 +228,7 @@ static void test_near_misses(void **state)
 /* ---- load errors ---- */
 
 #define RULE_HEAD "rules:\n  - id: t.one\n    class: dext.exit\n    severity: warning\n"
-#define RULE_TAIL                                                                          \
-    "    summary: 'x {a}'\n    references: [here]\n    examples:\n      - 'p: a b'\n"
+#define RULE_TAIL "    summary: 'x {a}'\n    references: [here]\n    examples:\n      - 'p: a b'\n"
 
 static void test_good_minimal(void **state)
 {
@@ -277,9 +278,10 @@ static void test_unknown_key(void **state)
 static void test_link_rule_fields(void **state)
 {
     (void)state;
-    expect_error("rules:\n  - id: t.one\n    class: dext.exit\n    severity: info\n    link: true\n"
-                 "    match: '(?<a>a)'\n" RULE_TAIL,
-                 "t.yaml:5:11: rule 't.one': ", "a link rule has class 'other' and severity 'info'");
+    expect_error(
+        "rules:\n  - id: t.one\n    class: dext.exit\n    severity: info\n    link: true\n"
+        "    match: '(?<a>a)'\n" RULE_TAIL,
+        "t.yaml:5:11: rule 't.one': ", "a link rule has class 'other' and severity 'info'");
     expect_error("rules:\n  - id: t.one\n    class: other\n    severity: info\n    link: maybe\n"
                  "    match: '(?<a>a)'\n" RULE_TAIL,
                  "t.yaml:5:11: rule 't.one': ", "link: expected true or false");
@@ -300,7 +302,8 @@ static void test_unknown_class(void **state)
 static void test_bad_placeholder(void **state)
 {
     (void)state;
-    expect_error(RULE_HEAD "    match: '(?<b>a)'\n" RULE_TAIL, "t.yaml:", "placeholder '{a}' names no capture group");
+    expect_error(RULE_HEAD "    match: '(?<b>a)'\n" RULE_TAIL,
+                 "t.yaml:", "placeholder '{a}' names no capture group");
     expect_error(RULE_HEAD "    match: '(?<a>a)'\n    remediation: 'run { x'\n" RULE_TAIL,
                  "t.yaml:6:18: ", "does not start a {name} placeholder");
 }
@@ -345,12 +348,14 @@ static void test_self_test_reports_example_failure(void **state)
     struct dw_errors err = {0};
     struct dw_ruleset *rs;
     assert_int_equal(load_text(yaml, &err, &rs), 0);
-    size_t failures = ruleset_self_test(rs, &err);
+    size_t failures = ruleset_self_test(rs, reader_read_plain_line, &err);
     assert_int_equal(failures, 3);
     assert_int_equal(err.n, 3);
-    assert_non_null(strstr(err.msgs[0], "t.yaml:10:9: rule 't.one': example 2 capture 'who' is 'there'"));
+    assert_non_null(
+        strstr(err.msgs[0], "t.yaml:10:9: rule 't.one': example 2 capture 'who' is 'there'"));
     assert_non_null(strstr(err.msgs[1], "t.yaml:12:9: rule 't.one': example 3 not classified"));
-    assert_non_null(strstr(err.msgs[2], "t.yaml:13:23: rule 't.one': counterexample 1 classified as 't.one'"));
+    assert_non_null(
+        strstr(err.msgs[2], "t.yaml:13:23: rule 't.one': counterexample 1 classified as 't.one'"));
     dw_errors_clear(&err);
     ruleset_free(rs);
 }
@@ -384,7 +389,8 @@ static void test_invalid_utf8(void **state)
 {
     (void)state;
     struct dw_ruleset *rs = load_shipped();
-    const char msg[] = "DK: My\xff\xfe" "Driver-0x1: provider entitlements check failed \xc3";
+    const char msg[] = "DK: My\xff\xfe"
+                       "Driver-0x1: provider entitlements check failed \xc3";
     struct dw_event ev = make_event("kernel", NULL, NULL, NULL, msg);
     struct dw_finding *f = ruleset_classify(rs, &ev);
     finding_free(f); /* whatever the result, no crash and no UTF error */
@@ -462,7 +468,8 @@ static void test_decode_table(void **state)
     rs->codes = codes_load_dir(DW_SOURCE_DIR "/rules/codes", &err);
     assert_non_null(rs->codes);
     assert_int_equal(ruleset_add_buffer(rs, "t.yaml", yaml, strlen(yaml), &err), 0);
-    struct dw_event ev = make_event("app", NULL, NULL, NULL, "OSSystemExtensionErrorDomain error 8");
+    struct dw_event ev =
+        make_event("app", NULL, NULL, NULL, "OSSystemExtensionErrorDomain error 8");
     struct dw_finding *f = ruleset_classify(rs, &ev);
     assert_non_null(f);
     assert_int_equal(f->ndecoded, 1);
@@ -474,7 +481,8 @@ static void test_decode_table(void **state)
                       "    references: [r]\n    examples: ['a: 1']\n";
     assert_int_equal(ruleset_add_buffer(rs, "u.yaml", bad, strlen(bad), &err), -1);
     assert_int_equal(err.n, 1);
-    assert_non_null(strstr(err.msgs[0], "u.yaml:7:14: rule 't.sy': decode: unknown code table 'nope'"));
+    assert_non_null(
+        strstr(err.msgs[0], "u.yaml:7:14: rule 't.sy': decode: unknown code table 'nope'"));
     dw_errors_clear(&err);
     ruleset_free(rs);
 }
@@ -501,10 +509,12 @@ static void expect_literals(const char *pattern, const char *const *want)
 static void test_literals_derive(void **state)
 {
     (void)state;
-    expect_literals("^\\s*DK: (?<c>[^\\s:]+?)-0x(?<t>[0-9a-f]+): provider entitlements check failed\\s*$",
-                    (const char *[]){": provider entitlements check failed", NULL});
+    expect_literals(
+        "^\\s*DK: (?<c>[^\\s:]+?)-0x(?<t>[0-9a-f]+): provider entitlements check failed\\s*$",
+        (const char *[]){": provider entitlements check failed", NULL});
     /* escaped punctuation is literal; the quantified atom leaves the run */
-    expect_literals("Kernel requested exit \\((?<r>.*)\\)", (const char *[]){"Kernel requested exit (", NULL});
+    expect_literals("Kernel requested exit \\((?<r>.*)\\)",
+                    (const char *[]){"Kernel requested exit (", NULL});
     expect_literals("abcdef?ghi", (const char *[]){"abcde", NULL});
     expect_literals("AMFI: bailing out\\.?$", (const char *[]){"AMFI: bailing out", NULL});
     expect_literals("x{2,3}yz0123", (const char *[]){"yz0123", NULL});
@@ -513,8 +523,9 @@ static void test_literals_derive(void **state)
                     (const char *[]){"ack timer expired after ", "Shutdown timed out", NULL});
     expect_literals("long literal here|\\d+", (const char *[]){NULL});
     /* a required group gives its branches' literals; an optional one nothing */
-    expect_literals("^\\s*(?:Could not initialize token|(?<s>\\S+) failed to create check in token)\\s*$",
-                    (const char *[]){"Could not initialize token", " failed to create check in token", NULL});
+    expect_literals(
+        "^\\s*(?:Could not initialize token|(?<s>\\S+) failed to create check in token)\\s*$",
+        (const char *[]){"Could not initialize token", " failed to create check in token", NULL});
     expect_literals("^(?:abcdef|ghijkl)?x$", (const char *[]){NULL});
     expect_literals("^(?=abcdef)\\w+$", (const char *[]){NULL});
     expect_literals("^(?!abcdef)\\w+$", (const char *[]){NULL});
@@ -541,7 +552,7 @@ static void test_literals_declared_and_soundness(void **state)
     assert_int_equal(load_text(yaml, &err, &rs), 0);
     assert_int_equal(rs->rules[0].nliterals, 1);
     assert_true(rs->rules[0].literals_declared);
-    assert_int_equal(ruleset_self_test(rs, &err), 1);
+    assert_int_equal(ruleset_self_test(rs, reader_read_plain_line, &err), 1);
     assert_non_null(strstr(err.msgs[0], "none of the rule's declared literals ('gamma')"));
     dw_errors_clear(&err);
     ruleset_free(rs);

@@ -83,9 +83,11 @@ static void test_civil(void **state)
     (void)state;
     assert_int_equal(dw_time_from_civil(1970, 1, 1, 0, 0, 0), 0);
     assert_int_equal(dw_time_from_civil(2022, 2, 4, 19, 39, 44), INT64_C(1644003584) * SEC);
-    assert_int_equal(dw_time_from_civil(2000, 3, 1, 0, 0, 0) - dw_time_from_civil(2000, 2, 28, 0, 0, 0),
+    assert_int_equal(dw_time_from_civil(2000, 3, 1, 0, 0, 0) -
+                         dw_time_from_civil(2000, 2, 28, 0, 0, 0),
                      2 * 86400 * SEC);
-    assert_int_equal(dw_time_from_civil(1900, 3, 1, 0, 0, 0) - dw_time_from_civil(1900, 2, 28, 0, 0, 0),
+    assert_int_equal(dw_time_from_civil(1900, 3, 1, 0, 0, 0) -
+                         dw_time_from_civil(1900, 2, 28, 0, 0, 0),
                      86400 * SEC);
     assert_int_equal(dw_time_from_civil(1969, 12, 31, 23, 59, 59), -SEC);
     assert_int_equal(dw_time_from_civil(2038, 1, 19, 3, 14, 8), INT64_C(2147483648) * SEC);
@@ -191,10 +193,20 @@ static void test_time_only(void **state)
 static void test_rejects(void **state)
 {
     (void)state;
-    static const char *const bad[] = {
-        "",  "abc", "24:00:00", "12:60:00", "12:00:61", "2024-13-01 00:00:00", "2024-00-01 00:00:00",
-        "2024-01-00 00:00:00", "2024-01-01 12:00", "2024-01-01", "1:00:00", "12:00:001",
-        "2024-01-01X12:00:00", "２０２４"};
+    static const char *const bad[] = {"",
+                                      "abc",
+                                      "24:00:00",
+                                      "12:60:00",
+                                      "12:00:61",
+                                      "2024-13-01 00:00:00",
+                                      "2024-00-01 00:00:00",
+                                      "2024-01-00 00:00:00",
+                                      "2024-01-01 12:00",
+                                      "2024-01-01",
+                                      "1:00:00",
+                                      "12:00:001",
+                                      "2024-01-01X12:00:00",
+                                      "２０２４"};
     struct dw_time t;
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++)
         assert_int_equal(dw_time_parse(bad[k], strlen(bad[k]), &t), 0);
@@ -219,11 +231,16 @@ static void test_format_none(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_civil),         cmocka_unit_test(test_parse_log_timestamp),
-        cmocka_unit_test(test_parse_stops_at_text), cmocka_unit_test(test_fractions),
-        cmocka_unit_test(test_format_roundtrip), cmocka_unit_test(test_leap_years),
-        cmocka_unit_test(test_time_only),     cmocka_unit_test(test_rejects),
-        cmocka_unit_test(test_format_none),   cmocka_unit_test(test_fast_path_same),
+        cmocka_unit_test(test_civil),
+        cmocka_unit_test(test_parse_log_timestamp),
+        cmocka_unit_test(test_parse_stops_at_text),
+        cmocka_unit_test(test_fractions),
+        cmocka_unit_test(test_format_roundtrip),
+        cmocka_unit_test(test_leap_years),
+        cmocka_unit_test(test_time_only),
+        cmocka_unit_test(test_rejects),
+        cmocka_unit_test(test_format_none),
+        cmocka_unit_test(test_fast_path_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,7 +25,9 @@ static void test_escape_term(void **state)
     char *s = esc("a\033[31mb\x07\b\r\n\t\\ é", 16);
     assert_string_equal(s, "a\\e[31mb\\x07\\x08\\r\\n\\t\\\\ é");
     free(s);
-    s = esc("\xc2\x9b" "2J \xff\xc3(", 8); /* 8-bit CSI, invalid bytes */
+    s = esc("\xc2\x9b"
+            "2J \xff\xc3(",
+            8); /* 8-bit CSI, invalid bytes */
     assert_string_equal(s, "\\u009b2J \\xff\\xc3(");
     free(s);
     s = esc("ok\0nul", 6);
@@ -39,12 +41,49 @@ static void test_utf8_sanitize(void **state)
     struct dw_buf b = {0};
     const char in[] = "ok \xff\xfe \xc3\xa9 \xed\xa0\x80 \xf0\x9f\x98\x80 \xc0\xaf \xe2\x82";
     dw_utf8_sanitize(&b, in, sizeof in - 1);
-    assert_string_equal(b.data, "ok \xef\xbf\xbd\xef\xbf\xbd \xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd "
-                                "\xf0\x9f\x98\x80 \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd");
+    assert_string_equal(b.data,
+                        "ok \xef\xbf\xbd\xef\xbf\xbd \xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd "
+                        "\xf0\x9f\x98\x80 \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd");
     buf_reset(&b);
     dw_utf8_sanitize(&b, "a\0b", 3);
-    assert_string_equal(b.data, "a\xef\xbf\xbd" "b");
+    assert_string_equal(b.data, "a\xef\xbf\xbd"
+                                "b");
     buf_free(&b);
+}
+
+/* The boundaries of each sequence length, and what must be refused. */
+static void test_utf8_seq_len(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        size_t n, want;
+    } cases[] = {
+        {"a", 1, 1},
+        {"\x7f", 1, 1},
+        {"\xc2\x80", 2, 2},
+        {"\xdf\xbf", 2, 2},
+        {"\xe0\xa0\x80", 3, 3},
+        {"\xed\x9f\xbf", 3, 3},
+        {"\xef\xbf\xbf", 3, 3},
+        {"\xf0\x90\x80\x80", 4, 4},
+        {"\xf4\x8f\xbf\xbf", 4, 4},
+        {"\x80", 1, 0},             /* stray continuation byte */
+        {"\xc0\xaf", 2, 0},         /* overlong '/' */
+        {"\xc1\xbf", 2, 0},         /* overlong */
+        {"\xe0\x9f\xbf", 3, 0},     /* overlong 3-byte */
+        {"\xed\xa0\x80", 3, 0},     /* surrogate U+D800 */
+        {"\xf0\x8f\xbf\xbf", 4, 0}, /* overlong 4-byte */
+        {"\xf4\x90\x80\x80", 4, 0}, /* above U+10FFFF */
+        {"\xf5\x80\x80\x80", 4, 0},
+        {"\xff", 1, 0},
+        {"\xe2\x82", 2, 0}, /* cut off by n */
+        {"\xc3\x28", 2, 0}, /* second byte not a continuation */
+        {"\xe2\x82\x28", 3, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_int_equal(dw_utf8_seq_len((const unsigned char *)cases[i].s, cases[i].n),
+                         cases[i].want);
 }
 
 static void test_glob(void **state)
@@ -141,9 +180,10 @@ static void test_bundle_from_path(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_escape_term),     cmocka_unit_test(test_utf8_sanitize),
-        cmocka_unit_test(test_glob),            cmocka_unit_test(test_duration),
-        cmocka_unit_test(test_incident_absorb), cmocka_unit_test(test_bundle_from_path),
+        cmocka_unit_test(test_escape_term),      cmocka_unit_test(test_utf8_sanitize),
+        cmocka_unit_test(test_utf8_seq_len),     cmocka_unit_test(test_glob),
+        cmocka_unit_test(test_duration),         cmocka_unit_test(test_incident_absorb),
+        cmocka_unit_test(test_bundle_from_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
