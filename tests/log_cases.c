@@ -15,14 +15,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
+#include "run_capture.h"
 
 static int subset(const json_t *want, const json_t *got, char *where, size_t wsize)
 {
@@ -72,42 +70,6 @@ static int subset(const json_t *want, const json_t *got, char *where, size_t wsi
     return 1;
 }
 
-/* Runs argv, returns its exit status and its stdout in *out (malloc'd). */
-static int run(char *const argv[], char **out)
-{
-    int fds[2];
-    if (pipe(fds) != 0)
-        return -1;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_addclose(&fa, fds[0]);
-    pid_t pid;
-    int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[1]);
-    if (rc != 0) {
-        close(fds[0]);
-        return -1;
-    }
-    size_t len = 0, cap = 1 << 16;
-    char *buf = malloc(cap);
-    ssize_t n;
-    while ((n = read(fds[0], buf + len, cap - len - 1)) > 0 || (n < 0 && errno == EINTR)) {
-        if (n < 0)
-            continue;
-        len += (size_t)n;
-        if (cap - len < 4096)
-            buf = realloc(buf, cap *= 2);
-    }
-    buf[len] = '\0';
-    close(fds[0]);
-    int st;
-    waitpid(pid, &st, 0);
-    *out = buf;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 static json_t *load_expectation(const char *dir, const char *name)
 {
     char base[1024], path[2048];
@@ -152,7 +114,7 @@ static int check_case(const char *exe, const char *dir, const char *name)
     argv[argc] = NULL;
 
     char *out = NULL;
-    int status = run(argv, &out);
+    int status = run_capture(argv, &out);
     int ok = 1;
     char where[1024] = "";
     json_t *got = json_array();
