@@ -84,7 +84,7 @@ void cli_help(const struct cli_cmd *c, FILE *out)
     }
 }
 
-void cli_overview(FILE *out)
+void cli_overview(const struct cli_cmd *const *cmds, FILE *out)
 {
     fputs("usage: dextwatch <command> [options] [args]\n"
           "\n"
@@ -94,8 +94,8 @@ void cli_overview(FILE *out)
           "\n"
           "commands:\n",
           out);
-    for (size_t i = 0; cli_commands[i]; i++)
-        fprintf(out, "  %-10s %s\n", cli_commands[i]->name, cli_commands[i]->summary);
+    for (size_t i = 0; cmds[i]; i++)
+        fprintf(out, "  %-10s %s\n", cmds[i]->name, cmds[i]->summary);
     fputs("\n"
           "Run 'dextwatch help <command>' (or '<command> --help') for its options;\n"
           "'dextwatch --version' (-V) prints the version.\n"
@@ -126,7 +126,7 @@ int cli_usage_error(const struct cli_cmd *c, const char *fmt, ...)
 int cli_run(const struct cli_cmd *c, int argc, char **argv)
 {
     if (c->run)
-        return c->run(argc, argv);
+        return c->run(c, argc, argv);
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         cli_help(c, stdout);
         return DW_EXIT_OK;

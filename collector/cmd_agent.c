@@ -29,7 +29,7 @@ static const struct cli_opt other_opts[] = {
     {0},
 };
 
-static int agent_action(int argc, char **argv);
+static int agent_action(const struct cli_cmd *self, int argc, char **argv);
 
 static const struct cli_cmd agent_install_entry = {
     .name = "install",
@@ -102,9 +102,8 @@ static int agent_do(const char *action, bool system, bool print)
     return rc;
 }
 
-static int agent_action(int argc, char **argv)
+static int agent_action(const struct cli_cmd *self, int argc, char **argv)
 {
-    const struct cli_cmd *self = cli_find(agent_actions, argv[0]);
     bool system = false, print = false;
     struct cli_parser p;
     cli_parse_begin(&p, self, argc, argv);

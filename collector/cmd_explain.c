@@ -23,7 +23,7 @@ static const struct cli_opt explain_opts[] = {
     {0},
 };
 
-static int cmd_explain(int argc, char **argv);
+static int cmd_explain(const struct cli_cmd *self, int argc, char **argv);
 
 const struct cli_cmd cmd_explain_entry = {
     .name = "explain",
@@ -260,9 +260,8 @@ static int explain(struct dw_ruleset *rs, const char *arg)
 /* Options by hand: a negative number (-67050) is the operand, which getopt
  * would take for options.  Sets *rules_opt and *operand; -1 to go on, else
  * the exit status. */
-static int explain_options(int argc, char **argv, const char **rules_opt, const char **operand)
+static int explain_options(const struct cli_cmd *self, int argc, char **argv, const char **rules_opt, const char **operand)
 {
-    const struct cli_cmd *self = &cmd_explain_entry;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool negative_number = a[0] == '-' && a[1] >= '0' && a[1] <= '9';
@@ -294,10 +293,10 @@ static int explain_options(int argc, char **argv, const char **rules_opt, const 
     return -1;
 }
 
-static int cmd_explain(int argc, char **argv)
+static int cmd_explain(const struct cli_cmd *self, int argc, char **argv)
 {
     const char *rules_opt = NULL, *operand = NULL;
-    int status = explain_options(argc, argv, &rules_opt, &operand);
+    int status = explain_options(self, argc, argv, &rules_opt, &operand);
     if (status >= 0)
         return status;
     struct dw_ruleset *rs = cli_load_rules(rules_opt);

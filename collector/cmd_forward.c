@@ -17,7 +17,7 @@ static const struct cli_opt forward_opts[] = {
     {0},
 };
 
-static int cmd_forward(int argc, char **argv);
+static int cmd_forward(const struct cli_cmd *self, int argc, char **argv);
 
 const struct cli_cmd cmd_forward_entry = {
     .name = "forward",
@@ -39,11 +39,11 @@ static int64_t wall_us(void)
     return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
-static int cmd_forward(int argc, char **argv)
+static int cmd_forward(const struct cli_cmd *self, int argc, char **argv)
 {
     const char *url = NULL;
     struct cli_parser p;
-    cli_parse_begin(&p, &cmd_forward_entry, argc, argv);
+    cli_parse_begin(&p, self, argc, argv);
     for (int o; (o = cli_next(&p)) >= 0;)
         if (o == FORWARD_TEST)
             url = p.arg;

@@ -17,7 +17,7 @@ static const struct cli_opt predicate_opts[] = {
     {0},
 };
 
-static int cmd_predicate(int argc, char **argv);
+static int cmd_predicate(const struct cli_cmd *self, int argc, char **argv);
 
 const struct cli_cmd cmd_predicate_entry = {
     .name = "predicate",
@@ -34,12 +34,12 @@ const struct cli_cmd cmd_predicate_entry = {
     .run = cmd_predicate,
 };
 
-static int cmd_predicate(int argc, char **argv)
+static int cmd_predicate(const struct cli_cmd *self, int argc, char **argv)
 {
     const char *rules_opt = NULL;
     bool quiet = false;
     struct cli_parser p;
-    cli_parse_begin(&p, &cmd_predicate_entry, argc, argv);
+    cli_parse_begin(&p, self, argc, argv);
     for (int o; (o = cli_next(&p)) >= 0;) {
         switch (o) {
         case PREDICATE_RULES:

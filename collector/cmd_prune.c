@@ -17,7 +17,7 @@ static const struct cli_opt prune_opts[] = {
     {0},
 };
 
-static int cmd_prune(int argc, char **argv);
+static int cmd_prune(const struct cli_cmd *self, int argc, char **argv);
 
 const struct cli_cmd cmd_prune_entry = {
     .name = "prune",
@@ -29,11 +29,11 @@ const struct cli_cmd cmd_prune_entry = {
     .run = cmd_prune,
 };
 
-static int cmd_prune(int argc, char **argv)
+static int cmd_prune(const struct cli_cmd *self, int argc, char **argv)
 {
     const char *db_opt = NULL, *older = NULL;
     struct cli_parser p;
-    cli_parse_begin(&p, &cmd_prune_entry, argc, argv);
+    cli_parse_begin(&p, self, argc, argv);
     for (int o; (o = cli_next(&p)) >= 0;) {
         switch (o) {
         case PRUNE_DB:

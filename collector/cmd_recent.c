@@ -40,7 +40,7 @@ static const struct cli_opt recent_opts[] = {
     {0},
 };
 
-static int cmd_recent(int argc, char **argv);
+static int cmd_recent(const struct cli_cmd *self, int argc, char **argv);
 
 const struct cli_cmd cmd_recent_entry = {
     .name = "recent",
@@ -151,10 +151,9 @@ static int recent_outputs(struct dw_outputs *outs, struct dw_store *store, struc
 }
 
 /* Parses the options into q, outs and *db_opt; -1 to go on, else the exit status. */
-static int recent_options(int argc, char **argv, int64_t now, struct dw_query *q,
+static int recent_options(const struct cli_cmd *self, int argc, char **argv, int64_t now, struct dw_query *q,
                           struct dw_outputs *outs, const char **db_opt)
 {
-    const struct cli_cmd *self = &cmd_recent_entry;
     struct dw_errors e = {0};
     struct cli_parser p;
     cli_parse_begin(&p, self, argc, argv);
@@ -198,13 +197,13 @@ static int recent_options(int argc, char **argv, int64_t now, struct dw_query *q
     return p.status;
 }
 
-static int cmd_recent(int argc, char **argv)
+static int cmd_recent(const struct cli_cmd *self, int argc, char **argv)
 {
     struct dw_query q = {.limit = 50};
     struct dw_outputs outs = {0};
     const char *db_opt = NULL;
     int64_t now = dw_now_us();
-    int status = recent_options(argc, argv, now, &q, &outs, &db_opt);
+    int status = recent_options(self, argc, argv, now, &q, &outs, &db_opt);
     if (status >= 0) {
         outputs_free(&outs);
         return status;

@@ -23,7 +23,7 @@ static const struct cli_opt check_opts[] = {
     {0},
 };
 
-static int rules_action(int argc, char **argv);
+static int rules_action(const struct cli_cmd *self, int argc, char **argv);
 
 static const struct cli_cmd rules_list_entry = {
     .name = "list",
@@ -57,9 +57,40 @@ static const struct cli_cmd rules_test_entry = {
     .run = rules_action,
     .parent = &cmd_rules_entry,
 };
+/* The pattern actions; their code is in cmd_rules_try.c. */
+static const struct cli_cmd rules_try_entry = {
+    .name = "try",
+    .summary = "per rule, how many lines of FILE it matched; the lines no rule matched",
+    .usage = "rules try [--rules DIR] [--style S] [--all] FILE|-",
+    .about = "Runs every line of FILE (any log style) through the rule packs and prints\n"
+             "how many lines each rule matched, then the lines of processes the rules care\n"
+             "about (and lines without a process) that no rule matched: the first 20, or\n"
+             "all with --all; then the time taken.",
+    .opts = cmd_rules_try_opts,
+    .operands = "FILE|-",
+    .run = cmd_rules_try_run,
+    .parent = &cmd_rules_entry,
+};
+
+static const struct cli_cmd rules_export_entry = {
+    .name = "export",
+    .summary = "the patterns, one per line, for ripgrep (--format rg)",
+    .usage = "rules export [--rules DIR] --format rg",
+    .about = "Prints each rule's pattern on one line in a form ripgrep's default engine\n"
+             "accepts: named groups become non-capturing (ripgrep joins -f patterns into one\n"
+             "regex, where repeated names would clash), escapes Rust does not know are\n"
+             "rewritten, leading ^ and trailing $ are dropped (rules match the message,\n"
+             "ripgrep the whole line).  A pattern that needs PCRE2-only syntax (lookaround,\n"
+             "atomic groups, possessive quantifiers, back references) is skipped with a\n"
+             "comment on stderr.",
+    .opts = cmd_rules_export_opts,
+    .run = cmd_rules_export_run,
+    .parent = &cmd_rules_entry,
+};
+
 static const struct cli_cmd *const rules_actions[] = {
     &rules_list_entry,    &rules_check_entry,      &rules_test_entry,
-    &cmd_rules_try_entry, &cmd_rules_export_entry, NULL,
+    &rules_try_entry,       &rules_export_entry,     NULL,
 };
 
 const struct cli_cmd cmd_rules_entry = {
@@ -246,9 +277,8 @@ static int check_rules(struct dw_ruleset *rs)
 }
 
 /* list, check and test: argv[0] is the action. */
-static int rules_action(int argc, char **argv)
+static int rules_action(const struct cli_cmd *self, int argc, char **argv)
 {
-    const struct cli_cmd *self = cli_find(rules_actions, argv[0]);
     const char *rules_opt = NULL;
     bool json = false;
     struct cli_parser p;

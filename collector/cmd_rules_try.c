@@ -19,7 +19,7 @@
 #define TRY_UNMATCHED_DEFAULT 20
 
 enum { TRY_RULES, TRY_STYLE, TRY_ALL, TRY_HELP };
-static const struct cli_opt try_opts[] = {
+const struct cli_opt cmd_rules_try_opts[] = {
     [TRY_RULES] = CLI_OPT_RULES,
     [TRY_STYLE] = {"style", 0, "S", CLI_STYLE_VALUES, "the input's style (default auto)"},
     [TRY_ALL] = {"all", 0, NULL, NULL, "every unmatched line, not the first 20"},
@@ -27,46 +27,12 @@ static const struct cli_opt try_opts[] = {
     {0},
 };
 
-static int rules_try(int argc, char **argv);
-
-const struct cli_cmd cmd_rules_try_entry = {
-    .name = "try",
-    .summary = "per rule, how many lines of FILE it matched; the lines no rule matched",
-    .usage = "rules try [--rules DIR] [--style S] [--all] FILE|-",
-    .about = "Runs every line of FILE (any log style) through the rule packs and prints\n"
-             "how many lines each rule matched, then the lines of processes the rules care\n"
-             "about (and lines without a process) that no rule matched: the first 20, or\n"
-             "all with --all; then the time taken.",
-    .opts = try_opts,
-    .operands = "FILE|-",
-    .run = rules_try,
-    .parent = &cmd_rules_entry,
-};
-
 enum { EXPORT_RULES, EXPORT_FORMAT, EXPORT_HELP };
-static const struct cli_opt export_opts[] = {
+const struct cli_opt cmd_rules_export_opts[] = {
     [EXPORT_RULES] = CLI_OPT_RULES,
     [EXPORT_FORMAT] = {"format", 0, "F", "rg", "rg (ripgrep's default engine); required"},
     [EXPORT_HELP] = CLI_OPT_HELP,
     {0},
-};
-
-static int rules_export(int argc, char **argv);
-
-const struct cli_cmd cmd_rules_export_entry = {
-    .name = "export",
-    .summary = "the patterns, one per line, for ripgrep (--format rg)",
-    .usage = "rules export [--rules DIR] --format rg",
-    .about = "Prints each rule's pattern on one line in a form ripgrep's default engine\n"
-             "accepts: named groups become non-capturing (ripgrep joins -f patterns into one\n"
-             "regex, where repeated names would clash), escapes Rust does not know are\n"
-             "rewritten, leading ^ and trailing $ are dropped (rules match the message,\n"
-             "ripgrep the whole line).  A pattern that needs PCRE2-only syntax (lookaround,\n"
-             "atomic groups, possessive quantifiers, back references) is skipped with a\n"
-             "comment on stderr.",
-    .opts = export_opts,
-    .run = rules_export,
-    .parent = &cmd_rules_entry,
 };
 
 struct try_state {
@@ -194,13 +160,13 @@ static void print_try_report(struct try_state *t, const struct dw_reader_stats *
            seconds > 0 ? (double)st->lines / seconds : 0.0);
 }
 
-static int rules_try(int argc, char **argv)
+int cmd_rules_try_run(const struct cli_cmd *self, int argc, char **argv)
 {
     const char *rules_opt = NULL;
     enum dw_style style = DW_STYLE_AUTO;
     size_t limit = TRY_UNMATCHED_DEFAULT;
     struct cli_parser p;
-    cli_parse_begin(&p, &cmd_rules_try_entry, argc, argv);
+    cli_parse_begin(&p, self, argc, argv);
     p.in_order = true;
     for (int o; (o = cli_next(&p)) >= 0;) {
         switch (o) {
@@ -212,7 +178,7 @@ static int rules_try(int argc, char **argv)
     if (p.status >= 0)
         return p.status;
     if (argc - p.optind != 1)
-        return cli_usage_error(&cmd_rules_try_entry, "give one FILE (or - for stdin)");
+        return cli_usage_error(self, "give one FILE (or - for stdin)");
     const char *path = argv[p.optind];
     struct dw_ruleset *rs = cli_load_rules(rules_opt);
     if (!rs)
@@ -348,12 +314,12 @@ static char *pattern_to_rust(const char *p, const char **why)
     return b.data ? buf_steal(&b) : xstrdup("");
 }
 
-static int rules_export(int argc, char **argv)
+int cmd_rules_export_run(const struct cli_cmd *self, int argc, char **argv)
 {
     const char *rules_opt = NULL;
     bool format = false;
     struct cli_parser p;
-    cli_parse_begin(&p, &cmd_rules_export_entry, argc, argv);
+    cli_parse_begin(&p, self, argc, argv);
     for (int o; (o = cli_next(&p)) >= 0;) {
         switch (o) {
         case EXPORT_RULES: rules_opt = p.arg; break;
@@ -363,7 +329,7 @@ static int rules_export(int argc, char **argv)
     if (p.status >= 0)
         return p.status;
     if (!format)
-        return cli_usage_error(&cmd_rules_export_entry,
+        return cli_usage_error(self,
                                "--format rg is required (the only format)");
     struct dw_ruleset *rs = cli_load_rules(rules_opt);
     if (!rs)

@@ -78,7 +78,7 @@ static const struct cli_opt scan_opts[] = {
     {0},
 };
 
-static int cmd_scan(int argc, char **argv);
+static int cmd_scan(const struct cli_cmd *self, int argc, char **argv);
 
 const struct cli_cmd cmd_scan_entry = {
     .name = "scan",
@@ -112,13 +112,6 @@ struct scan_args {
     char **inputs; /* the operands */
     int ninputs;
 };
-
-void scan_emit(struct scan *sc, struct dw_output *o)
-{
-    if (sc->out.len && (o->fp == stdout || o->fp == stderr))
-        cli_progress_clear(&sc->progress);
-    outputs_write(o, &sc->out);
-}
 
 /* The pipeline's sink: a closed incident gets its verdict (verdict.h), is
  * counted, added to --write-baseline and reported in every format. */
@@ -220,9 +213,8 @@ static int scan_option(struct scan_args *a, struct scan *sc, int o, const char *
 
 /* Parses the command line into a and sc->outs, and checks that the options
  * go together.  -1 to go on, else the exit status (help, usage error). */
-static int scan_options(int argc, char **argv, struct scan_args *a, struct scan *sc)
+static int scan_options(const struct cli_cmd *self, int argc, char **argv, struct scan_args *a, struct scan *sc)
 {
-    const struct cli_cmd *self = &cmd_scan_entry;
     struct cli_parser p;
     int status = -1;
     cli_parse_begin(&p, self, argc, argv);
@@ -364,13 +356,13 @@ _Static_assert(DW_EXIT_OK == 0 && DW_EXIT_FOUND == 1 && DW_EXIT_USAGE == 2,
 
 /* The steps of a scan: options, set-up, the inputs, the totals; the exit
  * status is the verdict's (verdict.h). */
-static int cmd_scan(int argc, char **argv)
+static int cmd_scan(const struct cli_cmd *self, int argc, char **argv)
 {
     struct scan_args a = {.store = true, .style = DW_STYLE_AUTO, .fail_on = DW_FAIL_ON_ERROR};
     struct scan sc = {0};
     struct scan_env env = {0};
     struct dw_errors err = {0};
-    int status = scan_options(argc, argv, &a, &sc);
+    int status = scan_options(self, argc, argv, &a, &sc);
     if (status < 0 && scan_setup(&a, &sc, &env, &err) != 0)
         status = DW_EXIT_USAGE;
     if (status < 0) {

@@ -96,6 +96,15 @@ static int scan_fd(struct scan *sc, struct dw_pipeline *p, const char *name, int
     return end_input(sc, p, name, failed, err);
 }
 
+/* Writes sc->out to output o (and empties it), clearing the progress meter
+ * first when o is the terminal. */
+void scan_emit(struct scan *sc, struct dw_output *o)
+{
+    if (sc->out.len && (o->fp == stdout || o->fp == stderr))
+        cli_progress_clear(&sc->progress);
+    outputs_write(o, &sc->out);
+}
+
 /* What the `log show` pump feeds: the pipeline, and the child's stderr
  * (bounded) for the error message. */
 struct log_show {

@@ -25,7 +25,7 @@ struct scan {
 };
 
 /* Writes sc->out to output o (and empties it), clearing the progress meter
- * first when o is the terminal (cmd_scan.c). */
+ * first when o is the terminal (cmd_scan_inputs.c). */
 void scan_emit(struct scan *sc, struct dw_output *o);
 
 /* True for X.logarchive (a directory `log show --archive` reads). */

@@ -15,7 +15,7 @@ static const struct cli_opt show_opts[] = {
     {0},
 };
 
-static int cmd_show(int argc, char **argv);
+static int cmd_show(const struct cli_cmd *self, int argc, char **argv);
 
 const struct cli_cmd cmd_show_entry = {
     .name = "show",
@@ -56,12 +56,12 @@ static int show_incident(struct dw_store *store, const char *path, long long id,
     return status;
 }
 
-static int cmd_show(int argc, char **argv)
+static int cmd_show(const struct cli_cmd *self, int argc, char **argv)
 {
     enum dw_format format = DW_FORMAT_TEXT;
     const char *db_opt = NULL;
     struct cli_parser p;
-    cli_parse_begin(&p, &cmd_show_entry, argc, argv);
+    cli_parse_begin(&p, self, argc, argv);
     for (int o; (o = cli_next(&p)) >= 0;) {
         switch (o) {
         case SHOW_DB:

@@ -18,7 +18,7 @@ static const struct cli_opt stats_opts[] = {
     {0},
 };
 
-static int cmd_stats(int argc, char **argv);
+static int cmd_stats(const struct cli_cmd *self, int argc, char **argv);
 
 const struct cli_cmd cmd_stats_entry = {
     .name = "stats",
@@ -105,11 +105,11 @@ static int print_stats(struct dw_store *s, struct dw_errors *err)
     return err->n ? -1 : 0;
 }
 
-static int cmd_stats(int argc, char **argv)
+static int cmd_stats(const struct cli_cmd *self, int argc, char **argv)
 {
     const char *db_opt = NULL;
     struct cli_parser p;
-    cli_parse_begin(&p, &cmd_stats_entry, argc, argv);
+    cli_parse_begin(&p, self, argc, argv);
     for (int o; (o = cli_next(&p)) >= 0;)
         if (o == STATS_DB)
             db_opt = p.arg;

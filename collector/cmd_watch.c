@@ -58,7 +58,7 @@ static const struct cli_opt watch_opts[] = {
     {0},
 };
 
-static int cmd_watch(int argc, char **argv);
+static int cmd_watch(const struct cli_cmd *self, int argc, char **argv);
 
 const struct cli_cmd cmd_watch_entry = {
     .name = "watch",
@@ -160,7 +160,7 @@ static int watch_options(struct cli_parser *p, struct dw_watch_opts *o, const ch
     return p->status;
 }
 
-static int cmd_watch(int argc, char **argv)
+static int cmd_watch(const struct cli_cmd *self, int argc, char **argv)
 {
     const char *paths[WATCH_FOLLOW + 1] = {NULL};
     struct dw_watch_opts o = {0};
@@ -173,7 +173,7 @@ static int cmd_watch(int argc, char **argv)
     const char **forward = xcalloc((size_t)argc + 1, sizeof *forward);
     size_t nforward = 0;
     struct cli_parser p;
-    cli_parse_begin(&p, &cmd_watch_entry, argc, argv);
+    cli_parse_begin(&p, self, argc, argv);
     int status = watch_options(&p, &o, forward, &nforward, paths);
     cli_parse_end(&p);
     if (status >= 0) {

@@ -27,7 +27,7 @@ const struct cli_cmd *const cli_commands[] = {
 static int help(int argc, char **argv)
 {
     if (argc < 2) {
-        cli_overview(stdout);
+        cli_overview(cli_commands, stdout);
         return DW_EXIT_OK;
     }
     const struct cli_cmd *c = cli_find(cli_commands, argv[1]);
@@ -45,7 +45,7 @@ static int help(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        cli_overview(stderr);
+        cli_overview(cli_commands, stderr);
         return DW_EXIT_USAGE;
     }
     const char *name = argv[1];

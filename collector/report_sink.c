@@ -1,4 +1,4 @@
-/* report_sink.c - the format table and what the formats share.  A new format
+/* report_sink.c - the format table (what the formats share: report_common.c).  A new format
  * is one file exporting a dw_report_ops plus one line in formats[]. */
 #include <stdlib.h>
 #include <string.h>
@@ -73,77 +73,4 @@ void report_free(struct dw_report *r)
         return;
     r->ops->destroy(r->state);
     free(r);
-}
-
-char *report_item_title(const struct dw_report_item *item)
-{
-    struct dw_buf b = {0};
-    const struct dw_incident *inc = item->inc;
-    buf_puts(&b, inc->subject ? inc->subject : "?");
-    buf_puts(&b, ": ");
-    buf_puts(&b, inc->root && inc->root->class_name ? inc->root->class_name : "?");
-    return buf_steal(&b);
-}
-
-/* True when needle occurs in hay[0..n) (needle is NUL-terminated). */
-static bool contains(const char *hay, size_t n, const char *needle)
-{
-    size_t m = strlen(needle);
-    for (size_t i = 0; i + m <= n; i++)
-        if (memcmp(hay + i, needle, m) == 0)
-            return true;
-    return false;
-}
-
-size_t report_codes(const struct dw_incident *inc, struct dw_buf *lines)
-{
-    struct dw_buf seen = {0}; /* "\ncode\n" of codes already listed */
-    size_t count = 0;
-    for (size_t i = 0; i < incident_evidence_count(inc); i++) {
-        const struct dw_finding *f = incident_evidence_at(inc, i);
-        for (size_t d = 0; d < f->ndecoded; d++) {
-            size_t mark = seen.len;
-            buf_printf(&seen, "\n%s\n", f->decoded[d].code ? f->decoded[d].code : "");
-            if (contains(seen.data, mark, seen.data + mark)) {
-                seen.len = mark;
-                continue;
-            }
-            buf_printf(lines, "%s = %s: %s\n", f->decoded[d].code ? f->decoded[d].code : "-",
-                       f->decoded[d].name ? f->decoded[d].name : "-",
-                       f->decoded[d].meaning ? f->decoded[d].meaning : "-");
-            count++;
-        }
-    }
-    buf_free(&seen);
-    return count;
-}
-
-void report_item_status(const struct dw_report_item *item, struct dw_buf *out)
-{
-    const char *note = item->note && *item->note ? item->note : NULL;
-    switch (item->verdict) {
-    case DW_VERDICT_BASELINED:
-        buf_puts(out, "baselined");
-        break;
-    case DW_VERDICT_SUPPRESSED:
-        buf_puts(out, "suppressed by config");
-        break;
-    default:
-        if ((int)item->original_severity == item->inc->severity)
-            return;
-        buf_printf(out, "severity lowered from %s by config",
-                   dw_severity_name(item->original_severity));
-        break;
-    }
-    if (note)
-        buf_printf(out, ": %s", note);
-}
-
-void report_evidence_line(struct dw_buf *out, const struct dw_finding *f)
-{
-    buf_printf(out, "%s:%ld  %s: ", f->input ? f->input : "-", f->line,
-               f->process ? f->process : "-");
-    if (f->sender && strchr(f->sender, '/') == NULL)
-        buf_printf(out, "(%s) ", f->sender);
-    buf_printf(out, "%s  [%s]", f->message ? f->message : "", f->class_name ? f->class_name : "?");
 }

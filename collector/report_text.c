@@ -33,19 +33,6 @@ static void color(struct dw_buf *out, const struct dw_text_style *st, const char
         buf_puts(out, code);
 }
 
-void report_text_lines(struct dw_buf *out, const char *text, const char *indent)
-{
-    const char *p = text ? text : "";
-    while (*p) {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        buf_puts(out, indent);
-        dw_escape_term(out, p, n);
-        buf_putc(out, '\n');
-        p += n + (nl ? 1 : 0);
-    }
-}
-
 static void severity_label(struct dw_buf *out, int sev, const struct dw_text_style *st)
 {
     color(out, st, severity_color(sev));

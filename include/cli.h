@@ -65,7 +65,7 @@ struct cli_cmd {
     const char *operands;
     const char *epilog; /* after the options (exit status, ...), or NULL */
     /* argv[0] is the command's (or action's) name. */
-    int (*run)(int argc, char **argv);
+    int (*run)(const struct cli_cmd *self, int argc, char **argv); /* self: this entry */
     /* Actions (`rules list`, `agent install`): NULL-terminated, or NULL.  A
      * command with actions dispatches on argv[1] when run is NULL. */
     const struct cli_cmd *const *actions;
@@ -78,8 +78,11 @@ extern const struct cli_cmd *const cli_commands[];
 extern const struct cli_cmd cmd_scan_entry, cmd_recent_entry, cmd_show_entry, cmd_rules_entry,
     cmd_explain_entry, cmd_predicate_entry, cmd_watch_entry, cmd_stats_entry, cmd_prune_entry,
     cmd_agent_entry, cmd_forward_entry;
-/* Actions of `rules` that live in their own file (cmd_rules_try.c). */
-extern const struct cli_cmd cmd_rules_try_entry, cmd_rules_export_entry;
+/* The pattern actions of `rules` (rules try, rules export): their options and
+ * code live in cmd_rules_try.c, their table entries in cmd_rules.c. */
+extern const struct cli_opt cmd_rules_try_opts[], cmd_rules_export_opts[];
+int cmd_rules_try_run(const struct cli_cmd *self, int argc, char **argv);
+int cmd_rules_export_run(const struct cli_cmd *self, int argc, char **argv);
 
 /* The entry named name among list (NULL-terminated), or NULL. */
 const struct cli_cmd *cli_find(const struct cli_cmd *const *list, const char *name);
@@ -87,7 +90,7 @@ const struct cli_cmd *cli_find(const struct cli_cmd *const *list, const char *na
  * missing or unknown action is a usage error, `CMD --help` prints help. */
 int cli_run(const struct cli_cmd *c, int argc, char **argv);
 /* The overview: usage, every command with its summary. */
-void cli_overview(FILE *out);
+void cli_overview(const struct cli_cmd *const *cmds, FILE *out);
 /* A command's full help: usage, about, actions, options, epilog. */
 void cli_help(const struct cli_cmd *c, FILE *out);
 /* "dextwatch rules try" into buf (the path of parents). */
