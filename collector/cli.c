@@ -98,7 +98,8 @@ void cli_overview(const struct cli_cmd *const *cmds, FILE *out)
         fprintf(out, "  %-10s %s\n", cmds[i]->name, cmds[i]->summary);
     fputs("\n"
           "Run 'dextwatch help <command>' (or '<command> --help') for its options;\n"
-          "'dextwatch --version' (-V) prints the version.\n"
+          "'dextwatch --version' (-V) prints the version; 'dextwatch completion bash|zsh|fish'\n"
+          "a shell completion script.\n"
           "Exit status: 0 nothing at or above --fail-on, 1 incidents at or above it,\n"
           "2 usage or input error.\n"
           "Environment: DEXTWATCH_DB (database path), DEXTWATCH_RULES (rule directory),\n"

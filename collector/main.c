@@ -55,6 +55,14 @@ int main(int argc, char **argv)
     }
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0)
         return help(argc - 1, argv + 1);
+    if (strcmp(name, "completion") == 0) {
+        if (argc != 3 || cli_completion(cli_commands, argv[2], stdout) != 0) {
+            cli_error("completion: give one shell: bash, zsh or fish");
+            fputs("Try 'dextwatch --help'.\n", stderr);
+            return DW_EXIT_USAGE;
+        }
+        return DW_EXIT_OK;
+    }
     if (strcmp(name, "__child") == 0) /* internal: the `log` child's exec wrapper */
         return cmd_child(argc - 1, argv + 1);
     const struct cli_cmd *c = cli_find(cli_commands, name);

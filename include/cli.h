@@ -91,6 +91,9 @@ const struct cli_cmd *cli_find(const struct cli_cmd *const *list, const char *na
 int cli_run(const struct cli_cmd *c, int argc, char **argv);
 /* The overview: usage, every command with its summary. */
 void cli_overview(const struct cli_cmd *const *cmds, FILE *out);
+/* Writes the completion script for shell ("bash", "zsh", "fish") of the
+ * commands cmds to out (cli_completion.c).  -1 for another shell. */
+int cli_completion(const struct cli_cmd *const *cmds, const char *shell, FILE *out);
 /* A command's full help: usage, about, actions, options, epilog. */
 void cli_help(const struct cli_cmd *c, FILE *out);
 /* "dextwatch rules try" into buf (the path of parents). */

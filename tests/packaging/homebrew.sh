@@ -33,4 +33,8 @@ tar -xzf "$tarball" -C "$tmp/src"
 ruby "$src/tests/packaging/formula_shim.rb" "$tmp/dextwatch.rb" "$tmp/prefix" \
     "$tmp/src/dextwatch-0.0.0-test" "$tmp/test" >"$tmp/log" 2>&1 || { tail -n 30 "$tmp/log"; fail "formula install/test failed"; }
 [ -f "$tmp/prefix/share/man/man1/dextwatch.1" ] || fail "the man page is not installed"
+for f in bash-completion/completions/dextwatch zsh/site-functions/_dextwatch \
+         fish/vendor_completions.d/dextwatch.fish; do
+    [ -s "$tmp/prefix/share/$f" ] || fail "completion share/$f is not installed"
+done
 tail -n 1 "$tmp/log"
