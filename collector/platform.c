@@ -4,6 +4,7 @@
 #include "platform.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,30 @@ void dw_self_exe(char *out, size_t size)
     osdep_self_exe(out, size);
 }
 
+/* The rules beside an installed binary: <bindir>/DW_BINDIR_TO_DATADIR/rules,
+ * with exe resolved through symbolic links (a Homebrew bin/ link points into
+ * the Cellar), so an install moved to another prefix (`cmake --install
+ * --prefix P`, a relocated package) still finds its own rules.  True and
+ * out set when that directory exists. */
+static bool installed_rules(const char *exe, struct dw_buf *out)
+{
+    char real[PATH_MAX];
+    if (!exe[0] || !realpath(exe, real))
+        return false;
+    char *slash = strrchr(real, '/');
+    if (!slash)
+        return false;
+    *slash = '\0';
+    struct dw_buf dir = {0};
+    buf_printf(&dir, "%s/%s/rules", real, DW_BINDIR_TO_DATADIR);
+    struct stat st;
+    bool ok = stat(dir.data, &st) == 0 && S_ISDIR(st.st_mode);
+    if (ok)
+        buf_puts(out, dir.data);
+    buf_free(&dir);
+    return ok;
+}
+
 const char *dw_rules_dir(const char *opt, struct dw_buf *out)
 {
     buf_reset(out);
@@ -36,7 +61,7 @@ const char *dw_rules_dir(const char *opt, struct dw_buf *out)
         size_t n = strlen(b);
         if (exe[0] && strncmp(exe, b, n) == 0 && exe[n] == '/')
             buf_puts(out, DW_SOURCE_RULES);
-        else
+        else if (!installed_rules(exe, out))
             buf_puts(out, DW_DATADIR "/rules");
     }
     return buf_cstr(out);

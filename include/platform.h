@@ -7,8 +7,10 @@
 
 /* Rule directory: `opt` if given, else $DEXTWATCH_RULES, else the source
  * tree's rules/ when the running binary lives in its build tree, else the
- * installed data directory (the running binary's path, dw_self_exe, says
- * which).  Writes into out; returns out->data. */
+ * rules installed beside the binary (<bindir>/../share/dextwatch/rules, so
+ * an install to another prefix works), else the configured data directory
+ * (the running binary's path, dw_self_exe, says which).  Writes into out;
+ * returns out->data. */
 const char *dw_rules_dir(const char *opt, struct dw_buf *out);
 
 /* Default DB path: $DEXTWATCH_DB, else osdep_default_db:

@@ -37,4 +37,8 @@ for f in bash-completion/completions/dextwatch zsh/site-functions/_dextwatch \
          fish/vendor_completions.d/dextwatch.fish; do
     [ -s "$tmp/prefix/share/$f" ] || fail "completion share/$f is not installed"
 done
+# relocatable: the same install moved to another prefix finds its own rules
+mv "$tmp/prefix" "$tmp/moved"
+(cd "$tmp" && env -u DEXTWATCH_RULES "$tmp/moved/bin/dextwatch" rules test >"$tmp/moved.log" 2>&1) ||
+    { cat "$tmp/moved.log"; fail "an install moved to another prefix does not find its rules"; }
 tail -n 1 "$tmp/log"
