@@ -13,6 +13,7 @@
 #include "cmd_scan_private.h"
 #include "config.h"
 #include "logcmd.h"
+#include "outpath.h"
 #include "pipeline.h"
 #include "platform.h"
 #include "predicate.h"
@@ -296,6 +297,11 @@ static int scan_setup(const struct scan_args *a, struct scan *sc, struct scan_en
     }
     struct dw_report_opts ro = {
         .title = "dextwatch scan", .quiet = a->quiet, .color = cli_use_color(stdout)};
+    const char *db = env->store ? store_path(env->store) : NULL;
+    size_t ninputs = (size_t)a->ninputs;
+    if (outputs_check_paths(&sc->outs, db, a->inputs, ninputs, err) != 0 ||
+        dw_output_check(a->write_baseline, db, a->inputs, ninputs, err) != 0)
+        return -1;
     return outputs_open(&sc->outs, &ro, err);
 }
 
