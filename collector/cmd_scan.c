@@ -93,7 +93,8 @@ const struct cli_cmd cmd_scan_entry = {
              "forum pastes, /var/log/system.log; gzip-compressed or not), classifies it with\n"
              "the rule packs, correlates the findings of each failure into one incident,\n"
              "stores new incidents and reports them.  A directory is scanned recursively,\n"
-             "files in name order; `-` reads stdin.  `--last 10m` and X.logarchive run\n"
+             "files in name order, each once (links to directories inside it are not\n"
+             "followed); `-` reads stdin.  `--last 10m` and X.logarchive run\n"
              "`log show --style ndjson --info --predicate ...` (see `dextwatch predicate`).",
     .opts = scan_opts,
     .operands = "FILE|DIR|X.logarchive|-...",

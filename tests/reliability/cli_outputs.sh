@@ -12,16 +12,7 @@
 #    says so; a reader that goes away (`recent | head`, SIGPIPE ignored or
 #    not) is not an error.
 # 10. Numbers that overflow are refused (exit 2), not clamped.
-set -u
-DW=$1
-SRC=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 2
-export DEXTWATCH_RULES=$SRC/rules
-unset DEXTWATCH_DB GITHUB_STEP_SUMMARY
-fail=0
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+. "$(dirname "$0")/lib.sh" "$@"
 cp "$SRC/tests/logs/seed.default.log" in.log
 "$DW" scan --db o.db -q in.log >/dev/null 2>&1
 incidents() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from incidents").fetchone()[0])' "$1"; }
@@ -129,8 +120,4 @@ num "$DW" watch --db w.db --outbox-limit 99999999999999999999 -
 grep -q "no incident #9223372036854775807" "$T/err" || bad "show INT64_MAX: $(cat "$T/err")"
 "$DW" recent --db o.db --limit 9223372036854775807 >/dev/null 2>&1 || bad "recent --limit INT64_MAX"
 
-if [ $fail -ne 0 ]; then
-    echo "cli_outputs: $fail failure(s)" >&2
-    exit 1
-fi
-echo "cli_outputs: ok"
+finish

@@ -8,15 +8,7 @@
 # migration (-2).  Every version that is not one of ours, and a positive
 # version without our application id, must be refused by scan, recent and
 # show with "not a dextwatch database" and exit 2, leaving the file as it was.
-set -u
-DW=$1
-SRC=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-export DEXTWATCH_RULES=$SRC/rules
-unset DEXTWATCH_DB
-fail=0
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+. "$(dirname "$0")/lib.sh" "$@"
 LOG=$SRC/tests/logs/seed.default.log
 
 # make_db FILE VERSION APPID: a SQLite file with that header (and one table
@@ -55,8 +47,4 @@ done
 [ $? -eq 1 ] || bad "a fresh database: scan does not find the seed incident"
 "$DW" recent --db "$T/ok.db" >"$T/out" 2>&1 || bad "recent on our own database: $(cat "$T/out")"
 
-if [ $fail -ne 0 ]; then
-    echo "hostile_db: $fail failure(s)" >&2
-    exit 1
-fi
-echo "hostile_db: ok"
+finish
