@@ -355,6 +355,7 @@ static void scan_finish(const struct scan_args *a, struct scan *sc, const struct
     sc->run.skipped = ps->malformed + ps->oversized;
     sc->run.incidents = ps->incidents;
     sc->run.new_incidents = ps->new_incidents;
+    sc->run.closed_early = ps->closed_early;
     for (size_t i = 0; i < sc->outs.n; i++) {
         report_finish(sc->outs.v[i].report, &sc->run, &sc->out);
         scan_emit(sc, &sc->outs.v[i]);
