@@ -8,9 +8,10 @@
 # unless the correlator bounds what it holds.  For each N it runs
 #   dextwatch scan --no-store --quiet --fail-on never --format json FILE
 #   dextwatch scan --no-store --fail-on never FILE      (text, with its summary)
-# under /usr/bin/time -v and prints wall seconds, microseconds per incident
-# and peak RSS.  Linear time shows as a flat us/incident column, flat memory
-# as a flat RSS column.  Corpora go to $BENCH_DIR (default /tmp/dextwatch-bench).
+# under /usr/bin/time -v and prints wall and CPU seconds, CPU microseconds
+# per incident and peak RSS.  Linear time shows as a flat us/incident column,
+# flat memory as a flat RSS column (CPU time is steadier than wall time on a
+# shared machine).  Corpora go to $BENCH_DIR (default /tmp/dextwatch-bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DW=${1:-build/dextwatch}
@@ -32,21 +33,22 @@ measure() {
     local got
     got=$( { /usr/bin/time -v -o "$BENCH_DIR/time.txt" "$@" 2>/dev/null || true; } | grep -c "$re" || true)
     awk -F': ' -v g="$got" '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i] }
+                /User time|System time/ { cpu += $2 }
                 /Maximum resident set size/ { r = $2 }
-                END { print s, r, g }' "$BENCH_DIR/time.txt"
+                END { print s, cpu, r, g }' "$BENCH_DIR/time.txt"
 }
 
-printf '%-9s %-6s %9s %13s %10s %10s\n' N format seconds us/incident peak_RSS incidents
+printf '%-9s %-6s %8s %8s %15s %10s %10s\n' N format wall_s cpu_s cpu_us/incident peak_RSS incidents
 for n in "${sizes[@]}"; do
     f="$BENCH_DIR/distinct-$n.log"
     [ -s "$f" ] || gen "$n" >"$f"
     for format in json text; do
         if [ "$format" = json ]; then
-            read -r s rss got < <(measure '^{' "$DW" scan --no-store --quiet --fail-on never --format json "$f")
+            read -r s cpu rss got < <(measure '^{' "$DW" scan --no-store --quiet --fail-on never --format json "$f")
         else
-            read -r s rss got < <(measure '^ERROR ' "$DW" scan --no-store --fail-on never "$f")
+            read -r s cpu rss got < <(measure '^ERROR ' "$DW" scan --no-store --fail-on never "$f")
         fi
-        awk -v n="$n" -v fm="$format" -v s="$s" -v r="$rss" -v g="$got" \
-            'BEGIN { printf "%-9d %-6s %9.2f %13.1f %7.1fMiB %10d\n", n, fm, s, s * 1e6 / n, r / 1024, g }'
+        awk -v n="$n" -v fm="$format" -v s="$s" -v c="$cpu" -v r="$rss" -v g="$got" \
+            'BEGIN { printf "%-9d %-6s %8.2f %8.2f %15.1f %7.1fMiB %10d\n", n, fm, s, c, c * 1e6 / n, r / 1024, g }'
     done
 done
