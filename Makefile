@@ -1,17 +1,21 @@
 # Thin wrapper over CMake/CTest so that two commands do everything:
 #   make run    install deps, build, scan samples/ into build/sample.db, list the incidents
 #   make test   install deps, build, run every test
-#   make fuzz   build the libFuzzer harnesses (clang) in build-fuzz, run each FUZZ_SECONDS
+#   make fuzz   build the libFuzzer harnesses (clang) in build-fuzz, run them all within
+#               FUZZ_BUDGET seconds in total, from the kept corpus (tests/fuzz/corpus)
+#   make fuzz-long  a local campaign (FUZZ_LONG_BUDGET seconds) that merges what it
+#               finds back into tests/fuzz/corpus (minimized, size-capped): commit it
 BUILD ?= build
 CMAKE_FLAGS ?=
 SAMPLE_DB ?= $(BUILD)/sample.db
 JOBS ?= 2
 
 FUZZ_BUILD ?= build-fuzz
-FUZZ_SECONDS ?= 60
+FUZZ_BUDGET ?= 600
+FUZZ_LONG_BUDGET ?= 3600
 FUZZ_HARNESSES ?=
 
-.PHONY: all deps build run test clean fuzz
+.PHONY: all deps build run test clean fuzz fuzz-build fuzz-long
 
 all: build
 
@@ -38,10 +42,15 @@ run: build
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
-fuzz: deps
+fuzz-build: deps
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DDW_FUZZ=ON -DDW_WERROR=ON >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
-	@tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_HARNESSES)
+
+fuzz: fuzz-build
+	@tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_BUDGET) $(FUZZ_HARNESSES)
+
+fuzz-long: fuzz-build
+	@FUZZ_MERGE=1 tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_LONG_BUDGET) $(FUZZ_HARNESSES)
 
 clean:
 	rm -rf $(BUILD) build-*

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,28 @@ void baseline_free(struct dw_baseline *b)
         free(b->entries[i].note);
     }
     free(b->entries);
+    strmap_clear(&b->index);
     free(b);
+}
+
+/* The index key of (subject, rule): the subject ASCII-folded as strcasecmp
+ * compares it, a separator, the rule.  Two pairs may share a key (the
+ * separator inside a subject): a hit is checked against the entry. */
+static char *index_key(const char *subject, const char *rule)
+{
+    struct dw_buf k = {0};
+    for (const char *c = subject; *c; c++)
+        buf_putc(&k, (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c));
+    buf_putc(&k, '\x1f');
+    buf_puts(&k, rule);
+    return buf_steal(&k);
+}
+
+static void index_entry(struct dw_baseline *b, size_t i)
+{
+    char *key = index_key(b->entries[i].subject, b->entries[i].rule);
+    strmap_add(&b->index, key, (void *)(uintptr_t)(i + 1));
+    free(key);
 }
 
 const struct dw_baseline_entry *baseline_match(const struct dw_baseline *b, const char *subject,
@@ -35,11 +57,16 @@ const struct dw_baseline_entry *baseline_match(const struct dw_baseline *b, cons
 {
     if (!b || !subject || !rule)
         return NULL;
-    for (size_t i = 0; i < b->n; i++)
-        if (strcasecmp(b->entries[i].subject, subject) == 0 &&
-            strcmp(b->entries[i].rule, rule) == 0)
-            return &b->entries[i];
-    return NULL;
+    char *key = index_key(subject, rule);
+    const struct dw_baseline_entry *found = NULL;
+    for (struct dw_strmap_entry *e = strmap_first(&b->index, key); e && !found;
+         e = strmap_next(e)) {
+        const struct dw_baseline_entry *x = &b->entries[(uintptr_t)e->value - 1];
+        if (strcasecmp(x->subject, subject) == 0 && strcmp(x->rule, rule) == 0)
+            found = x;
+    }
+    free(key);
+    return found;
 }
 
 bool baseline_add(struct dw_baseline *b, const char *subject, const char *rule,
@@ -50,6 +77,7 @@ bool baseline_add(struct dw_baseline *b, const char *subject, const char *rule,
     xgrow((void **)&b->entries, &b->cap, b->n + 1, sizeof *b->entries);
     b->entries[b->n++] = (struct dw_baseline_entry){xstrdup(subject), xstrdup(rule),
                                                     xstrdup(class_name), xstrdup(note)};
+    index_entry(b, b->n - 1);
     return true;
 }
 
@@ -212,8 +240,12 @@ static json_t *jstr(const char *s)
 
 char *baseline_serialize(struct dw_baseline *b)
 {
-    if (b->n)
+    if (b->n) {
         qsort(b->entries, b->n, sizeof *b->entries, entry_cmp);
+        strmap_clear(&b->index); /* entry numbers moved */
+        for (size_t i = 0; i < b->n; i++)
+            index_entry(b, i);
+    }
     json_t *root = json_object();
     json_object_set_new(root, "dextwatch_baseline", json_integer(DW_BASELINE_VERSION));
     json_t *arr = json_array();

@@ -1,10 +1,13 @@
 /* cmd_recent.c - `dextwatch recent`: what failed lately. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "duration.h"
+#include "numparse.h"
+#include "outpath.h"
 #include "platform.h"
 #include "report.h"
 #include "store.h"
@@ -136,7 +139,9 @@ static int recent_outputs(struct dw_outputs *outs, struct dw_store *store, struc
     struct dw_text_style st = {.color = cli_use_color(stdout)};
     struct dw_report_opts ro = {.title = "dextwatch recent", .color = st.color};
     struct dw_buf out = {0};
-    int rc = outputs_open(outs, &ro, err);
+    int rc = outputs_check_paths(outs, store_path(store), NULL, 0, err);
+    if (rc == 0)
+        rc = outputs_open(outs, &ro, err);
     for (size_t k = 0; rc == 0 && k < outs->n; k++) {
         struct dw_output *o = &outs->v[k];
         if (o->format != DW_FORMAT_TEXT)
@@ -158,7 +163,6 @@ static int recent_options(const struct cli_cmd *self, int argc, char **argv, int
     struct cli_parser p;
     cli_parse_begin(&p, self, argc, argv);
     for (int o; p.status < 0 && (o = cli_next(&p)) >= 0;) {
-        char *end;
         switch (o) {
         case RECENT_DB:
             *db_opt = p.arg;
@@ -177,11 +181,14 @@ static int recent_options(const struct cli_cmd *self, int argc, char **argv, int
         case RECENT_SUBJECT:
             q->subject_glob = p.arg;
             break;
-        case RECENT_LIMIT:
-            q->limit = strtol(p.arg, &end, 10);
-            if (*p.arg == '\0' || *end || q->limit < 0)
-                p.status = cli_usage_error(self, "--limit takes a number >= 0, not '%s'", p.arg);
+        case RECENT_LIMIT: {
+            int64_t limit;
+            if (dw_parse_int64(p.arg, 0, LONG_MAX, &limit) != 0)
+                p.status = cli_usage_error(
+                    self, "--limit takes a whole number from 0 to %ld, not '%s'", LONG_MAX, p.arg);
+            q->limit = (long)limit;
             break;
+        }
         case RECENT_FORMAT:
         case RECENT_OUTPUT:
             if ((o == RECENT_FORMAT ? outputs_add_format(outs, p.arg, &e)

@@ -13,6 +13,7 @@
 #include "cmd_scan_private.h"
 #include "config.h"
 #include "logcmd.h"
+#include "outpath.h"
 #include "pipeline.h"
 #include "platform.h"
 #include "predicate.h"
@@ -92,7 +93,8 @@ const struct cli_cmd cmd_scan_entry = {
              "forum pastes, /var/log/system.log; gzip-compressed or not), classifies it with\n"
              "the rule packs, correlates the findings of each failure into one incident,\n"
              "stores new incidents and reports them.  A directory is scanned recursively,\n"
-             "files in name order; `-` reads stdin.  `--last 10m` and X.logarchive run\n"
+             "files in name order, each once (links to directories inside it are not\n"
+             "followed); `-` reads stdin.  `--last 10m` and X.logarchive run\n"
              "`log show --style ndjson --info --predicate ...` (see `dextwatch predicate`).",
     .opts = scan_opts,
     .operands = "FILE|DIR|X.logarchive|-...",
@@ -288,6 +290,11 @@ static int scan_setup(const struct scan_args *a, struct scan *sc, struct scan_en
     }
     struct dw_report_opts ro = {
         .title = "dextwatch scan", .quiet = a->quiet, .color = cli_use_color(stdout)};
+    const char *db = env->store ? store_path(env->store) : NULL;
+    size_t ninputs = (size_t)a->ninputs;
+    if (outputs_check_paths(&sc->outs, db, a->inputs, ninputs, err) != 0 ||
+        dw_output_check(a->write_baseline, db, a->inputs, ninputs, err) != 0)
+        return -1;
     return outputs_open(&sc->outs, &ro, err);
 }
 
@@ -340,6 +347,7 @@ static void scan_finish(const struct scan_args *a, struct scan *sc, const struct
     sc->run.skipped = ps->malformed + ps->oversized;
     sc->run.incidents = ps->incidents;
     sc->run.new_incidents = ps->new_incidents;
+    sc->run.closed_early = ps->closed_early;
     for (size_t i = 0; i < sc->outs.n; i++) {
         report_finish(sc->outs.v[i].report, &sc->run, &sc->out);
         scan_emit(sc, &sc->outs.v[i]);

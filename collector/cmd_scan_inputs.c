@@ -13,6 +13,7 @@
 #include "input.h"
 #include "logcmd.h"
 #include "logpump.h"
+#include "walk.h"
 
 #define READ_BLOCK (1u << 20)
 #define CHILD_STDERR_MAX 4096
@@ -190,7 +191,20 @@ bool scan_is_logarchive(const char *path)
     return n > 11 && strncmp(path + n - 11, ".logarchive", 11) == 0;
 }
 
-/* Scans a path: a regular file, or a directory recursively (name order). */
+struct scan_walk {
+    struct scan *sc;
+    struct dw_pipeline *p;
+    struct dw_errors *err;
+};
+
+static int scan_walked(const char *path, void *ctx)
+{
+    struct scan_walk *w = ctx;
+    return scan_path(w->sc, w->p, path, w->err);
+}
+
+/* Scans a path: a regular file, or a directory recursively (walk.h: name
+ * order, each file once, directory links inside not followed). */
 int scan_path(struct scan *sc, struct dw_pipeline *p, const char *path, struct dw_errors *err)
 {
     struct stat st;
@@ -200,25 +214,8 @@ int scan_path(struct scan *sc, struct dw_pipeline *p, const char *path, struct d
         dw_errors_add(err, "%s: %s", path, strerror(errno));
         return -1;
     }
-    if (S_ISDIR(st.st_mode)) {
-        char **names;
-        size_t n;
-        if (dw_dir_list(path, "", &names, &n) != 0) {
-            dw_errors_add(err, "%s: %s", path, strerror(errno));
-            return -1;
-        }
-        int rc = 0;
-        for (size_t i = 0; i < n; i++) {
-            struct dw_buf child = {0};
-            buf_printf(&child, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", names[i]);
-            struct stat cst;
-            if (stat(child.data, &cst) == 0 && (S_ISDIR(cst.st_mode) || S_ISREG(cst.st_mode)))
-                rc |= scan_path(sc, p, child.data, err);
-            buf_free(&child);
-        }
-        dw_strv_free(names, n);
-        return rc;
-    }
+    if (S_ISDIR(st.st_mode))
+        return dw_walk(path, scan_walked, &(struct scan_walk){sc, p, err}, err);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         dw_errors_add(err, "%s: %s", path, strerror(errno));

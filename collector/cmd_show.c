@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "numparse.h"
 #include "report.h"
 #include "store.h"
 
@@ -76,15 +77,14 @@ static int cmd_show(const struct cli_cmd *self, int argc, char **argv)
         return p.status;
     if (p.optind != argc - 1)
         return cli_usage_error(&cmd_show_entry, "give exactly one incident ID");
-    char *end;
-    long long id = strtoll(argv[p.optind], &end, 10);
-    if (*argv[p.optind] == '\0' || *end || id <= 0)
+    int64_t id;
+    if (dw_parse_int64(argv[p.optind], 1, INT64_MAX, &id) != 0)
         return cli_usage_error(&cmd_show_entry,
                                "'%s' is not an incident ID (a number from 'dextwatch recent')",
                                argv[p.optind]);
     struct dw_buf path = {0};
     struct dw_store *store = cli_open_store(db_opt, DW_STORE_READ, &path);
-    int status = store ? show_incident(store, path.data, id, format) : DW_EXIT_USAGE;
+    int status = store ? show_incident(store, path.data, (long long)id, format) : DW_EXIT_USAGE;
     store_close(store);
     buf_free(&path);
     return status;

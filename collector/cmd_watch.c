@@ -1,4 +1,5 @@
 /* cmd_watch.c - `dextwatch watch`: the live service (watch.h). */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "forward.h"
 #include "logcmd.h"
 #include "logcmd_guard.h"
+#include "numparse.h"
 #include "platform.h"
 #include "watch.h"
 
@@ -147,9 +149,8 @@ static int watch_options(struct cli_parser *p, struct dw_watch_opts *o, const ch
             break;
         }
         case WATCH_OUTBOX_LIMIT: {
-            char *end;
-            long n = strtol(arg, &end, 10);
-            if (end == arg || *end || n < 1)
+            int64_t n;
+            if (dw_parse_int64(arg, 1, LONG_MAX, &n) != 0)
                 return cli_usage_error(&cmd_watch_entry,
                                        "--outbox-limit: '%s' is not a positive number", arg);
             o->outbox_limit = n;

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -120,6 +121,7 @@ static void parse_rule(struct loader *l, struct dw_config *c, yaml_node_t *n)
                                                     xstrdup(reason),
                                                     (int)n->start_mark.line + 1,
                                                     (int)n->start_mark.column + 1};
+    strmap_add(&c->index, id, (void *)(uintptr_t)c->nrules);
 }
 
 static void parse_root(struct loader *l, struct dw_config *c, yaml_node_t *root)
@@ -230,10 +232,8 @@ const struct dw_config_rule *config_rule(const struct dw_config *c, const char *
 {
     if (!c || !rule_id)
         return NULL;
-    for (size_t i = 0; i < c->nrules; i++)
-        if (strcmp(c->rules[i].id, rule_id) == 0)
-            return &c->rules[i];
-    return NULL;
+    uintptr_t i = (uintptr_t)strmap_get(&c->index, rule_id); /* entry number + 1 */
+    return i ? &c->rules[i - 1] : NULL;
 }
 
 void config_free(struct dw_config *c)
@@ -245,6 +245,7 @@ void config_free(struct dw_config *c)
         free(c->rules[i].reason);
     }
     free(c->rules);
+    strmap_clear(&c->index);
     free(c->name);
     free(c);
 }

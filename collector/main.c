@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "outpath.h"
 
 /* One line per command. */
 // clang-format off
@@ -42,6 +43,19 @@ static int help(int argc, char **argv)
     return DW_EXIT_OK;
 }
 
+/* A command that could not write its stdout failed, whatever it found
+ * (issue 17): `show 1 >/dev/full` exits 2. */
+static int finish(int status)
+{
+    struct dw_errors err = {0};
+    if (dw_stdout_finish(&err) != 0) {
+        cli_error("%s", err.msgs[0]);
+        status = DW_EXIT_USAGE;
+    }
+    dw_errors_clear(&err);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -51,23 +65,23 @@ int main(int argc, char **argv)
     const char *name = argv[1];
     if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0 || strcmp(name, "version") == 0) {
         printf("dextwatch %s\n", DW_VERSION);
-        return DW_EXIT_OK;
+        return finish(DW_EXIT_OK);
     }
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0)
-        return help(argc - 1, argv + 1);
+        return finish(help(argc - 1, argv + 1));
     if (strcmp(name, "completion") == 0) {
         if (argc != 3 || cli_completion(cli_commands, argv[2], stdout) != 0) {
             cli_error("completion: give one shell: bash, zsh or fish");
             fputs("Try 'dextwatch --help'.\n", stderr);
             return DW_EXIT_USAGE;
         }
-        return DW_EXIT_OK;
+        return finish(DW_EXIT_OK);
     }
     if (strcmp(name, "__child") == 0) /* internal: the `log` child's exec wrapper */
         return cmd_child(argc - 1, argv + 1);
     const struct cli_cmd *c = cli_find(cli_commands, name);
     if (c)
-        return cli_run(c, argc - 1, argv + 1);
+        return finish(cli_run(c, argc - 1, argv + 1));
     cli_error("unknown command '%s'", name);
     fputs("Try 'dextwatch --help'.\n", stderr);
     return DW_EXIT_USAGE;

@@ -192,6 +192,7 @@ int pipeline_end(struct dw_pipeline *p, struct dw_errors *err)
 {
     reader_finish(p->reader);
     correlator_finish(p->corr);
+    p->stats.closed_early += correlator_closed_early(p->corr);
     correlator_free(p->corr);
     p->corr = NULL;
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "correlate.h"
 #include "report.h"
 
 #define C_RESET "\033[0m"
@@ -171,7 +172,11 @@ void report_text_incident(struct dw_buf *out, const struct dw_incident *inc, lon
 
 #define SUMMARY_MAX_ROWS 15
 
-/* Reported incidents grouped by severity, subject, root-cause class and verdict. */
+/* Reported incidents grouped by severity, subject, root-cause class and
+ * verdict.  The summary shows at most SUMMARY_MAX_ROWS groups, most severe
+ * first, then "... and N more incidents": so at most that many groups per
+ * severity can ever be shown, and only those are kept (a run with a million
+ * distinct subjects neither grows the table nor searches it). */
 struct summary_row {
     int severity;
     char *subject;
@@ -182,8 +187,9 @@ struct summary_row {
 
 struct text_sink {
     struct dw_report_opts opts;
-    struct summary_row *rows;
-    size_t nrows, cap;
+    struct summary_row rows[4][SUMMARY_MAX_ROWS]; /* by severity, in order of appearance */
+    size_t nrows[4];
+    uint64_t summarized; /* incidents in all */
 };
 
 static void *text_create(const struct dw_report_opts *opts)
@@ -198,17 +204,20 @@ static void text_add_row(struct text_sink *t, const struct dw_report_item *item)
     const struct dw_incident *inc = item->inc;
     const char *subject = inc->subject ? inc->subject : "?";
     const char *cls = inc->root && inc->root->class_name ? inc->root->class_name : "?";
-    for (size_t i = 0; i < t->nrows; i++) {
-        struct summary_row *r = &t->rows[i];
-        if (r->severity == inc->severity && r->verdict == item->verdict &&
-            strcmp(r->subject, subject) == 0 && strcmp(r->cls, cls) == 0) {
+    int sev = inc->severity >= DW_SEV_INFO && inc->severity <= DW_SEV_CRITICAL ? inc->severity
+                                                                               : DW_SEV_INFO;
+    t->summarized++;
+    for (size_t i = 0; i < t->nrows[sev]; i++) {
+        struct summary_row *r = &t->rows[sev][i];
+        if (r->verdict == item->verdict && strcmp(r->subject, subject) == 0 &&
+            strcmp(r->cls, cls) == 0) {
             r->count++;
             return;
         }
     }
-    xgrow((void **)&t->rows, &t->cap, t->nrows + 1, sizeof *t->rows);
-    t->rows[t->nrows++] =
-        (struct summary_row){inc->severity, xstrdup(subject), xstrdup(cls), item->verdict, 1};
+    if (t->nrows[sev] < SUMMARY_MAX_ROWS) /* else counted in "... more" only */
+        t->rows[sev][t->nrows[sev]++] =
+            (struct summary_row){sev, xstrdup(subject), xstrdup(cls), item->verdict, 1};
 }
 
 static void text_on_incident(void *state, const struct dw_report_item *item, struct dw_buf *out)
@@ -245,18 +254,21 @@ static void text_finish(void *state, const struct dw_report_run *run, struct dw_
         buf_printf(out, ", %llu baselined", (unsigned long long)run->verdicts.baselined);
     if (run->verdicts.suppressed)
         buf_printf(out, ", %llu suppressed", (unsigned long long)run->verdicts.suppressed);
+    if (run->closed_early)
+        buf_printf(out, ", %llu closed early (over %d open at once)",
+                   (unsigned long long)run->closed_early, DW_CORRELATE_MAX_OPEN);
     buf_printf(out, " · %llu input%s, %llu lines, %llu events, %llu findings, "
                     "%llu skipped as unparseable\n",
                (unsigned long long)run->inputs, run->inputs == 1 ? "" : "s",
                (unsigned long long)run->lines, (unsigned long long)run->events,
                (unsigned long long)run->findings, (unsigned long long)run->skipped);
     size_t shown = 0;
+    uint64_t listed = 0;
     for (int s = DW_SEV_CRITICAL; s >= DW_SEV_INFO; s--) {
-        for (size_t i = 0; i < t->nrows && shown < SUMMARY_MAX_ROWS; i++) {
-            const struct summary_row *r = &t->rows[i];
-            if (r->severity != s)
-                continue;
+        for (size_t i = 0; i < t->nrows[s] && shown < SUMMARY_MAX_ROWS; i++) {
+            const struct summary_row *r = &t->rows[s][i];
             shown++;
+            listed += r->count;
             buf_printf(out, "   %-8s ", dw_severity_name(s));
             report_text_escaped(out, r->subject);
             buf_puts(out, "  ");
@@ -268,18 +280,20 @@ static void text_finish(void *state, const struct dw_report_run *run, struct dw_
             buf_putc(out, '\n');
         }
     }
-    if (t->nrows > SUMMARY_MAX_ROWS)
-        buf_printf(out, "   ... and %zu more\n", t->nrows - SUMMARY_MAX_ROWS);
+    if (t->summarized > listed)
+        buf_printf(out, "   ... and %llu more incident%s\n",
+                   (unsigned long long)(t->summarized - listed),
+                   t->summarized - listed == 1 ? "" : "s");
 }
 
 static void text_destroy(void *state)
 {
     struct text_sink *t = state;
-    for (size_t i = 0; i < t->nrows; i++) {
-        free(t->rows[i].subject);
-        free(t->rows[i].cls);
-    }
-    free(t->rows);
+    for (int s = 0; s < 4; s++)
+        for (size_t i = 0; i < t->nrows[s]; i++) {
+            free(t->rows[s][i].subject);
+            free(t->rows[s][i].cls);
+        }
     free(t);
 }
 

@@ -417,24 +417,48 @@ static int pragma_int(struct dw_store *s, const char *sql, int64_t *out, struct 
     return 0;
 }
 
-/* Brings the schema to DW_STORE_SCHEMA_VERSION inside one IMMEDIATE
- * transaction (re-reading the version inside it, in case another process
- * migrated meanwhile).  Refuses a newer version and foreign databases. */
-static int schema_migrate(struct dw_store *s, struct dw_errors *err)
+/* Refuses a file whose header dextwatch did not write, before anything
+ * (the switch to WAL included) changes it.  Every version we ever wrote is
+ * 1..DW_STORE_SCHEMA_VERSION or newer, always with our application id
+ * (migration 0 sets it); 0 with no id is an empty file we may take over.
+ * Anything else (a negative version would index migrations[] out of bounds)
+ * is "not a dextwatch database". */
+static int schema_check_ours(struct dw_store *s, struct dw_errors *err)
 {
-    int64_t version, app_id, tables;
-    if (pragma_int(s, "PRAGMA application_id", &app_id, err) < 0)
+    int64_t version, app_id;
+    if (pragma_int(s, "PRAGMA application_id", &app_id, err) < 0 ||
+        pragma_int(s, "PRAGMA user_version", &version, err) < 0)
         return -1;
     if (app_id != 0 && app_id != STORE_APPLICATION_ID) {
         dw_errors_add(err, "%s: not a dextwatch database (application id %lld)", s->path,
                       (long long)app_id);
         return -1;
     }
+    if (version < 0 || (version > 0 && app_id != STORE_APPLICATION_ID)) {
+        dw_errors_add(err, "%s: not a dextwatch database (schema version %lld%s)", s->path,
+                      (long long)version, app_id ? "" : " without its application id");
+        return -1;
+    }
+    return 0;
+}
+
+/* Brings the schema to DW_STORE_SCHEMA_VERSION inside one IMMEDIATE
+ * transaction (re-reading the version inside it, in case another process
+ * migrated meanwhile).  Refuses a newer version; schema_check_ours has
+ * refused foreign files already. */
+static int schema_migrate(struct dw_store *s, struct dw_errors *err)
+{
+    int64_t version, tables;
     bool writing = s->mode == DW_STORE_WRITE;
     if (writing && exec_sql(s, "BEGIN IMMEDIATE", "cannot start a transaction", err) < 0)
         return -1;
     if (pragma_int(s, "PRAGMA user_version", &version, err) < 0)
         goto fail;
+    if (version < 0) { /* changed since schema_check_ours: still not ours */
+        dw_errors_add(err, "%s: not a dextwatch database (schema version %lld)", s->path,
+                      (long long)version);
+        goto fail;
+    }
     if (version > DW_STORE_SCHEMA_VERSION) {
         dw_errors_add(err,
                       "%s: database schema version %lld is newer than this dextwatch supports "
@@ -544,7 +568,8 @@ static int store_setup(struct dw_store *s, struct dw_errors *err)
      * on a big log takes seconds: a second writer (watch, another scan)
      * waits for it rather than fail (watch stops on a failed commit) */
     sqlite3_busy_timeout(s->db, 60000);
-    if (exec_sql(s, "PRAGMA foreign_keys = ON", "cannot enable foreign keys", err) < 0)
+    if (exec_sql(s, "PRAGMA foreign_keys = ON", "cannot enable foreign keys", err) < 0 ||
+        schema_check_ours(s, err) < 0)
         return -1;
     if (s->mode == DW_STORE_WRITE &&
         (exec_sql(s, "PRAGMA journal_mode = WAL", "cannot switch to WAL", err) < 0 ||

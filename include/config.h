@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include "rules.h"
+#include "strmap.h"
 #include "util.h"
 
 #define DW_CONFIG_FILE ".dextwatch.yaml"
@@ -40,6 +41,7 @@ struct dw_config {
     char *name; /* file name, for messages */
     struct dw_config_rule *rules;
     size_t nrules, cap;
+    struct dw_strmap index; /* rule id -> entry number + 1 (config_rule is O(1)) */
 };
 
 /* Parses the file's bytes.  NULL with every problem in err. */

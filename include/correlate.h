@@ -14,7 +14,11 @@
  *   GREW    a finding was added
  *   MERGED  this incident was absorbed by another (`into`); it is freed after
  *   CLOSED  its window passed or input ended; it is freed after the callback
- * A live `watch` stores on each change; a batch `scan` may wait for CLOSED. */
+ * A live `watch` stores on each change; a batch `scan` may wait for CLOSED.
+ *
+ * Time and memory do not grow with the input: lookups are hashed, expiry
+ * follows the order in which windows end, and at most max_open incidents
+ * (and 256 keyless findings waiting for a neighbour) are held. */
 #ifndef DW_CORRELATE_H
 #define DW_CORRELATE_H
 
@@ -31,8 +35,13 @@ typedef void (*dw_incident_fn)(enum dw_change change, struct dw_incident *inc,
 struct dw_correlate_opts {
     int64_t window_us; /* default 30 s */
     long window_lines; /* default 50 */
+    long max_open;     /* incidents open at once; <= 0: DW_CORRELATE_MAX_OPEN */
 };
-#define DW_CORRELATE_DEFAULTS {30 * INT64_C(1000000), 50}
+#define DW_CORRELATE_DEFAULTS {30 * INT64_C(1000000), 50, 0}
+/* A real failure is a handful of lines; thousands of failures open in one
+ * window are a flood or an attack.  Beyond this many, the incident whose
+ * window ends first is closed early, so memory stays flat. */
+#define DW_CORRELATE_MAX_OPEN 1000
 
 struct dw_correlator;
 
@@ -61,6 +70,8 @@ void correlator_reopen(struct dw_correlator *c, struct dw_incident *inc);
  * in any incident, so not stored): NULL if none.  A live source must not
  * record its position past it. */
 const struct dw_finding *correlator_oldest_waiting(const struct dw_correlator *c);
+/* Incidents closed before their window ended because max_open were open. */
+uint64_t correlator_closed_early(const struct dw_correlator *c);
 void correlator_free(struct dw_correlator *c); /* finishes first */
 
 #endif

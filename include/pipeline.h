@@ -38,6 +38,7 @@ struct dw_pipeline_stats {
     uint64_t incidents;     /* closed incidents handed to the sink */
     uint64_t new_incidents; /* of those, not in the store before */
     uint64_t by_severity[4];
+    uint64_t closed_early; /* incidents closed early: too many open (correlate.h) */
 };
 
 /* sink(change, inc, into, ctx) is called after the store has been updated for

@@ -106,6 +106,7 @@ struct dw_report_run {
     uint64_t inputs, lines, events, findings, skipped;
     uint64_t incidents, new_incidents;
     struct dw_verdict_tally verdicts;
+    uint64_t closed_early; /* incidents closed before their window ended (correlate.h) */
 };
 
 struct dw_report_opts {

@@ -28,8 +28,7 @@ struct log {
     char *root[MAX_LOG];
 };
 
-static void record(enum dw_change ch, struct dw_incident *inc, struct dw_incident *into,
-                   void *ctx)
+static void record(enum dw_change ch, struct dw_incident *inc, struct dw_incident *into, void *ctx)
 {
     struct log *l = ctx;
     (void)into;
@@ -163,7 +162,7 @@ static void test_line_window_without_time(void **state)
     struct log l = {0};
     struct dw_correlator *c = correlator_new(NULL, record, &l);
     correlator_add(c, mk(10, -1, "kernel", "a", 1, "com.x", NULL));
-    correlator_add(c, mk(60, -1, "kernel", "a", 1, "com.x", NULL)); /* 50 lines: within */
+    correlator_add(c, mk(60, -1, "kernel", "a", 1, "com.x", NULL));  /* 50 lines: within */
     correlator_add(c, mk(111, -1, "kernel", "a", 1, "com.x", NULL)); /* 51 lines: new */
     correlator_free(c);
     assert_int_equal(closed(&l), 2);
@@ -330,8 +329,8 @@ static void test_bounded_evidence(void **state)
     struct log l = {.closes_only = true};
     struct dw_correlator *c = correlator_new(NULL, record, &l);
     for (int i = 1; i <= 1000; i++)
-        correlator_add(c, mk(i, i / 10, "kernel", i == 500 ? "root" : "a", i == 500 ? 9 : 1,
-                             "com.big", NULL));
+        correlator_add(
+            c, mk(i, i / 10, "kernel", i == 500 ? "root" : "a", i == 500 ? 9 : 1, "com.big", NULL));
     correlator_free(c);
     int i = last_close(&l, 0);
     assert_int_equal(l.count[i], 1000);
@@ -343,14 +342,110 @@ static void test_bounded_evidence(void **state)
     log_free(&l);
 }
 
+/* Counts changes without keeping them: open incidents now and at most. */
+struct census {
+    long open, max_open, closed, findings_closed;
+};
+
+static void count_open(enum dw_change ch, struct dw_incident *inc, struct dw_incident *into,
+                       void *ctx)
+{
+    struct census *n = ctx;
+    (void)into;
+    if (ch == DW_OPENED && ++n->open > n->max_open)
+        n->max_open = n->open;
+    if (ch == DW_MERGED || ch == DW_CLOSED)
+        n->open--;
+    if (ch == DW_CLOSED) {
+        n->closed++;
+        n->findings_closed += (long)inc->count;
+    }
+}
+
+/* 100,000 distinct failures in one second: never more than max_open are
+ * held (the rest closed early, oldest window first, and counted), and the
+ * run is linear (it took minutes and grew without bound when every finding
+ * was compared with every open incident). */
+static void test_many_distinct(void **state)
+{
+    (void)state;
+    struct census n = {0};
+    struct dw_correlator *c = correlator_new(NULL, count_open, &n);
+    char bundle[32];
+    for (int i = 0; i < 100000; i++) {
+        snprintf(bundle, sizeof bundle, "com.flood.d%d", i);
+        correlator_add(c, mk(i + 1, 0, "kernel", "a", 1, bundle, NULL));
+    }
+    assert_int_equal(n.max_open, DW_CORRELATE_MAX_OPEN);
+    assert_int_equal(correlator_closed_early(c), 100000 - DW_CORRELATE_MAX_OPEN);
+    /* a repeat of a still-open one joins it; of an early-closed one, opens anew */
+    correlator_add(c, mk(100001, 0, "kernel", "a", 1, "com.flood.d99999", NULL));
+    correlator_add(c, mk(100002, 0, "kernel", "a", 1, "com.flood.d0", NULL));
+    correlator_free(c);
+    assert_int_equal(n.closed, 100001);
+    assert_int_equal(n.findings_closed, 100002);
+    assert_int_equal(n.open, 0);
+}
+
+/* The early close takes the incident whose window ends first. */
+static void test_max_open_order(void **state)
+{
+    (void)state;
+    struct log l = {.closes_only = true};
+    struct dw_correlate_opts o = DW_CORRELATE_DEFAULTS;
+    o.max_open = 2;
+    struct dw_correlator *c = correlator_new(&o, record, &l);
+    correlator_add(c, mk(1, 0, "kernel", "a", 1, "com.one", NULL));
+    correlator_add(c, mk(2, 1, "kernel", "a", 1, "com.two", NULL));
+    correlator_add(c, mk(3, 2, "kernel", "a", 1, "com.one", NULL)); /* com.two ends first now */
+    correlator_add(c, mk(4, 3, "kernel", "a", 1, "com.three", NULL));
+    assert_int_equal(closed(&l), 1);
+    assert_string_equal(l.subject[last_close(&l, 0)], "com.two");
+    assert_int_equal(correlator_closed_early(c), 1);
+    correlator_free(c);
+    assert_int_equal(closed(&l), 3);
+    assert_string_equal(l.subject[last_close(&l, 1)], "com.one");
+    assert_int_equal(l.count[last_close(&l, 1)], 2);
+    log_free(&l);
+}
+
+/* Keyless findings waiting for a neighbour are bounded too: past 256 the
+ * oldest stands alone at once. */
+static void test_pending_bound(void **state)
+{
+    (void)state;
+    struct census n = {0};
+    struct dw_correlator *c = correlator_new(NULL, count_open, &n);
+    char proc[32];
+    for (int i = 0; i < 300; i++) {
+        snprintf(proc, sizeof proc, "daemon%d", i);
+        correlator_add(c, mk(i + 1, 0, proc, "a", 1, NULL, NULL));
+    }
+    assert_int_equal(n.open, 300 - 256);
+    /* a keyed finding of a process still waiting takes its keyless one */
+    correlator_add(c, mk(301, 0, "daemon299", "b", 2, "com.late", NULL));
+    correlator_free(c);
+    assert_int_equal(n.closed, 300);
+    assert_int_equal(n.findings_closed, 301);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_seed_shape),       cmocka_unit_test(test_time_window),
-        cmocka_unit_test(test_line_window_without_time), cmocka_unit_test(test_tick_closes),
-        cmocka_unit_test(test_transitive_merge), cmocka_unit_test(test_keyless),
-        cmocka_unit_test(test_distinct_subjects), cmocka_unit_test(test_unknown_process),
-        cmocka_unit_test(test_link_lines),        cmocka_unit_test(test_link_bounds), cmocka_unit_test(test_bounded_evidence),
+        cmocka_unit_test(test_seed_shape),
+        cmocka_unit_test(test_time_window),
+        cmocka_unit_test(test_line_window_without_time),
+        cmocka_unit_test(test_tick_closes),
+        cmocka_unit_test(test_transitive_merge),
+        cmocka_unit_test(test_keyless),
+        cmocka_unit_test(test_distinct_subjects),
+        cmocka_unit_test(test_unknown_process),
+        cmocka_unit_test(test_link_lines),
+        cmocka_unit_test(test_link_bounds),
+        cmocka_unit_test(test_bounded_evidence),
+        cmocka_unit_test(test_many_distinct),
+        cmocka_unit_test(test_max_open_order),
+        cmocka_unit_test(test_pending_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Where output goes (issue 17, items 2, 9 and 10).
+#
+#   cli_outputs.sh DEXTWATCH SOURCE_DIR
+#
+# 2. --output (and --write-baseline) naming the database, its -wal/-shm or
+#    an input, by any spelling (./x, a symlink, a hard link), is refused with
+#    exit 2 before anything is written: the database keeps its incidents, the
+#    input its bytes.  (Before: `--output o.db` lost every incident and
+#    `--output in.log in.log` destroyed the input and exited 0.)
+# 9. Every command whose stdout cannot be written (/dev/full) exits 2 and
+#    says so; a reader that goes away (`recent | head`, SIGPIPE ignored or
+#    not) is not an error.
+# 10. Numbers that overflow are refused (exit 2), not clamped.
+. "$(dirname "$0")/lib.sh" "$@"
+cp "$SRC/tests/logs/seed.default.log" in.log
+"$DW" scan --db o.db -q in.log >/dev/null 2>&1
+incidents() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from incidents").fetchone()[0])' "$1"; }
+[ "$(incidents o.db)" = 1 ] || bad "setup: the seed incident is not stored"
+sum=$(cksum <in.log)
+
+# refused CMD...: exit 2, "refusing to write over" on stderr
+refused() {
+    "$@" >"$T/out" 2>"$T/err"
+    local rc=$?
+    if [ $rc -ne 2 ] || ! grep -q "refusing to write over" "$T/err"; then
+        bad "$*: exit $rc, $(head -c 300 "$T/err")"
+    fi
+}
+ln in.log hard.log
+ln -s in.log sym.log
+ln -s o.db sym.db
+refused "$DW" scan --db o.db --format json --output o.db in.log
+refused "$DW" scan --db o.db --format json --output ./o.db in.log
+refused "$DW" scan --db o.db --format json --output sym.db in.log
+refused "$DW" scan --db o.db --write-baseline o.db in.log
+refused "$DW" scan --no-store --format json --output in.log in.log
+refused "$DW" scan --no-store --format junit --output hard.log in.log
+refused "$DW" scan --no-store --format markdown --output sym.log ./in.log
+refused "$DW" scan --no-store --format json --output other.json --format text --output in.log in.log
+refused "$DW" scan --no-store --write-baseline in.log in.log
+refused "$DW" recent --db o.db --format json --output o.db
+[ "$(incidents o.db)" = 1 ] || bad "the database lost its incident"
+[ "$(cksum <in.log)" = "$sum" ] || bad "the input was changed"
+[ ! -e other.json ] || bad "an output was written although the run was refused"
+# the -wal and -shm files exist while a scan holds the database open: a
+# scan that keeps the database open (slow stdin) and an --output onto them
+python3 - "$DW" <<'PY' || bad "--output onto the open database's -wal/-shm"
+import subprocess, sys, time, os
+dw = sys.argv[1]
+hold = subprocess.Popen([dw, "scan", "--db", "o.db", "-q", "-"], stdin=subprocess.PIPE,
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+for _ in range(100):
+    if os.path.exists("o.db-wal") and os.path.exists("o.db-shm"):
+        break
+    time.sleep(0.05)
+ok = True
+for f in ("o.db-wal", "o.db-shm"):
+    r = subprocess.run([dw, "scan", "--db", "o.db", "--format", "json", "--output", f,
+                        "in.log"], capture_output=True, text=True)
+    if r.returncode != 2 or "a file of the database" not in r.stderr:
+        print("--output %s: exit %d %s" % (f, r.returncode, r.stderr), file=sys.stderr)
+        ok = False
+hold.stdin.close()
+hold.wait()
+sys.exit(0 if ok else 1)
+PY
+[ "$(incidents o.db)" = 1 ] || bad "the database lost its incident (-wal/-shm)"
+# a different file is fine
+"$DW" scan --db o.db --format json --output out.json in.log >/dev/null 2>&1
+[ $? -eq 1 ] && [ -s out.json ] || bad "--output to a new file no longer works"
+
+# 9: stdout on a full device
+full() {
+    "$@" >/dev/full 2>"$T/err"
+    local rc=$?
+    if [ $rc -ne 2 ] || ! grep -q "stdout: write error" "$T/err"; then
+        bad "$* >/dev/full: exit $rc, $(head -c 300 "$T/err")"
+    fi
+}
+full "$DW" show --db o.db 1
+full "$DW" show --db o.db --format json 1
+full "$DW" recent --db o.db
+full "$DW" recent --db o.db --format json
+full "$DW" stats --db o.db
+full "$DW" rules list
+full "$DW" rules export --format rg
+full "$DW" rules try in.log
+full "$DW" explain -67050
+full "$DW" predicate
+full "$DW" prune --db o.db --older-than 1000d
+full "$DW" agent install --print
+full "$DW" --help
+full "$DW" --version
+full "$DW" scan --no-store --format json in.log
+# the reader went away: not an error, SIGPIPE default or ignored
+for _ in $(seq 30); do cat in.log; done >big.log
+"$DW" scan --db big.db -q big.log >/dev/null 2>&1
+rc=$( (trap '' PIPE; "$DW" rules list | head -n1 >/dev/null; echo "${PIPESTATUS[0]}") )
+[ "$rc" = 0 ] || bad "rules list | head with SIGPIPE ignored: exit $rc"
+rc=$( (trap '' PIPE; "$DW" recent --db big.db --limit 0 | head -n1 >/dev/null; echo "${PIPESTATUS[0]}") )
+[ "$rc" = 0 ] || bad "recent | head with SIGPIPE ignored: exit $rc"
+"$DW" recent --db big.db | head -n1 >/dev/null || bad "recent | head"
+
+# 10: numbers that overflow
+num() {
+    "$@" >"$T/out" 2>"$T/err"
+    local rc=$?
+    [ $rc -eq 2 ] || bad "$*: exit $rc (a number out of range must be refused)"
+}
+num "$DW" show --db o.db 99999999999999999999
+num "$DW" show --db o.db 9223372036854775808
+num "$DW" show --db o.db -- -1
+num "$DW" recent --db o.db --limit 99999999999999999999
+num "$DW" recent --db o.db --limit 9223372036854775808
+num "$DW" recent --db o.db --limit -1
+num "$DW" recent --db o.db --limit ' 5'
+num "$DW" watch --db w.db --outbox-limit 99999999999999999999 -
+"$DW" show --db o.db 9223372036854775807 >/dev/null 2>"$T/err"
+grep -q "no incident #9223372036854775807" "$T/err" || bad "show INT64_MAX: $(cat "$T/err")"
+"$DW" recent --db o.db --limit 9223372036854775807 >/dev/null 2>&1 || bad "recent --limit INT64_MAX"
+
+finish
