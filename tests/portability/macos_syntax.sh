@@ -19,7 +19,7 @@ for f in "$src"/collector/*.c; do
     if ! "$cc" -std=c17 -fsyntax-only -Wall -Wextra -Werror -D_XOPEN_SOURCE=700 \
         -D__APPLE__ -U__linux__ -U__gnu_linux__ -I"$src/tests/portability/macos-sdk" \
         -I"$src/include" -DDW_VERSION='"0"' -DDW_BUILD_DIR='"/b"' -DDW_SOURCE_RULES='"/r"' \
-        -DDW_DATADIR='"/d"' $flags "$f"; then
+        -DDW_DATADIR='"/d"' -DDW_BINDIR_TO_DATADIR='"../share/dextwatch"' $flags "$f"; then
         echo "FAIL: $f"
         fail=$((fail + 1))
     fi
