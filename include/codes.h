@@ -20,9 +20,9 @@
 struct dw_code {
     const char *table; /* "codesign-errors" */
     int64_t value;
-    const char *text;    /* the value as the table writes it: "-67050", "0xe00002e2" */
-    const char *name;    /* errSecCSReqFailed */
-    const char *meaning; /* the code does not satisfy its code requirement */
+    const char *text;       /* the value as the table writes it: "-67050", "0xe00002e2" */
+    const char *name;       /* errSecCSReqFailed */
+    const char *meaning;    /* the code does not satisfy its code requirement */
     const char *class_name; /* codesign.requirement; "none" for success codes */
 };
 
