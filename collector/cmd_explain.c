@@ -32,7 +32,7 @@ const struct cli_cmd cmd_explain_entry = {
     .about =
         "  CODE    an error code as logged (-67050, 0xe00002e2, 8), or DOMAIN:VALUE\n"
         "          (OSSystemExtensionErrorDomain:8, sysext:8, AppleMobileFileIntegrityError:-413,\n"
-        "          amfi:-413, or a table name such as kern-return-codes:5)\n"
+        "          amfi:-413, KMErrorDomain:29, or a table name such as kern-return-codes:5)\n"
         "  RULE    a rule id (dk.provider-entitlements)\n"
         "  CLASS   a finding class (entitlement.provider-check): lists its rules",
     .opts = explain_opts,
@@ -62,6 +62,9 @@ static const struct {
     {"OSKextReturn", "oskext-codes"},
     {"oskext", "oskext-codes"},
     {"security", "security-errors"},
+    {"KMErrorDomain", "kmerror-codes"},
+    {"kernelmanagerd.KMError", "kmerror-codes"},
+    {"kmerror", "kmerror-codes"},
 };
 
 /* Prints multi-line text, each line escaped and after indent. */
@@ -130,7 +133,7 @@ static bool rule_decodes_table(const struct dw_rule *r, const char *table)
 /* Prints one code with its context and the rules that report it. */
 static void explain_code(struct dw_ruleset *rs, const struct dw_code *c)
 {
-    printf("%s  %s  (table %s)\n", c->text, c->name, c->table);
+    printf("%s  %s  (table %s, class %s)\n", c->text, c->name, c->table, c->class_name);
     print_indented(c->meaning, "  ");
     const char *ctx = codes_table_context(rs->codes, c->table);
     if (ctx) {

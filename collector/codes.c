@@ -18,6 +18,17 @@ struct dw_codes {
     size_t ncontexts, ctxcap;
 };
 
+/* Frees the strings of one entry (they are owned here; const only protects
+ * them from callers). */
+static void code_clear(struct dw_code *e)
+{
+    free((void *)e->table);
+    free((void *)e->text);
+    free((void *)e->name);
+    free((void *)e->meaning);
+    free((void *)e->class_name);
+}
+
 struct dw_codes *codes_new(void)
 {
     return xcalloc(1, sizeof(struct dw_codes));
@@ -27,13 +38,8 @@ void codes_free(struct dw_codes *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < c->n; i++) {
-        /* The strings are owned here; const only protects them from callers. */
-        free((void *)c->items[i].table);
-        free((void *)c->items[i].text);
-        free((void *)c->items[i].name);
-        free((void *)c->items[i].meaning);
-    }
+    for (size_t i = 0; i < c->n; i++)
+        code_clear(&c->items[i]);
     free(c->items);
     for (size_t i = 0; i < c->ncontexts; i++) {
         free(c->contexts[i].table);
@@ -144,26 +150,44 @@ static char *table_name(const char *path)
 
 #define CODES_MAX_FIELDS 16
 
-/* Which fields of a row hold a code's value, name and meaning. */
+/* Which fields of a row hold a code's value, name, class and meaning. */
 struct code_columns {
-    int value, name, meaning;
+    int value, name, class_name, meaning;
 };
 
 /* Reads the header's fields f[0..nf) into cols; -1 when a column is not
  * named. */
 static int read_header(char **f, size_t nf, struct code_columns *cols)
 {
-    *cols = (struct code_columns){-1, -1, -1};
+    *cols = (struct code_columns){-1, -1, -1, -1};
     for (size_t i = 0; i < nf; i++) {
         if (strcmp(f[i], "value") == 0 && cols->value < 0)
             cols->value = (int)i;
         else if (strcmp(f[i], "name") == 0 && cols->name < 0)
             cols->name = (int)i;
+        else if (strcmp(f[i], "class") == 0 && cols->class_name < 0)
+            cols->class_name = (int)i;
         else if ((strcmp(f[i], "meaning") == 0 || strcmp(f[i], "printed_as") == 0) &&
                  cols->meaning < 0)
             cols->meaning = (int)i;
     }
-    return cols->value < 0 || cols->name < 0 || cols->meaning < 0 ? -1 : 0;
+    return cols->value < 0 || cols->name < 0 || cols->class_name < 0 || cols->meaning < 0 ? -1 : 0;
+}
+
+/* A row's class: `none` (success, never a finding) or a finding class, i.e.
+ * dot-separated parts of [a-z0-9-].  Whether it is in the taxonomy is
+ * checked where the taxonomy lives (codes_check_classes' caller). */
+static int class_syntax_ok(const char *s)
+{
+    if (!*s || *s == '.')
+        return 0;
+    for (const char *p = s; *p; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
+            return 0;
+        if (*p == '.' && (p[1] == '.' || p[1] == '\0'))
+            return 0;
+    }
+    return 1;
 }
 
 /* Adds the row f[0..nf) (line lineno of path) to c's table; -1 with the
@@ -174,9 +198,11 @@ static int add_row(struct dw_codes *c, const char *table, char **f, size_t nf,
 {
     int64_t v;
     int is_hex;
-    if ((size_t)cols->value >= nf || (size_t)cols->name >= nf) {
+    int need = cols->value > cols->name ? cols->value : cols->name;
+    need = need > cols->class_name ? need : cols->class_name;
+    if ((size_t)need >= nf) {
         dw_errors_add(err, "%s:%ld: expected at least %d tab-separated columns", path, lineno,
-                      (cols->value > cols->name ? cols->value : cols->name) + 1);
+                      need + 1);
         return -1;
     }
     if (code_parse(f[cols->value], &v, &is_hex) != 0) {
@@ -188,12 +214,20 @@ static int add_row(struct dw_codes *c, const char *table, char **f, size_t nf,
         dw_errors_add(err, "%s:%ld: empty name", path, lineno);
         return -1;
     }
+    if (!class_syntax_ok(f[cols->class_name])) {
+        dw_errors_add(err,
+                      "%s:%ld: bad class '%.60s' (a finding class such as "
+                      "codesign.requirement, or none)",
+                      path, lineno, f[cols->class_name]);
+        return -1;
+    }
     xgrow((void **)&c->items, &c->cap, c->n + 1, sizeof(*c->items));
     struct dw_code *e = &c->items[c->n++];
     e->table = xstrdup(table);
     e->value = v;
     e->text = xstrdup(f[cols->value]);
     e->name = xstrdup(f[cols->name]);
+    e->class_name = xstrdup(f[cols->class_name]);
     e->meaning = xstrdup((size_t)cols->meaning < nf ? f[cols->meaning] : "");
     return 0;
 }
@@ -201,18 +235,13 @@ static int add_row(struct dw_codes *c, const char *table, char **f, size_t nf,
 /* Drops the codes added after the first `first` (a file that failed). */
 static void drop_rows(struct dw_codes *c, size_t first)
 {
-    while (c->n > first) {
-        struct dw_code *e = &c->items[--c->n];
-        free((void *)e->table);
-        free((void *)e->text);
-        free((void *)e->name);
-        free((void *)e->meaning);
-    }
+    while (c->n > first)
+        code_clear(&c->items[--c->n]);
 }
 
 /* Loads one table.  Comment lines ('#') and blank lines are skipped; the
- * first other line is the header naming the columns `value`, `name` and
- * `meaning` (or `printed_as`).  A malformed row is reported as file:line and
+ * first other line is the header naming the columns `value`, `name`,
+ * `class` and `meaning` (or `printed_as`).  A malformed row is reported as file:line and
  * makes the whole file fail (its rows already read are dropped). */
 int codes_load_file(struct dw_codes *c, const char *path, struct dw_errors *err)
 {
@@ -227,7 +256,7 @@ int codes_load_file(struct dw_codes *c, const char *path, struct dw_errors *err)
     size_t linecap = 0;
     ssize_t len;
     long lineno = 0;
-    struct code_columns cols = {-1, -1, -1};
+    struct code_columns cols = {-1, -1, -1, -1};
     int have_header = 0, rc = 0;
     while (rc == 0 && (len = getline(&line, &linecap, fp)) >= 0) {
         lineno++;
@@ -250,8 +279,8 @@ int codes_load_file(struct dw_codes *c, const char *path, struct dw_errors *err)
             have_header = 1;
         } else {
             dw_errors_add(err,
-                          "%s:%ld: header must name the columns 'value', 'name' and "
-                          "'meaning' (or 'printed_as')",
+                          "%s:%ld: header must name the columns 'value', 'name', 'class' "
+                          "and 'meaning' (or 'printed_as')",
                           path, lineno);
             rc = -1;
         }
@@ -302,6 +331,23 @@ struct dw_codes *codes_load_dir(const char *dir, struct dw_errors *err)
         return NULL;
     }
     return c;
+}
+
+int codes_check_classes(const struct dw_codes *c, bool (*valid)(const char *class_name),
+                        struct dw_errors *err)
+{
+    int rc = 0;
+    for (size_t i = 0; c && i < c->n; i++) {
+        const struct dw_code *e = &c->items[i];
+        if (strcmp(e->class_name, "none") == 0 || valid(e->class_name))
+            continue;
+        dw_errors_add(err,
+                      "codes/%s.tsv: code %s (%s): class '%s' is not in the taxonomy "
+                      "(see rules/README.md)",
+                      e->table, e->text, e->name, e->class_name);
+        rc = -1;
+    }
+    return rc;
 }
 
 /* See codes.h.  Auto mode (table NULL) only considers text that is negative

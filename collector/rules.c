@@ -289,6 +289,10 @@ struct dw_ruleset *ruleset_load_dir(const char *dir, struct dw_errors *err)
     struct dw_buf path = {0};
     buf_printf(&path, "%s/codes", dir);
     struct dw_codes *codes = codes_load_dir(buf_cstr(&path), err);
+    if (codes && codes_check_classes(codes, rules_class_valid, err) != 0) {
+        codes_free(codes);
+        codes = NULL;
+    }
     if (codes) {
         codes_free(rs->codes);
         rs->codes = codes;

@@ -207,6 +207,11 @@ static bool valid_class(const char *s)
     return false;
 }
 
+bool rules_class_valid(const char *s)
+{
+    return valid_class(s);
+}
+
 /* True when the compiled pattern has a group called name[0..n). */
 static bool has_group(pcre2_code *code, const char *name, size_t n)
 {

@@ -1,14 +1,17 @@
 /* codes.h - error-code tables (data in rules/codes/NAME.tsv, one table per file).
  *
  * File format: lines starting with '#' are comments (they cite the source);
- * the first other line is a tab-separated header whose first three columns
- * are `value`, `name` and a meaning column (`meaning` or `printed_as`); further
- * columns are ignored.  The table's name is the file name without `.tsv`
+ * the first other line is a tab-separated header that names the columns
+ * `value`, `name`, `class` and a meaning column (`meaning` or `printed_as`),
+ * in any order; further columns are ignored.  `class` is the finding class a
+ * line carrying the code implies (`codesign.requirement`), or `none` for a
+ * code that means success.  The table's name is the file name without `.tsv`
  * (e.g. "codesign-errors").  Values are decimal (`-67050`, `8`) or hex
  * (`0xe00002e2`). */
 #ifndef DW_CODES_H
 #define DW_CODES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,9 +20,10 @@
 struct dw_code {
     const char *table; /* "codesign-errors" */
     int64_t value;
-    const char *text;    /* the value as the table writes it: "-67050", "0xe00002e2" */
-    const char *name;    /* errSecCSReqFailed */
-    const char *meaning; /* the code does not satisfy its code requirement */
+    const char *text;       /* the value as the table writes it: "-67050", "0xe00002e2" */
+    const char *name;       /* errSecCSReqFailed */
+    const char *meaning;    /* the code does not satisfy its code requirement */
+    const char *class_name; /* codesign.requirement; "none" for success codes */
 };
 
 struct dw_codes;
@@ -32,7 +36,10 @@ int codes_load_file(struct dw_codes *c, const char *path, struct dw_errors *err)
 struct dw_codes *codes_new(void);
 void codes_free(struct dw_codes *c);
 
-/* Looks up a code written as text ("-67050", "0xE00002E2", "8").
+/* Looks up a code written as text ("-67050", "0xE00002E2", "8").  A 32-bit
+ * code matches in every spelling tools print: signed decimal (-67050),
+ * unsigned 32-bit hex (0xfffefa16) and sign-extended 64-bit hex
+ * (0xfffffffffffefa16); likewise 0xdc008016 and -603946986.
  * table NULL: search only tables whose values cannot be confused with small
  * counts, i.e. negative values and hex values >= 0x10000 (errSecCS, IOReturn,
  * OSKextReturn...).  table non-NULL: that table only (how a rule decodes
@@ -43,6 +50,12 @@ const struct dw_code *codes_lookup(const struct dw_codes *c, const char *table, 
  * dext, written in the table file as a comment `# context: ...`.  NULL when
  * the table has none or does not exist. */
 const char *codes_table_context(const struct dw_codes *c, const char *table);
+
+/* Checks every row's class with valid (the rule taxonomy; `none` is always
+ * accepted).  Returns 0, or -1 after adding "table: code V (NAME): class 'X'
+ * is not in the taxonomy" to err for each bad row. */
+int codes_check_classes(const struct dw_codes *c, bool (*valid)(const char *class_name),
+                        struct dw_errors *err);
 
 /* Iteration, for `explain` and tests. */
 size_t codes_count(const struct dw_codes *c);

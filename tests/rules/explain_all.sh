@@ -31,6 +31,12 @@ done
 "$dw" explain --rules "$rules" -67050 | grep -q 'amfi.requirement-failed' || { echo "FAIL -67050 names no rule"; fail=1; }
 "$dw" explain --rules "$rules" sysext:8 | grep -q 'sx.err-code-signature' || { echo "FAIL sysext:8 names no rule"; fail=1; }
 "$dw" explain --rules "$rules" -- -67050 >/dev/null 2>&1 || { echo "FAIL explain -- -67050"; fail=1; }
+# other spellings of one code, and the class each row implies
+"$dw" explain --rules "$rules" 0xfffefa16 | grep -q 'errSecCSReqFailed' || { echo "FAIL 0xfffefa16"; fail=1; }
+"$dw" explain --rules "$rules" 0xfffffffffffefa16 | grep -q 'errSecCSReqFailed' || { echo "FAIL 64-bit hex"; fail=1; }
+"$dw" explain --rules "$rules" -2147409622 | grep -q 'CSSMERR_TP_NOT_TRUSTED' || { echo "FAIL CSSM decimal"; fail=1; }
+"$dw" explain --rules "$rules" KMErrorDomain:29 | grep -q 'kext.kmerror' || { echo "FAIL KMErrorDomain:29 names no rule"; fail=1; }
+"$dw" explain --rules "$rules" -67050 | grep -q 'class codesign.requirement)' || { echo "FAIL -67050 class"; fail=1; }
 # every rule id and every class
 for id in $("$dw" rules list --rules "$rules" | awk '{print $1}'); do
     n=$((n + 1))
