@@ -20,6 +20,7 @@ const struct cli_cmd *const cli_commands[] = {
     &cmd_prune_entry,
     &cmd_agent_entry,
     &cmd_forward_entry,
+    &cmd_check_entry,
     NULL,
 };
 // clang-format on

@@ -77,7 +77,7 @@ extern const struct cli_cmd *const cli_commands[];
 
 extern const struct cli_cmd cmd_scan_entry, cmd_recent_entry, cmd_show_entry, cmd_rules_entry,
     cmd_explain_entry, cmd_predicate_entry, cmd_watch_entry, cmd_stats_entry, cmd_prune_entry,
-    cmd_agent_entry, cmd_forward_entry;
+    cmd_agent_entry, cmd_forward_entry, cmd_check_entry;
 /* The pattern actions of `rules` (rules try, rules export): their options and
  * code live in cmd_rules_try.c, their table entries in cmd_rules.c. */
 extern const struct cli_opt cmd_rules_try_opts[], cmd_rules_export_opts[];

@@ -1,0 +1,130 @@
+/* check_rules.c - the static checks as rules: class, severity, what to do and
+ * the public sources each one rests on.  (The log rules live in the rule packs under rules/;
+ * these are code, because what they test is code, but they print the same.) */
+#include "check.h"
+
+#define REF_CS_BLOBS "xnu osfmk/kern/cs_blobs.h (CodeDirectory, slots, CS_ADHOC, CS_RUNTIME)"
+#define REF_TN3126                                                                                 \
+    "TN3126 Inside Code Signing: Hashes "                                                          \
+    "https://developer.apple.com/documentation/technotes/tn3126-inside-code-signing-hashes"
+#define REF_TN3125                                                                                 \
+    "TN3125 Inside Code Signing: Provisioning Profiles "                                           \
+    "https://developer.apple.com/documentation/technotes/"                                         \
+    "tn3125-inside-code-signing-provisioning-profiles"
+#define REF_DK_ENT                                                                                 \
+    "Requesting Entitlements for DriverKit Development "                                           \
+    "https://developer.apple.com/documentation/driverkit/"                                         \
+    "requesting-entitlements-for-driverkit-development"
+#define REF_DK_DEBUG                                                                               \
+    "Debugging and testing system extensions "                                                     \
+    "https://developer.apple.com/documentation/driverkit/debugging-and-testing-system-extensions"
+#define REF_PCI_ENT                                                                                \
+    "com.apple.developer.driverkit.transport.pci "                                                 \
+    "https://developer.apple.com/documentation/bundleresources/entitlements/"                      \
+    "com.apple.developer.driverkit.transport.pci"
+#define REF_IOPCI "IOPCIFamily IOPCIBridge.cpp IOPCIBridge::matchKeys / matchNubWithPropertyTable"
+#define REF_PERSONALITIES                                                                          \
+    "IOKitPersonalities "                                                                          \
+    "https://developer.apple.com/documentation/bundleresources/information-property-list/"         \
+    "iokitpersonalities"
+
+const struct dw_check_rule dw_check_rules[] = {
+    {"check.unreadable", "bundle.unreadable", DW_SEV_ERROR, 90,
+     "Rebuild the bundle: macOS reads Info.plist and the executable it names before anything "
+     "else; a bundle that lacks them, or a Mach-O whose structure is broken, is refused.",
+     "Bundle Programming Guide: Anatomy of a macOS bundle\nmach-o/loader.h, mach-o/fat.h"},
+    {"check.unsigned", "codesign.unsigned", DW_SEV_ERROR, 80,
+     "Sign the executable (Xcode: Signing & Capabilities; or codesign --sign \"Apple Development: "
+     "...\" --entitlements X.entitlements) and embed the provisioning profile.  Confirm with "
+     "`codesign -dvvv --entitlements - BUNDLE` (errSecCSUnsigned -67062 on the Mac).",
+     REF_CS_BLOBS "\nSecurity CSCommon.h errSecCSUnsigned"},
+    {"check.modified", "codesign.modified", DW_SEV_ERROR, 85,
+     "The bundle was changed after it was signed (a patched binary, an edited Info.plist or "
+     "entitlements, a copy that rewrote files).  Sign again as the last build step and never "
+     "modify the bundle afterwards; confirm with `codesign --verify --deep --strict -vv BUNDLE` "
+     "(errSecCSSignatureFailed -67061, errSecCSInfoPlistFailed -67030 on the Mac).",
+     REF_TN3126 "\n" REF_CS_BLOBS},
+    {"check.adhoc-restricted", "codesign.adhoc-restricted", DW_SEV_ERROR, 95,
+     "An ad-hoc (\"Sign to Run Locally\") signature cannot carry restricted entitlements: with "
+     "SIP on, AMFI refuses the dext (-67050 errSecCSReqFailed, -413 \"No matching profile "
+     "found\").  Sign with an Apple Development (or, for release, Developer ID) certificate and "
+     "a provisioning profile whose entitlements grant these.  Development only: SIP off and "
+     "`systemextensionsctl developer on` accept it; undo with `systemextensionsctl developer "
+     "off` and `csrutil enable` from Recovery.",
+     REF_DK_ENT "\n" REF_DK_DEBUG "\n" REF_CS_BLOBS},
+    {"check.profile-missing", "profile.missing", DW_SEV_ERROR, 70,
+     "Restricted entitlements (com.apple.developer.*) must be granted by an "
+     "embedded.provisionprofile in the bundle: create a profile for this bundle id with the "
+     "DriverKit capabilities Apple granted your team, and let Xcode embed it (or copy it to "
+     "embedded.provisionprofile before signing).",
+     REF_TN3125 "\n" REF_DK_ENT},
+    {"check.profile-unreadable", "profile.unreadable", DW_SEV_ERROR, 71,
+     "embedded.provisionprofile must be the CMS-signed profile as downloaded from the developer "
+     "site, unmodified.  Confirm with `security cms -D -i embedded.provisionprofile`; download "
+     "it again.",
+     REF_TN3125},
+    {"check.profile-expired", "profile.expired", DW_SEV_ERROR, 75,
+     "The provisioning profile has expired: regenerate it on the developer site (or let Xcode "
+     "renew it), embed the new one and sign again.",
+     REF_TN3125},
+    {"check.profile-certificate", "profile.certificate", DW_SEV_ERROR, 72,
+     "The certificate that signed the code is not one of the profile's DeveloperCertificates: "
+     "sign with a certificate the profile lists, or regenerate the profile including it.  "
+     "Compare `codesign -dvvv` (Authority) with `security cms -D -i embedded.provisionprofile`.",
+     REF_TN3125},
+    {"check.team-mismatch", "codesign.team-mismatch", DW_SEV_ERROR, 74,
+     "The team id of the signature, its certificate and the profile must be the same team.  "
+     "Sign with that team's certificate and its profile (Xcode: Signing & Capabilities, Team).",
+     REF_TN3125 "\n" REF_CS_BLOBS},
+    {"check.entitlement-not-in-profile", "entitlement.not-in-profile", DW_SEV_ERROR, 78,
+     "Every restricted entitlement in the signature must be allowed by the profile, value by "
+     "value (taskgated-helper: \"Unsatisfied entitlements\", amfid -413).  Use exactly the value "
+     "Apple granted (the profile's), or request the entitlement for this value.",
+     REF_TN3125 "\n" REF_DK_ENT},
+    {"check.driverkit-missing", "entitlement.driverkit-missing", DW_SEV_ERROR, 76,
+     "A dext must be signed with com.apple.developer.driverkit = true (and the transport and "
+     "family entitlements its personalities need).  Add it to the dext's .entitlements file.",
+     REF_DK_ENT},
+    {"check.personality-incomplete", "personality.incomplete", DW_SEV_ERROR, 60,
+     "Each IOKitPersonalities entry of a dext needs CFBundleIdentifier (the dext's bundle id), "
+     "IOClass, IOUserClass, IOUserServerName and IOProviderClass; without them the dext is "
+     "never matched and nothing is logged.",
+     REF_PERSONALITIES},
+    {"check.personality-bundle-id", "personality.bundle-id", DW_SEV_ERROR, 62,
+     "Set the personality's CFBundleIdentifier (and IOUserServerName) to the dext's "
+     "CFBundleIdentifier, e.g. $(PRODUCT_BUNDLE_IDENTIFIER): IOKit loads the bundle the "
+     "personality names, so a stale id starts nothing and logs nothing.",
+     REF_PERSONALITIES},
+    {"check.pci-match-all", "pci.match-everything", DW_SEV_ERROR, 65,
+     "A zero mask matches every PCI device, the Mac's built-in ones included; IOPCIFamily "
+     "refuses a built-in device unless the dext holds com.apple.developer.driverkit.builtin, "
+     "which third parties are not granted (\"provider entitlements check failed\").  Match "
+     "your device: IOPCIPrimaryMatch \"0xDDDDVVVV\" (device id, vendor id) or "
+     "\"0x0000VVVV&0x0000FFFF\" for every device of your vendor id.",
+     REF_IOPCI "\n" REF_PCI_ENT},
+    {"check.pci-match-syntax", "pci.match-syntax", DW_SEV_ERROR, 64,
+     "Write each term as 0xVVVVVVVV or 0xVVVVVVVV&0xMMMMMMMM (8 hex digits each, terms "
+     "separated by spaces).  IOPCIFamily reads them with strtoul: a digit too many shifts the "
+     "mask, and `&amp;` (an XML escape left in the value) makes the mask 0xa and ends the list.",
+     REF_IOPCI "\n" REF_PCI_ENT},
+    {"check.transport-coverage", "entitlement.transport-coverage", DW_SEV_ERROR, 66,
+     "Each PCI personality must be covered by the com.apple.developer.driverkit.transport.pci "
+     "entitlement (an array of dictionaries with IOPCIPrimaryMatch etc.): the kernel copies the "
+     "entitlement's value into the personality and matches it against the device, so a device "
+     "the entitlement does not cover fails the provider entitlements check.",
+     REF_PCI_ENT "\n" REF_DK_ENT},
+    {"check.arm64e-only", "arch.arm64e-only", DW_SEV_WARNING, 40,
+     "Build the dext for arm64 (ARCHS = arm64 x86_64): third-party arm64e code runs only with "
+     "the arm64e preview ABI boot argument, so an arm64e-only dext does not load on Apple "
+     "silicon Macs as shipped.",
+     "Preparing your app to work with pointer authentication "
+     "https://developer.apple.com/documentation/security/"
+     "preparing-your-app-to-work-with-pointer-authentication"},
+    {"check.package-type", "bundle.package-type", DW_SEV_ERROR, 30,
+     "A dext's Info.plist sets CFBundlePackageType DEXT and OSBundleUsageDescription (Xcode's "
+     "DriverKit driver template does).",
+     REF_PERSONALITIES},
+    /* what the bundle is signed as (`codesign -dvvv`): a fact, nothing to do */
+    {"check.signature", "codesign.identity", DW_SEV_INFO, 1, NULL, REF_CS_BLOBS},
+};
+const size_t dw_check_nrules = sizeof dw_check_rules / sizeof dw_check_rules[0];

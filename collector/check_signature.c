@@ -1,0 +1,151 @@
+/* check_signature.c - the code signature of each slice: present, intact
+ * (page hashes, bound Info.plist and entitlements, CMS over the
+ * CodeDirectory), ad-hoc while claiming restricted entitlements, and the
+ * architectures. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+
+static const char *hash_name(int type)
+{
+    switch (type) {
+    case DW_CS_HASHTYPE_SHA1: return "SHA-1";
+    case DW_CS_HASHTYPE_SHA256: return "SHA-256";
+    case DW_CS_HASHTYPE_SHA256_TRUNCATED: return "SHA-256 (truncated)";
+    case DW_CS_HASHTYPE_SHA384: return "SHA-384";
+    default: return "unknown hash";
+    }
+}
+
+/* The restricted entitlements the signature claims, comma-separated, into out. */
+static size_t restricted_list(const struct dw_bundle *b, struct dw_buf *out)
+{
+    size_t n = 0;
+    if (!b->entitlements)
+        return 0;
+    plist_dict_iter it = NULL;
+    plist_dict_new_iter(b->entitlements, &it);
+    for (;;) {
+        char *key = NULL;
+        plist_t v = NULL;
+        plist_dict_next_item(b->entitlements, it, &key, &v);
+        if (!key)
+            break;
+        if (check_is_restricted(key)) {
+            buf_printf(out, "%s%s", n++ ? ", " : "", key);
+        }
+        free(key);
+    }
+    free(it);
+    return n;
+}
+
+/* The info finding: identifier, team, signer, flags, hashes verified. */
+static void describe(struct dw_check_ctx *c, const char *arch, const struct dw_codesign *cs)
+{
+    struct dw_buf flags = {0};
+    if (cs->flags & DW_CS_ADHOC)
+        buf_puts(&flags, ", ad-hoc");
+    if (cs->flags & DW_CS_LINKER_SIGNED)
+        buf_puts(&flags, ", linker-signed");
+    if (cs->flags & DW_CS_RUNTIME)
+        buf_puts(&flags, ", hardened runtime");
+    check_report(c, "check.signature", -1, c->b->exec_path, 0,
+                 "%s: identifier %s, team %s, signed by %s%s%s%s; %u %s page hashes checked",
+                 arch, cs->identifier, cs->team_id ? cs->team_id : "none",
+                 cs->signer_cn ? "'" : "", cs->signer_cn ? cs->signer_cn : "no certificate",
+                 cs->signer_cn ? "'" : "", buf_cstr(&flags), cs->n_code_slots,
+                 hash_name(cs->hash_type));
+    buf_free(&flags);
+}
+
+/* Modified after signing: pages, bound blobs and files, the CMS. */
+static void check_intact(struct dw_check_ctx *c, const char *arch, const struct dw_codesign *cs)
+{
+    const struct dw_bundle *b = c->b;
+    if (cs->pages_bad)
+        check_report(c, "check.modified", -1, b->exec_path, 0,
+                     "%s: %u of %u pages differ from the CodeDirectory's %s hashes (first: page "
+                     "%u at slice offset 0x%llx)",
+                     arch, cs->pages_bad, cs->n_code_slots, hash_name(cs->hash_type),
+                     cs->first_bad_page,
+                     (unsigned long long)cs->first_bad_page << (cs->page_shift ? cs->page_shift : 0));
+    if (cs->slot_entitlements == DW_SLOT_MISMATCH)
+        check_report(c, "check.modified", -1, b->exec_path, 0,
+                     "%s: the entitlements blob does not match its hash in the CodeDirectory", arch);
+    if (cs->slot_der_entitlements == DW_SLOT_MISMATCH)
+        check_report(c, "check.modified", -1, b->exec_path, 0,
+                     "%s: the DER entitlements blob does not match its hash in the CodeDirectory",
+                     arch);
+    if (b->kind != DW_BUNDLE_MACHO &&
+        codesign_check_slot(cs, DW_CSSLOT_INFOSLOT, b->info_bytes, b->info_len) ==
+            DW_SLOT_MISMATCH)
+        check_report(c, "check.modified", -1, b->info_path, 0,
+                     "%s: Info.plist %s the hash the signature sealed", arch,
+                     b->info_bytes ? "does not match" : "is missing; the signature binds");
+    if (cs->cms_state < 0)
+        check_report(c, "check.modified", -1, b->exec_path, 0, "%s: %s", arch,
+                     cs->cms_error ? cs->cms_error : "the CMS signature does not verify");
+}
+
+/* arm64e without arm64: third-party arm64e needs a boot argument. */
+static void check_arches(struct dw_check_ctx *c)
+{
+    const struct dw_macho *m = &c->b->macho;
+    bool arm64 = false, arm64e = false;
+    for (size_t i = 0; i < m->nslices; i++) {
+        if (m->slices[i].cputype != DW_CPU_TYPE_ARM64)
+            continue;
+        if ((m->slices[i].cpusubtype & DW_CPU_SUBTYPE_MASK) == DW_CPU_SUBTYPE_ARM64E)
+            arm64e = true;
+        else
+            arm64 = true;
+    }
+    if (arm64e && !arm64)
+        check_report(c, "check.arm64e-only", -1, c->b->exec_path, 0,
+                     "the executable's only Apple silicon slice is arm64e (no arm64 slice)");
+}
+
+void check_signature(struct dw_check_ctx *c)
+{
+    const struct dw_bundle *b = c->b;
+    if (!b->exec_found)
+        return;
+    if (b->macho_rc == DW_MACHO_NOT_MACHO) {
+        check_report(c, "check.unreadable", -1, b->exec_path, 0,
+                     "the executable is not a Mach-O file");
+        return;
+    }
+    if (b->macho_rc == DW_MACHO_BAD) {
+        check_report(c, "check.unreadable", -1, b->exec_path, 0, "broken Mach-O: %s",
+                     b->macho_error ? b->macho_error : "unknown");
+        return;
+    }
+    struct dw_buf restricted = {0};
+    size_t nrestricted = restricted_list(b, &restricted);
+    for (size_t i = 0; i < b->macho.nslices; i++) {
+        const struct dw_macho_slice *s = &b->macho.slices[i];
+        char arch[32];
+        macho_arch_name(s, arch, sizeof arch);
+        if (!s->cs.present) {
+            check_report(c, "check.unsigned", -1, b->exec_path, 0,
+                         "%s: the executable has no code signature", arch);
+            continue;
+        }
+        describe(c, arch, &s->cs);
+        check_intact(c, arch, &s->cs);
+        bool adhoc = (s->cs.flags & DW_CS_ADHOC) || !s->cs.cms_len;
+        if (adhoc && nrestricted)
+            check_report(c, "check.adhoc-restricted",
+                         c->opts->development ? DW_SEV_WARNING : DW_SEV_ERROR, b->exec_path, 0,
+                         "%s: ad-hoc signature (no certificate) claims restricted "
+                         "entitlement%s %s%s",
+                         arch, nrestricted == 1 ? "" : "s", buf_cstr(&restricted),
+                         c->opts->development
+                             ? " (accepted only on a development Mac with SIP disabled)"
+                             : " (refused by AMFI while SIP is on)");
+    }
+    buf_free(&restricted);
+    check_arches(c);
+}
