@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Builds the `dextwatch check` fixture bundles into DIR from tests/bundle/src:
+#
+#   make_fixtures.sh GEN_MACHO SRC_DIR DIR
+#
+# Certificates are throwaway ones made here with `openssl req` ("Apple
+# Development: Test (TEAMID1234)", "Apple Development: Other (OTHERTEAM9)" and
+# a profile signer); provisioning profiles are `openssl cms -sign` over a plist
+# (TN3125's shape); executables are gen_macho's signed Mach-O files.
+# Expiry dates stay before 2069: libplist 2.2 keeps dates as 32-bit seconds since 2001.
+#
+#   seed/PCIDriver.dext     the case of issue 14: ad-hoc, transport.pci, no
+#                           profile, a zero mask of nine digits in the personality
+#   hid/VirtualHIDDevice.dext  Karabiner-shaped, signed + profile, universal: clean
+#   pci/PCIDriver.dext      signed + profile, binary Info.plist, fat64: clean
+#   modified/VirtualHIDDevice.dext  hid, then a page and Info.plist changed
+#   bad/BadDriver.dext      another team's certificate, expired profile, a value
+#                           the profile does not allow, stale personality id,
+#                           no IOUserServerName, `&amp;` in the match, arm64e only
+#   Host.app                an app with hid's dext in Contents/Library/SystemExtensions
+#   unsigned/Tool           a Mach-O without LC_CODE_SIGNATURE
+#   broken/PCIDriver        seed's executable cut short (its signature runs past the end)
+set -eu
+GEN=$1
+SRC=$2
+DIR=$3
+rm -rf "$DIR"
+mkdir -p "$DIR/keys"
+K=$DIR/keys
+
+cert() { # name subject
+    openssl req -x509 -newkey rsa:2048 -nodes -days 36500 -subj "$2" \
+        -keyout "$K/$1.key" -out "$K/$1.pem" 2>/dev/null
+    openssl x509 -in "$K/$1.pem" -outform DER -out "$K/$1.der"
+}
+cert dev "/CN=Apple Development: Test (TEAMID1234)/OU=TEAMID1234/O=Test/C=US"
+cert other "/CN=Apple Development: Other (OTHERTEAM9)/OU=OTHERTEAM9/O=Other/C=US"
+cert profsign "/CN=Test Provisioning Profile Signing/O=Test/C=US"
+
+# The inner lines of an entitlements file's top dictionary.
+ent_body() {
+    awk '{l[NR] = $0} /<dict>/ && !f {f = NR} /^[ \t]*<\/dict>[ \t]*$/ {last = NR}
+         END {for (i = f + 1; i < last; i++) print l[i]}' "$1"
+}
+
+profile() { # out name team expiry entitlements-file [sed-expr]
+    local body
+    body=$(ent_body "$5" | sed -e "${6:-s/^//}")
+    local certb64
+    certb64=$(base64 -w0 <"$K/dev.der")
+    awk -v body="$body" '{ if ($0 == "@ENTITLEMENTS@") print body; else print }' \
+        "$SRC/profile.plist.in" |
+        sed -e "s|@NAME@|$2|g" -e "s|@TEAM@|$3|g" -e "s|@EXPIRY@|$4|" -e "s|@CERT@|$certb64|" \
+            >"$K/$2.plist"
+    openssl cms -sign -nodetach -binary -outform DER -signer "$K/profsign.pem" \
+        -inkey "$K/profsign.key" -in "$K/$2.plist" -out "$1"
+}
+
+dext() { # dir name info entitlements gen-args...
+    local d=$1 name=$2 info=$3 ent=$4
+    shift 4
+    mkdir -p "$d"
+    cp "$info" "$d/Info.plist"
+    "$GEN" --out "$d/$name" --entitlements "$ent" --info "$d/Info.plist" "$@"
+}
+
+DEV="--cert $K/dev.pem --key $K/dev.key --team TEAMID1234"
+
+# the seed case: "Sign to Run Locally"
+dext "$DIR/seed/PCIDriver.dext" PCIDriver "$SRC/seed.Info.plist" "$SRC/seed.entitlements" \
+    --id com.example.PCIDriver --arch arm64
+
+# clean, signed, universal (fat32)
+H=$DIR/hid/VirtualHIDDevice.dext
+dext "$H" com.example.VirtualHIDDevice "$SRC/hid.Info.plist" "$SRC/hid.entitlements" \
+    --id com.example.VirtualHIDDevice $DEV --arch arm64 --arch x86_64
+profile "$H/embedded.provisionprofile" "VirtualHIDDevice Development" TEAMID1234 \
+    2060-01-01T00:00:00Z "$SRC/hid.entitlements"
+
+# clean, signed, binary Info.plist, fat64
+P=$DIR/pci/PCIDriver.dext
+mkdir -p "$P"
+"$GEN" --xml2bin "$SRC/pci.Info.plist" "$P/Info.plist"
+"$GEN" --out "$P/PCIDriver" --entitlements "$SRC/pci.entitlements" --info "$P/Info.plist" \
+    --id com.example.PCIDriver $DEV --arch arm64 --arch x86_64 --fat64
+profile "$P/embedded.provisionprofile" "PCIDriver Development" TEAMID1234 \
+    2060-01-01T00:00:00Z "$SRC/pci.entitlements"
+
+# modified after signing: one page of the code and Info.plist
+M=$DIR/modified/VirtualHIDDevice.dext
+mkdir -p "$DIR/modified"
+cp -R "$H" "$M"
+"$GEN" --out "$M/com.example.VirtualHIDDevice" --entitlements "$SRC/hid.entitlements" \
+    --info "$H/Info.plist" --id com.example.VirtualHIDDevice $DEV --arch arm64 --corrupt
+sed -i -e 's|<string>1.0.0</string>|<string>1.0.1</string>|' "$M/Info.plist"
+
+# everything the profile and the personality can get wrong
+B=$DIR/bad/BadDriver.dext
+mkdir -p "$B"
+"$GEN" --xml2bin "$SRC/bad.Info.plist" "$B/Info.plist"
+"$GEN" --out "$B/BadDriver" --entitlements "$SRC/bad.entitlements" --info "$B/Info.plist" \
+    --id com.example.BadDriver --cert "$K/other.pem" --key "$K/other.key" --team OTHERTEAM9 \
+    --arch arm64e
+profile "$B/embedded.provisionprofile" "BadDriver Development" TEAMID1234 2020-01-01T00:00:00Z \
+    "$SRC/pci.entitlements" 's/0x0000abcd/0x0000beef/'
+
+# a host app with the clean dext inside
+A=$DIR/Host.app/Contents
+mkdir -p "$A/MacOS" "$A/Library/SystemExtensions"
+cp "$SRC/host.Info.plist" "$A/Info.plist"
+"$GEN" --out "$A/MacOS/Host" --entitlements "$SRC/host.entitlements" --info "$A/Info.plist" \
+    --id com.example.Host $DEV --arch arm64 --arch x86_64
+profile "$A/embedded.provisionprofile" "Host Development" TEAMID1234 2060-01-01T00:00:00Z \
+    "$SRC/host.entitlements"
+cp -R "$H" "$A/Library/SystemExtensions/"
+
+# a Mach-O whose LC_CODE_SIGNATURE points past its end (truncated download)
+mkdir -p "$DIR/broken"
+head -c 13000 "$DIR/seed/PCIDriver.dext/PCIDriver" >"$DIR/broken/PCIDriver"
+
+mkdir -p "$DIR/unsigned"
+"$GEN" --out "$DIR/unsigned/Tool" --id Tool --unsigned --arch x86_64

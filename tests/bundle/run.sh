@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# `dextwatch check` on the generated fixture bundles (make_fixtures.sh):
+# exit status per case and golden output (tests/bundle/golden/<case>.<ext>),
+# the seed case of issue 14 in every format.
+#
+#   run.sh DEXTWATCH GEN_MACHO SRC_DIR FIXTURE_DIR [--update]
+#
+# Paths are given relative to FIXTURE_DIR, so the goldens do not depend on
+# where the build tree is.  The certificates are new on every run; nothing
+# of them but their subject reaches the output.
+set -u
+abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+DW=$(abs "$1")
+GEN=$(abs "$2")
+SRC=$(abs "$3")
+FX=$(abs "$4")
+UPDATE=${5:-}
+GOLD=$SRC/golden
+unset GITHUB_STEP_SUMMARY
+export NO_COLOR=1 CI=1
+pass=0 fail=0
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+
+"$SRC/make_fixtures.sh" "$GEN" "$SRC/src" "$FX" || { echo "FAIL: fixtures" >&2; exit 1; }
+cd "$FX" || exit 1
+mkdir -p "$GOLD"
+
+ext_of() {
+    case $1 in
+    junit) echo junit.xml ;;
+    markdown) echo md ;;
+    *) echo "$1" ;;
+    esac
+}
+
+# case  expected-exit  formats  arguments...
+run_case() {
+    local name=$1 want=$2 formats=$3
+    shift 3
+    for f in $formats; do
+        local out=$FX/$name.$(ext_of "$f")
+        "$DW" check -q --format "$f" "$@" >"$out" 2>"$FX/$name.err"
+        local st=$?
+        [ "$st" -eq "$want" ] || bad "$name $f: exit $st, expected $want ($(cat "$FX/$name.err"))"
+        # no control byte but LF in any format (bundle text is attacker-controlled)
+        [ "$(LC_ALL=C tr -d '\n\040-\176\200-\377' <"$out" | wc -c)" -eq 0 ] ||
+            bad "$name $f: raw control byte"
+        if [ "$f" = junit ] && command -v xmllint >/dev/null; then
+            xmllint --noout --schema "$SRC/../junit/junit.xsd" "$out" 2>/dev/null ||
+                bad "$name junit: not valid against tests/junit/junit.xsd"
+        fi
+        local gold=$GOLD/$name.$(ext_of "$f")
+        if [ "$UPDATE" = --update ]; then
+            cp "$out" "$gold"
+        elif ! diff -u "$gold" "$out" >&2; then
+            bad "$name $f: differs from $gold"
+        else
+            pass=$((pass + 1))
+        fi
+    done
+}
+
+run_case seed 1 "text json github junit markdown" seed/PCIDriver.dext
+run_case seed-development 1 "text" --development seed/PCIDriver.dext
+run_case hid 0 "text json" hid/VirtualHIDDevice.dext
+run_case pci 0 "text json" pci/PCIDriver.dext
+run_case modified 1 "text json" modified/VirtualHIDDevice.dext
+run_case bad 1 "text json" bad/BadDriver.dext
+run_case host 0 "text json" Host.app
+run_case unsigned 1 "text" unsigned/Tool
+run_case broken 1 "text" broken/PCIDriver
+
+# what the seed case is about, independent of wording
+for cls in codesign.adhoc-restricted profile.missing pci.match-everything pci.match-syntax; do
+    grep -q "\"class\":\"$cls\"" "$FX/seed.json" || bad "seed: no $cls finding"
+done
+grep -q 'a mask of 9 hex digits' "$FX/seed.text" || bad "seed: the nine-digit mask is not named"
+# --fail-on never passes; a missing PATH is exit 2
+"$DW" check -q --fail-on never seed/PCIDriver.dext >/dev/null 2>&1 || bad "--fail-on never: exit $?"
+"$DW" check -q no/such.dext >/dev/null 2>&1
+[ $? -eq 2 ] || bad "a missing PATH is not exit 2"
+# the signed fixtures verify; the modified one names its page and Info.plist
+grep -q 'page 1 at slice offset 0x1000' "$FX/modified.text" || bad "modified: page not named"
+grep -q 'Info.plist does not match' "$FX/modified.text" || bad "modified: Info.plist not named"
+
+echo "bundle.golden: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
