@@ -1,0 +1,85 @@
+/* fuzz_bundle.c - libFuzzer harness for what `dextwatch check` reads from a
+ * bundle.  The first byte picks the input:
+ *   0 a Mach-O file (thin or fat; load commands, SuperBlob, CodeDirectory,
+ *     page hashes, entitlement blobs, CMS through libcrypto);
+ *   1 an Info.plist (XML or binary, libplist), then every check on a dext
+ *     whose Info.plist and entitlements are that plist (personalities, PCI
+ *     match strings, entitlement values against a profile of the same plist);
+ *   2 an embedded.provisionprofile (CMS SignedData holding a plist);
+ *   3 a PCI match string (IOPCIFamily's strtoul walk).
+ * Seeds: tests/fuzz/regressions/fuzz_bundle (one input per path). */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bundle.h"
+#include "check.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void drop(struct dw_incident *inc, void *ctx)
+{
+    (void)ctx;
+    incident_free(inc);
+}
+
+/* Every check on a dext made of the plist (and the plist as entitlements). */
+static void check_plist(const uint8_t *data, size_t size)
+{
+    const char *why = NULL;
+    /* a signed slice, so the profile and entitlement checks run too */
+    struct dw_macho_slice slice = {.cputype = DW_CPU_TYPE_ARM64,
+                                   .cs = {.present = true, .identifier = "fuzz", .team_id = "T"}};
+    struct dw_bundle b = {.path = "fuzz.dext", .name = "fuzz.dext", .kind = DW_BUNDLE_DEXT,
+                          .info_path = "fuzz.dext/Info.plist", .exec_path = "fuzz.dext/fuzz",
+                          .exec_found = true, .macho = {.slices = &slice, .nslices = 1}};
+    unsigned char *text = xmalloc(size + 1); /* check_info_line wants a C string */
+    memcpy(text, data, size);
+    text[size] = '\0';
+    b.info_bytes = text;
+    b.info_len = size;
+    b.info = dw_plist_parse(data, size, &why);
+    if (b.info && plist_get_node_type(b.info) == PLIST_DICT) {
+        b.bundle_id = dw_plist_string(b.info, "CFBundleIdentifier");
+        b.entitlements = plist_copy(b.info);
+        b.profile.present = true;
+        b.profile.path = "fuzz.dext/embedded.provisionprofile";
+        b.profile.entitlements = b.info;
+        struct dw_check_opts opts = {.now = 0};
+        check_bundle(&b, &opts, drop, NULL);
+    }
+    plist_free(b.entitlements);
+    plist_free(b.info);
+    free(text);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    unsigned kind = data[0] % 4;
+    data++, size--;
+    if (kind == 0) {
+        struct dw_errors err = {0};
+        struct dw_macho m;
+        macho_read(data, size, &m, &err);
+        macho_free(&m);
+        dw_errors_clear(&err);
+    } else if (kind == 1) {
+        check_plist(data, size);
+    } else if (kind == 2) {
+        struct dw_profile p = {0};
+        profile_read(&p, "fuzz.provisionprofile", data, size);
+        profile_free(&p);
+    } else {
+        char *s = xstrndup((const char *)data, size);
+        struct dw_pci_term t[DW_PCI_MAX_TERMS];
+        const char *rest;
+        size_t n = pci_parse_match(s, 0xffffffffu, t, &rest);
+        if (n > DW_PCI_MAX_TERMS || rest < s || rest > s + strlen(s))
+            __builtin_trap();
+        free(s);
+    }
+    return 0;
+}
