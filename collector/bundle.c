@@ -112,6 +112,11 @@ static void read_executable(struct dw_bundle *b)
             b->entitlements = NULL;
             b->entitlements_error = xstrdup(why ? why : "not a dictionary");
         }
+        if (cs->der_entitlements) {
+            b->der_entitlements =
+                dw_der_entitlements_parse(cs->der_entitlements, cs->der_entitlements_len);
+            b->der_unreadable = !b->der_entitlements;
+        }
     }
 }
 
@@ -253,6 +258,7 @@ void bundle_free(struct dw_bundle *b)
     macho_free(&b->macho);
     free(b->macho_error);
     plist_free(b->entitlements);
+    plist_free(b->der_entitlements);
     free(b->entitlements_error);
     profile_free(&b->profile);
     free(b);

@@ -220,6 +220,13 @@ void check_entitlements(struct dw_check_ctx *c)
     if (b->entitlements_error)
         check_report(c, "check.unreadable", -1, b->exec_path, 0,
                      "the signature's entitlements blob: %s", b->entitlements_error);
+    if (b->der_unreadable)
+        check_report(c, "check.der-entitlements", -1, b->exec_path, 0,
+                     "the DER entitlements blob is not well-formed DER");
+    else if (b->entitlements && b->der_entitlements &&
+             !dw_plist_equal(b->entitlements, b->der_entitlements, 0))
+        check_report(c, "check.der-entitlements", -1, b->exec_path, 0,
+                     "the DER entitlements differ from the XML entitlements");
     if (cs && cs->team_id && cs->signer_ou && strcmp(cs->team_id, cs->signer_ou) != 0)
         check_report(c, "check.team-mismatch", -1, b->exec_path, 0,
                      "the signature's team %s differs from its certificate's (OU %s)", cs->team_id,

@@ -44,6 +44,13 @@ const struct dw_check_rule dw_check_rules[] = {
      "modify the bundle afterwards; confirm with `codesign --verify --deep --strict -vv BUNDLE` "
      "(errSecCSSignatureFailed -67061, errSecCSInfoPlistFailed -67030 on the Mac).",
      REF_TN3126 "\n" REF_CS_BLOBS},
+    {"check.der-entitlements", "codesign.der-entitlements", DW_SEV_ERROR, 84,
+     "Since macOS 12 the kernel and AMFI read the DER form of the entitlements; it must say "
+     "what the XML form says.  Sign again with a current codesign (Xcode 13 or later writes "
+     "both from the same .entitlements file); never edit one blob alone.",
+     "Using the latest code signature format "
+     "https://developer.apple.com/documentation/xcode/using-the-latest-code-signature-format\n"
+     REF_CS_BLOBS},
     {"check.adhoc-restricted", "codesign.adhoc-restricted", DW_SEV_ERROR, 95,
      "An ad-hoc (\"Sign to Run Locally\") signature cannot carry restricted entitlements: with "
      "SIP on, AMFI refuses the dext (-67050 errSecCSReqFailed, -413 \"No matching profile "

@@ -63,6 +63,8 @@ struct dw_bundle {
     /* the signature's entitlements (of the first signed slice), parsed */
     plist_t entitlements;
     char *entitlements_error;
+    plist_t der_entitlements; /* the DER blob of the same slice, decoded */
+    bool der_unreadable;
     struct dw_profile profile;
     /* an app's system extensions */
     struct dw_bundle **children;
@@ -87,6 +89,14 @@ plist_t dw_plist_parse(const void *data, size_t len, const char **why);
 const char *dw_plist_string(plist_t dict, const char *key);
 /* A date node as Unix seconds. */
 int64_t dw_plist_date(plist_t node);
+
+/* ---- DER entitlements (bundle_der.c) ---- */
+
+/* Decodes the payload of a DER entitlements blob into a dictionary, or NULL
+ * when it is not well formed (lengths, tags, nesting deeper than 32). */
+plist_t dw_der_entitlements_parse(const unsigned char *data, size_t len);
+/* Structural equality: same types, arrays in order, dictionaries by key. */
+bool dw_plist_equal(plist_t a, plist_t b, int depth);
 
 /* ---- provisioning profiles (bundle_profile.c) ---- */
 

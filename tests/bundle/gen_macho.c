@@ -9,12 +9,13 @@
  *
  *   gen_macho --out FILE --id ID [--arch arm64|arm64e|x86_64]... [--fat64]
  *             [--team T] [--entitlements XML] [--info Info.plist]
- *             [--cert PEM --key PEM] [--corrupt] [--unsigned]
+ *             [--cert PEM --key PEM] [--corrupt] [--unsigned] [--der-from XML]
  *   gen_macho --xml2bin IN OUT      (an XML plist to a binary one, libplist)
  *
  * Without --cert the signature is ad-hoc (CS_ADHOC, an empty BlobWrapper);
  * with it, signed (hardened runtime) by that certificate.  --corrupt flips a
- * byte of page 1 after signing ("modified after signing").  The DER
+ * byte of page 1 after signing ("modified after signing"); --der-from encodes
+ * the DER blob from another XML file (the two forms disagree).  The DER
  * entitlements are encoded from the XML as Apple's are: [APPLICATION 16]
  * { INTEGER 1, [16] { SEQUENCE { UTF8String key, value } ... } }, keys sorted. */
 #include <stdio.h>
@@ -35,7 +36,7 @@
 #define FAT_ALIGN 16384u
 
 struct opts {
-    const char *out, *id, *team, *ent, *info, *cert, *key;
+    const char *out, *id, *team, *ent, *der_from, *info, *cert, *key;
     const char *arches[4];
     size_t narch;
     bool fat64, corrupt, unsigned_;
@@ -424,6 +425,15 @@ static void load_parts(struct parts *p, const struct opts *o)
         if (!ent || plist_get_node_type(ent) != PLIST_DICT)
             die("--entitlements is not an XML plist dictionary");
         blob(&p->ent, 0xfade7171, xml, n);
+        if (o->der_from) {
+            plist_free(ent);
+            free(xml);
+            xml = slurp(o->der_from, &n);
+            ent = NULL;
+            plist_from_xml((const char *)xml, (uint32_t)n, &ent);
+            if (!ent)
+                die("--der-from is not an XML plist");
+        }
         struct dw_buf der = {0};
         der_entitlements(&der, ent);
         blob(&p->der, 0xfade7172, der.data, der.len);
@@ -522,6 +532,8 @@ int main(int argc, char **argv)
             o.team = v, i++;
         else if (strcmp(a, "--entitlements") == 0)
             o.ent = v, i++;
+        else if (strcmp(a, "--der-from") == 0)
+            o.der_from = v, i++;
         else if (strcmp(a, "--info") == 0)
             o.info = v, i++;
         else if (strcmp(a, "--cert") == 0)

@@ -17,6 +17,7 @@
 #   bad/BadDriver.dext      another team's certificate, expired profile, a value
 #                           the profile does not allow, stale personality id,
 #                           no IOUserServerName, `&amp;` in the match, arm64e only
+#   derdiff/VirtualHIDDevice.dext  hid with DER entitlements that say something else
 #   Host.app                an app with hid's dext in Contents/Library/SystemExtensions
 #   unsigned/Tool           a Mach-O without LC_CODE_SIGNATURE
 #   broken/PCIDriver        seed's executable cut short (its signature runs past the end)
@@ -93,6 +94,14 @@ cp -R "$H" "$M"
 "$GEN" --out "$M/com.example.VirtualHIDDevice" --entitlements "$SRC/hid.entitlements" \
     --info "$H/Info.plist" --id com.example.VirtualHIDDevice $DEV --arch arm64 --corrupt
 sed -i -e 's|<string>1.0.0</string>|<string>1.0.1</string>|' "$M/Info.plist"
+
+# the DER entitlements (what the kernel reads) disagree with the XML ones
+D=$DIR/derdiff/VirtualHIDDevice.dext
+mkdir -p "$DIR/derdiff"
+cp -R "$H" "$D"
+"$GEN" --out "$D/com.example.VirtualHIDDevice" --entitlements "$SRC/hid.entitlements" \
+    --der-from "$SRC/seed.entitlements" --info "$D/Info.plist" --id com.example.VirtualHIDDevice \
+    $DEV --arch arm64
 
 # everything the profile and the personality can get wrong
 B=$DIR/bad/BadDriver.dext

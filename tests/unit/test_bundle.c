@@ -275,13 +275,44 @@ static void test_plist(void **state)
     assert_null(dw_plist_parse("bplist00\xff\xff\xff\xff", 12, &why));
 }
 
+static void test_der_entitlements(void **state)
+{
+    (void)state;
+    /* { "com.apple.developer.driverkit": true, "a": ["x", 5] } as codesign encodes it */
+    static const unsigned char der[] = {
+        0x70, 0x36, 0x02, 0x01, 0x01, 0xb0, 0x31, 0x30, 0x0b, 0x0c, 0x01, 'a', 0x30, 0x06,
+        0x0c, 0x01, 'x', 0x02, 0x01, 0x05, 0x30, 0x22, 0x0c, 0x1d, 'c', 'o', 'm', '.', 'a',
+        'p', 'p', 'l', 'e', '.', 'd', 'e', 'v', 'e', 'l', 'o', 'p', 'e', 'r', '.', 'd', 'r',
+        'i', 'v', 'e', 'r', 'k', 'i', 't', 0x01, 0x01, 0xff};
+    plist_t p = dw_der_entitlements_parse(der, sizeof der);
+    assert_non_null(p);
+    assert_int_equal(plist_dict_get_size(p), 2);
+    assert_true(plist_bool_val_is_true(plist_dict_get_item(p, "com.apple.developer.driverkit")));
+    plist_t a = plist_dict_get_item(p, "a");
+    assert_int_equal(plist_array_get_size(a), 2);
+    assert_int_equal(plist_uint_val_compare(plist_array_get_item(a, 1), 5), 0);
+    plist_t q = plist_copy(p);
+    assert_true(dw_plist_equal(p, q, 0));
+    plist_set_bool_val(plist_dict_get_item(q, "com.apple.developer.driverkit"), 0);
+    assert_false(dw_plist_equal(p, q, 0));
+    plist_free(q);
+    plist_free(p);
+    /* every truncation, and a length that points past the end, is refused */
+    for (size_t n = 0; n < sizeof der; n++)
+        assert_null(dw_der_entitlements_parse(der, n));
+    unsigned char bad[sizeof der];
+    memcpy(bad, der, sizeof der);
+    bad[7] = 0x84; /* a four-byte length */
+    assert_null(dw_der_entitlements_parse(bad, sizeof bad));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_adhoc),     cmocka_unit_test(test_not_macho),
         cmocka_unit_test(test_truncated_and_counts), cmocka_unit_test(test_code_directory_bounds),
         cmocka_unit_test(test_fat),             cmocka_unit_test(test_pci_match),
-        cmocka_unit_test(test_plist),
+        cmocka_unit_test(test_plist),           cmocka_unit_test(test_der_entitlements),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
