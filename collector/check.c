@@ -113,21 +113,23 @@ static void check_info(struct dw_check_ctx *c)
 }
 
 /* Checks one bundle (not its children) into a new incident. */
-static struct dw_incident *check_one(const struct dw_bundle *b, const struct dw_check_opts *opts)
+static struct dw_incident *check_one(const struct dw_bundle *b, const struct dw_bundle *host,
+                                     const struct dw_check_opts *opts)
 {
-    struct dw_check_ctx c = {.b = b, .opts = opts, .inc = incident_new()};
+    struct dw_check_ctx c = {.b = b, .opts = opts, .inc = incident_new(), .host = host};
     c.subject = b->bundle_id ? b->bundle_id : b->name;
     check_info(&c);
     check_signature(&c);
     check_entitlements(&c);
     check_personalities(&c);
+    check_host(&c);
     return c.inc;
 }
 
 void check_bundle(const struct dw_bundle *b, const struct dw_check_opts *opts, dw_check_cb cb,
                   void *ctx)
 {
-    cb(check_one(b, opts), ctx);
+    cb(check_one(b, NULL, opts), ctx);
     for (size_t i = 0; i < b->nchildren; i++)
-        check_bundle(b->children[i], opts, cb, ctx);
+        cb(check_one(b->children[i], b, opts), ctx);
 }

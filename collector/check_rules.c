@@ -80,8 +80,10 @@ const struct dw_check_rule dw_check_rules[] = {
      "Compare `codesign -dvvv` (Authority) with `security cms -D -i embedded.provisionprofile`.",
      REF_TN3125},
     {"check.team-mismatch", "codesign.team-mismatch", DW_SEV_ERROR, 74,
-     "The team id of the signature, its certificate and the profile must be the same team.  "
-     "Sign with that team's certificate and its profile (Xcode: Signing & Capabilities, Team).",
+     "The team id of the signature, its certificate and the profile must be the same team, and "
+     "a system extension's team that of its host app (unless the extension is signed with "
+     "com.apple.developer.system-extension.redistributable).  Sign with that team's certificate "
+     "and its profile (Xcode: Signing & Capabilities, Team).",
      REF_TN3125 "\n" REF_CS_BLOBS},
     {"check.entitlement-not-in-profile", "entitlement.not-in-profile", DW_SEV_ERROR, 78,
      "Every restricted entitlement in the signature must be allowed by the profile, value by "
@@ -120,6 +122,17 @@ const struct dw_check_rule dw_check_rules[] = {
      "entitlement's value into the personality and matches it against the device, so a device "
      "the entitlement does not cover fails the provider entitlements check.",
      REF_PCI_ENT "\n" REF_DK_ENT},
+    {"check.host-app", "sysext.host-app", DW_SEV_ERROR, 68,
+     "The app that activates a system extension must be signed with "
+     "com.apple.developer.system-extension.install = true (OSSystemExtensionErrorDomain 2, "
+     "missingEntitlement, otherwise); if it lists com.apple.developer.driverkit.userclient-access, "
+     "the list must name each dext it opens.",
+     "com.apple.developer.system-extension.install "
+     "https://developer.apple.com/documentation/bundleresources/entitlements/"
+     "com.apple.developer.system-extension.install\n"
+     "com.apple.developer.driverkit.userclient-access "
+     "https://developer.apple.com/documentation/bundleresources/entitlements/"
+     "com.apple.developer.driverkit.userclient-access"},
     {"check.arm64e-only", "arch.arm64e-only", DW_SEV_WARNING, 40,
      "Build the dext for arm64 (ARCHS = arm64 x86_64): third-party arm64e code runs only with "
      "the arm64e preview ABI boot argument, so an arm64e-only dext does not load on Apple "

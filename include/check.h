@@ -70,6 +70,7 @@ struct dw_check_ctx {
     const struct dw_check_opts *opts;
     struct dw_incident *inc;
     const char *subject;
+    const struct dw_bundle *host; /* the app holding b, or NULL */
 };
 /* Adds a finding of rule id (severity -1: the rule's) about file `input` at
  * line (0 when not a text line), summary formatted from fmt. */
@@ -81,6 +82,7 @@ long check_info_line(const struct dw_bundle *b, const char *after, const char *k
 void check_signature(struct dw_check_ctx *c);
 void check_entitlements(struct dw_check_ctx *c);
 void check_personalities(struct dw_check_ctx *c);
+void check_host(struct dw_check_ctx *c);
 /* Entitlement names that only a provisioning profile can grant. */
 bool check_is_restricted(const char *entitlement);
 

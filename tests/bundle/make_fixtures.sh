@@ -19,6 +19,8 @@
 #                           no IOUserServerName, `&amp;` in the match, arm64e only
 #   derdiff/VirtualHIDDevice.dext  hid with DER entitlements that say something else
 #   Host.app                an app with hid's dext in Contents/Library/SystemExtensions
+#   HostBad.app             no system-extension.install, a user-client access list
+#                           without its dext, which another team signed
 #   unsigned/Tool           a Mach-O without LC_CODE_SIGNATURE
 #   broken/PCIDriver        seed's executable cut short (its signature runs past the end)
 set -eu
@@ -122,6 +124,19 @@ cp "$SRC/host.Info.plist" "$A/Info.plist"
 profile "$A/embedded.provisionprofile" "Host Development" TEAMID1234 2060-01-01T00:00:00Z \
     "$SRC/host.entitlements"
 cp -R "$H" "$A/Library/SystemExtensions/"
+
+# a host app that cannot install its dext, signed by two teams
+A=$DIR/HostBad.app/Contents
+mkdir -p "$A/MacOS" "$A/Library/SystemExtensions"
+cp "$SRC/host.Info.plist" "$A/Info.plist"
+"$GEN" --out "$A/MacOS/Host" --entitlements "$SRC/host-bad.entitlements" --info "$A/Info.plist" \
+    --id com.example.Host $DEV --arch arm64
+profile "$A/embedded.provisionprofile" "Host Development" TEAMID1234 2060-01-01T00:00:00Z \
+    "$SRC/host-bad.entitlements"
+cp -R "$H" "$A/Library/SystemExtensions/"
+"$GEN" --out "$A/Library/SystemExtensions/VirtualHIDDevice.dext/com.example.VirtualHIDDevice" \
+    --entitlements "$SRC/hid.entitlements" --id com.example.VirtualHIDDevice \
+    --info "$H/Info.plist" --cert "$K/other.pem" --key "$K/other.key" --team OTHERTEAM9 --arch arm64
 
 # a Mach-O whose LC_CODE_SIGNATURE points past its end (truncated download)
 mkdir -p "$DIR/broken"
