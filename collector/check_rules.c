@@ -133,6 +133,23 @@ const struct dw_check_rule dw_check_rules[] = {
      "com.apple.developer.driverkit.userclient-access "
      "https://developer.apple.com/documentation/bundleresources/entitlements/"
      "com.apple.developer.driverkit.userclient-access"},
+    {"check.ioreg-refused", "provider.refused", DW_SEV_ERROR, 92,
+     "The kernel refuses this device: one dictionary of com.apple.developer.driverkit."
+     "transport.pci must match it as the personality does, a built-in device also needs "
+     "com.apple.developer.driverkit.builtin (not granted to third parties), and one list of "
+     "the device's IOServiceDEXTEntitlements must be held entirely (\"provider entitlements "
+     "check failed\").  Narrow the personality to your device, or request the entitlement "
+     "value that covers it.",
+     "xnu iokit/Kernel/IOUserServer.cpp IOUserServer::checkEntitlements\n"
+     "IOPCIFamily IOPCIDevice.cpp IOPCIDevice::matchPropertyTable; IOPCIBridge.cpp "
+     "(IOServiceDEXTEntitlements of the nub)\n" REF_PCI_ENT},
+    /* a device the dext can start on: a fact, nothing to do */
+    {"check.ioreg-match", "provider.match", DW_SEV_INFO, 2, NULL, REF_IOPCI},
+    {"check.ioreg-nomatch", "provider.no-match", DW_SEV_WARNING, 50,
+     "No device of this Mac matches the dext's PCI personalities, so it never starts (and "
+     "nothing is logged).  Compare IOPCIPrimaryMatch with the vendor-id and device-id that "
+     "`ioreg -l -r -c IOPCIDevice` shows (little-endian bytes: <cd ab 00 00> is 0xabcd).",
+     REF_IOPCI "\n" REF_PERSONALITIES},
     {"check.arm64e-only", "arch.arm64e-only", DW_SEV_WARNING, 40,
      "Build the dext for arm64 (ARCHS = arm64 x86_64): third-party arm64e code runs only with "
      "the arm64e preview ABI boot argument, so an arm64e-only dext does not load on Apple "

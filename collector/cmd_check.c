@@ -1,6 +1,7 @@
 /* cmd_check.c - `dextwatch check`: static checks of dexts, system
  * extensions, kexts, apps and Mach-O files, reported like `scan` incidents
  * (one per bundle) in every format, with the same exit codes. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@
 #include "report.h"
 
 static const char check_usage[] =
-    "usage: dextwatch check [--development] [--format F [--output FILE]]...\n"
+    "usage: dextwatch check [--development] [--ioreg FILE] [--format F [--output FILE]]...\n"
     "                       [--fail-on LEVEL|never] [-q] PATH...\n"
     "\n"
     "Checks a bundle offline, before macOS refuses it: code signature (present,\n"
@@ -30,6 +31,9 @@ static const char check_usage[] =
     "  --development      the bundle is for a development Mac with SIP disabled:\n"
     "                     an ad-hoc signature with restricted entitlements is a\n"
     "                     warning, not an error\n"
+    "  --ioreg FILE       the Mac's PCI devices, from `ioreg -a -l -r -c IOPCIDevice`:\n"
+    "                     for each device a personality matches, whether the kernel\n"
+    "                     accepts it (transport.pci entry, built-in, IOServiceDEXTEntitlements)\n"
     "  --format F         text|json|github|junit|markdown; may be repeated\n"
     "  --output FILE      write the --format just before it to FILE\n"
     "  --fail-on LEVEL    info|warning|error|critical|never (default error)\n"
@@ -91,6 +95,24 @@ static int check_path(struct check_run *r, const char *path, const struct dw_che
     return b ? 0 : -1;
 }
 
+/* Reads the --ioreg plist; NULL after saying why. */
+static plist_t load_ioreg(const char *path)
+{
+    unsigned char *data = NULL;
+    size_t len = 0;
+    const char *why = NULL;
+    if (bundle_read_file(path, 64u << 20, &data, &len) != 0) {
+        cli_error("check: --ioreg %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    plist_t p = dw_plist_parse(data, len, &why);
+    free(data);
+    if (!p)
+        cli_error("check: --ioreg %s: %s (expected the output of `ioreg -a -l -r -c IOPCIDevice`)",
+                  path, why);
+    return p;
+}
+
 static void summary(const struct check_run *r)
 {
     fprintf(stderr, "dextwatch: checked %llu path%s: %llu incident%s", (unsigned long long)r->run.inputs,
@@ -105,12 +127,13 @@ static void summary(const struct check_run *r)
 
 int cmd_check(int argc, char **argv)
 {
-    enum { O_DEVELOPMENT = 256 };
+    enum { O_DEVELOPMENT = 256, O_IOREG };
     static const struct option longopts[] = {
         {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
         {"fail-on", required_argument, NULL, 'F'},
         {"development", no_argument, NULL, O_DEVELOPMENT},
+        {"ioreg", required_argument, NULL, O_IOREG},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -143,6 +166,7 @@ int cmd_check(int argc, char **argv)
             }
             break;
         case O_DEVELOPMENT: opts.development = true; break;
+        case O_IOREG: opts.ioreg_path = optarg; break;
         case 'q': quiet = true; break;
         case 'h': fputs(check_usage, stdout); goto done;
         default:
@@ -154,6 +178,10 @@ int cmd_check(int argc, char **argv)
     if (optind >= argc) {
         cli_error("check: no PATH (a .app, .dext, .systemextension, .kext or Mach-O file)");
         fputs(check_usage, stderr);
+        status = DW_EXIT_USAGE;
+        goto done;
+    }
+    if (opts.ioreg_path && !(opts.ioreg = load_ioreg(opts.ioreg_path))) {
         status = DW_EXIT_USAGE;
         goto done;
     }
@@ -182,6 +210,7 @@ int cmd_check(int argc, char **argv)
     if (status == DW_EXIT_OK && r.run.failing)
         status = DW_EXIT_FOUND;
 done:
+    plist_free(opts.ioreg);
     outputs_free(&r.outs);
     dw_errors_clear(&err);
     buf_free(&r.out);

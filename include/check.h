@@ -20,6 +20,8 @@
 struct dw_check_opts {
     bool development; /* a development Mac (SIP off): ad-hoc signing is a warning */
     int64_t now;      /* Unix seconds, for profile expiry */
+    plist_t ioreg;    /* `ioreg -a -l -r -c IOPCIDevice` output, or NULL (borrowed) */
+    const char *ioreg_path;
 };
 
 /* One static check: what it finds and what to do. */
@@ -83,6 +85,7 @@ void check_signature(struct dw_check_ctx *c);
 void check_entitlements(struct dw_check_ctx *c);
 void check_personalities(struct dw_check_ctx *c);
 void check_host(struct dw_check_ctx *c);
+void check_ioreg(struct dw_check_ctx *c);
 /* Entitlement names that only a provisioning profile can grant. */
 bool check_is_restricted(const char *entitlement);
 

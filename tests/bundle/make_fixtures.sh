@@ -21,6 +21,7 @@
 #   Host.app                an app with hid's dext in Contents/Library/SystemExtensions
 #   HostBad.app             no system-extension.install, a user-client access list
 #                           without its dext, which another team signed
+#   ioreg-pci.plist         `ioreg -a -l -r -c IOPCIDevice`: one external, one built-in device
 #   unsigned/Tool           a Mach-O without LC_CODE_SIGNATURE
 #   broken/PCIDriver        seed's executable cut short (its signature runs past the end)
 set -eu
@@ -144,3 +145,5 @@ head -c 13000 "$DIR/seed/PCIDriver.dext/PCIDriver" >"$DIR/broken/PCIDriver"
 
 mkdir -p "$DIR/unsigned"
 "$GEN" --out "$DIR/unsigned/Tool" --id Tool --unsigned --arch x86_64
+
+cp "$SRC/ioreg-pci.plist" "$DIR/ioreg-pci.plist"

@@ -62,6 +62,8 @@ run_case() {
 
 run_case seed 1 "text json github junit markdown" seed/PCIDriver.dext
 run_case seed-development 1 "text" --development seed/PCIDriver.dext
+run_case seed-ioreg 1 "text json" --ioreg ioreg-pci.plist seed/PCIDriver.dext
+run_case pci-ioreg 0 "text" --ioreg ioreg-pci.plist pci/PCIDriver.dext
 run_case hid 0 "text json" hid/VirtualHIDDevice.dext
 run_case pci 0 "text json" pci/PCIDriver.dext
 run_case modified 1 "text json" modified/VirtualHIDDevice.dext
@@ -77,6 +79,12 @@ for cls in codesign.adhoc-restricted profile.missing pci.match-everything pci.ma
     grep -q "\"class\":\"$cls\"" "$FX/seed.json" || bad "seed: no $cls finding"
 done
 grep -q 'a mask of 9 hex digits' "$FX/seed.text" || bad "seed: the nine-digit mask is not named"
+# with the Mac's devices: the external one passes, the built-in one is refused, and why
+grep -q 'device pci-card (vendor 0xabcd device 0x1234, external) is matched by personality PCIDriver and com.apple.developer.driverkit.transport.pci\[0\]: the provider entitlements check passes' \
+    "$FX/seed-ioreg.text" || bad "seed-ioreg: the external device is not accepted"
+grep -q 'device pci106b,2005 (vendor 0x106b device 0x2005, built-in) .* it is built-in and the dext lacks com.apple.developer.driverkit.builtin' \
+    "$FX/seed-ioreg.text" || bad "seed-ioreg: the built-in device is not refused"
+grep -q 'pci106b,2005' "$FX/pci-ioreg.text" && bad "pci-ioreg: the narrow personality matched the built-in device"
 # --fail-on never passes; a missing PATH is exit 2
 "$DW" check -q --fail-on never seed/PCIDriver.dext >/dev/null 2>&1 || bad "--fail-on never: exit $?"
 "$DW" check -q no/such.dext >/dev/null 2>&1

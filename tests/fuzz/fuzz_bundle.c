@@ -4,7 +4,8 @@
  *     page hashes, entitlement blobs, CMS through libcrypto);
  *   1 an Info.plist (XML or binary, libplist), then every check on a dext
  *     whose Info.plist and entitlements are that plist (personalities, PCI
- *     match strings, entitlement values against a profile of the same plist);
+ *     match strings, entitlement values against a profile of the same plist,
+ *     devices of an --ioreg listing that is the same plist);
  *   2 an embedded.provisionprofile (CMS SignedData holding a plist);
  *   3 a PCI match string (IOPCIFamily's strtoul walk).
  * Seeds: tests/fuzz/regressions/fuzz_bundle (one input per path). */
@@ -46,7 +47,8 @@ static void check_plist(const uint8_t *data, size_t size)
         b.profile.present = true;
         b.profile.path = "fuzz.dext/embedded.provisionprofile";
         b.profile.entitlements = b.info;
-        struct dw_check_opts opts = {.now = 0};
+        /* the same plist as an ioreg listing: device walk and judgement */
+        struct dw_check_opts opts = {.now = 0, .ioreg = b.info, .ioreg_path = "fuzz.ioreg"};
         check_bundle(&b, &opts, drop, NULL);
     }
     plist_free(b.entitlements);
