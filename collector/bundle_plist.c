@@ -7,6 +7,7 @@
  * one is present (DW_PLIST_FROM_MEMORY_FORMAT, DW_PLIST_UNIX_DATE); both
  * branches compile. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bundle.h"
@@ -49,6 +50,24 @@ const char *dw_plist_string(plist_t dict, const char *key)
         return NULL;
     uint64_t n = 0;
     return plist_get_string_ptr(v, &n);
+}
+
+void dw_plist_each(plist_t dict, void (*fn)(const char *key, plist_t value, void *ctx), void *ctx)
+{
+    if (!dict || plist_get_node_type(dict) != PLIST_DICT)
+        return;
+    plist_dict_iter it = NULL;
+    plist_dict_new_iter(dict, &it);
+    for (;;) {
+        char *key = NULL;
+        plist_t v = NULL;
+        plist_dict_next_item(dict, it, &key, &v);
+        if (!key)
+            break;
+        fn(key, v, ctx);
+        free(key);
+    }
+    free(it);
 }
 
 int64_t dw_plist_date(plist_t node)

@@ -154,24 +154,11 @@ static void check_values(struct dw_check_ctx *c, const struct dw_profile *p)
     free(it);
 }
 
-static bool has_restricted(plist_t ent)
+static void note_restricted(const char *key, plist_t value, void *ctx)
 {
-    bool found = false;
-    plist_dict_iter it = NULL;
-    if (!ent)
-        return false;
-    plist_dict_new_iter(ent, &it);
-    for (;;) {
-        char *key = NULL;
-        plist_t v = NULL;
-        plist_dict_next_item(ent, it, &key, &v);
-        if (!key)
-            break;
-        found = found || check_is_restricted(key);
-        free(key);
-    }
-    free(it);
-    return found;
+    (void)value;
+    if (check_is_restricted(key))
+        *(bool *)ctx = true;
 }
 
 /* The first signed slice's signature (team, certificate). */
@@ -239,7 +226,8 @@ void check_entitlements(struct dw_check_ctx *c)
             check_report(c, "check.driverkit-missing", -1, b->exec_path, 0,
                          "the dext is not signed with com.apple.developer.driverkit = true");
     }
-    bool restricted = has_restricted(b->entitlements);
+    bool restricted = false;
+    dw_plist_each(b->entitlements, note_restricted, &restricted);
     if (!cs || !b->entitlements)
         return;
     if (b->profile.present)

@@ -188,39 +188,40 @@ static void judge(struct dw_check_ctx *c, const char *pname, const struct pci_de
                      entry >= 0 ? entry : 0, entry >= 0 ? "]" : ")");
 }
 
+struct ioreg_walk {
+    struct dw_check_ctx *c;
+    const struct pci_device *dev;
+    size_t ndev, matched, pci_personalities;
+};
+
+/* One personality against every device. */
+static void judge_personality(const char *name, plist_t pers, void *ctx)
+{
+    struct ioreg_walk *w = ctx;
+    const char *provider = dw_plist_string(pers, "IOProviderClass");
+    if (!provider || strcmp(provider, "IOPCIDevice") != 0)
+        return;
+    w->pci_personalities++;
+    for (size_t i = 0; i < w->ndev; i++)
+        if (dict_matches(pers, &w->dev[i])) {
+            w->matched++;
+            judge(w->c, name, &w->dev[i]);
+        }
+}
+
 void check_ioreg(struct dw_check_ctx *c)
 {
     const struct dw_bundle *b = c->b;
     plist_t all = b->info ? plist_dict_get_item(b->info, "IOKitPersonalities") : NULL;
-    if (!c->opts->ioreg || b->kind != DW_BUNDLE_DEXT || !all ||
-        plist_get_node_type(all) != PLIST_DICT)
+    if (!c->opts->ioreg || b->kind != DW_BUNDLE_DEXT || !all)
         return;
     struct pci_device *dev = xcalloc(DEVICES_MAX, sizeof *dev);
-    size_t ndev = 0, matched = 0, pci_personalities = 0;
-    collect(c->opts->ioreg, 0, dev, &ndev);
-    plist_dict_iter it = NULL;
-    plist_dict_new_iter(all, &it);
-    for (;;) {
-        char *name = NULL;
-        plist_t pers = NULL;
-        plist_dict_next_item(all, it, &name, &pers);
-        if (!name)
-            break;
-        const char *provider = dw_plist_string(pers, "IOProviderClass");
-        if (provider && strcmp(provider, "IOPCIDevice") == 0) {
-            pci_personalities++;
-            for (size_t i = 0; i < ndev; i++)
-                if (dict_matches(pers, &dev[i])) {
-                    matched++;
-                    judge(c, name, &dev[i]);
-                }
-        }
-        free(name);
-    }
-    free(it);
-    if (pci_personalities && !matched)
+    struct ioreg_walk w = {.c = c, .dev = dev};
+    collect(c->opts->ioreg, 0, dev, &w.ndev);
+    dw_plist_each(all, judge_personality, &w);
+    if (w.pci_personalities && !w.matched)
         check_report(c, "check.ioreg-nomatch", -1, c->opts->ioreg_path, 0,
                      "none of the %zu PCI device%s listed matches a personality of the dext",
-                     ndev, ndev == 1 ? "" : "s");
+                     w.ndev, w.ndev == 1 ? "" : "s");
     free(dev);
 }

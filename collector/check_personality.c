@@ -122,8 +122,9 @@ static void check_coverage(struct dw_check_ctx *c, const struct origin *o, plist
 }
 
 /* The keys one personality needs, its bundle id, and its match strings. */
-static void check_one(struct dw_check_ctx *c, const char *name, plist_t pers)
+static void check_one(const char *name, plist_t pers, void *ctx)
 {
+    struct dw_check_ctx *c = ctx;
     const struct dw_bundle *b = c->b;
     struct dw_buf what = {0};
     buf_printf(&what, "personality %s", name);
@@ -188,16 +189,5 @@ void check_personalities(struct dw_check_ctx *c)
                          "Info.plist has no IOKitPersonalities: nothing will ever match the dext");
         return;
     }
-    plist_dict_iter it = NULL;
-    plist_dict_new_iter(all, &it);
-    for (;;) {
-        char *name = NULL;
-        plist_t pers = NULL;
-        plist_dict_next_item(all, it, &name, &pers);
-        if (!name)
-            break;
-        check_one(c, name, pers);
-        free(name);
-    }
-    free(it);
+    dw_plist_each(all, check_one, c);
 }

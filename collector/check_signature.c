@@ -18,27 +18,17 @@ static const char *hash_name(int type)
     }
 }
 
-/* The restricted entitlements the signature claims, comma-separated, into out. */
-static size_t restricted_list(const struct dw_bundle *b, struct dw_buf *out)
+struct restricted {
+    struct dw_buf list;
+    size_t n;
+};
+
+static void add_restricted(const char *key, plist_t value, void *ctx)
 {
-    size_t n = 0;
-    if (!b->entitlements)
-        return 0;
-    plist_dict_iter it = NULL;
-    plist_dict_new_iter(b->entitlements, &it);
-    for (;;) {
-        char *key = NULL;
-        plist_t v = NULL;
-        plist_dict_next_item(b->entitlements, it, &key, &v);
-        if (!key)
-            break;
-        if (check_is_restricted(key)) {
-            buf_printf(out, "%s%s", n++ ? ", " : "", key);
-        }
-        free(key);
-    }
-    free(it);
-    return n;
+    struct restricted *r = ctx;
+    (void)value;
+    if (check_is_restricted(key))
+        buf_printf(&r->list, "%s%s", r->n++ ? ", " : "", key);
 }
 
 /* The info finding: identifier, team, signer, flags, hashes verified. */
@@ -122,8 +112,8 @@ void check_signature(struct dw_check_ctx *c)
                      b->macho_error ? b->macho_error : "unknown");
         return;
     }
-    struct dw_buf restricted = {0};
-    size_t nrestricted = restricted_list(b, &restricted);
+    struct restricted r = {0};
+    dw_plist_each(b->entitlements, add_restricted, &r);
     for (size_t i = 0; i < b->macho.nslices; i++) {
         const struct dw_macho_slice *s = &b->macho.slices[i];
         char arch[32];
@@ -136,16 +126,16 @@ void check_signature(struct dw_check_ctx *c)
         describe(c, arch, &s->cs);
         check_intact(c, arch, &s->cs);
         bool adhoc = (s->cs.flags & DW_CS_ADHOC) || !s->cs.cms_len;
-        if (adhoc && nrestricted)
+        if (adhoc && r.n)
             check_report(c, "check.adhoc-restricted",
                          c->opts->development ? DW_SEV_WARNING : DW_SEV_ERROR, b->exec_path, 0,
                          "%s: ad-hoc signature (no certificate) claims restricted "
                          "entitlement%s %s%s",
-                         arch, nrestricted == 1 ? "" : "s", buf_cstr(&restricted),
+                         arch, r.n == 1 ? "" : "s", buf_cstr(&r.list),
                          c->opts->development
                              ? " (accepted only on a development Mac with SIP disabled)"
                              : " (refused by AMFI while SIP is on)");
     }
-    buf_free(&restricted);
+    buf_free(&r.list);
     check_arches(c);
 }

@@ -87,6 +87,9 @@ int bundle_read_file(const char *path, size_t max, unsigned char **data, size_t 
 plist_t dw_plist_parse(const void *data, size_t len, const char **why);
 /* The string value of dict[key], or NULL when absent or not a string. */
 const char *dw_plist_string(plist_t dict, const char *key);
+/* Calls fn(key, value, ctx) for each entry of a dictionary (nothing for
+ * another node type), in libplist's order. */
+void dw_plist_each(plist_t dict, void (*fn)(const char *key, plist_t value, void *ctx), void *ctx);
 /* A date node as Unix seconds. */
 int64_t dw_plist_date(plist_t node);
 
