@@ -93,5 +93,16 @@ grep -q 'pci106b,2005' "$FX/pci-ioreg.text" && bad "pci-ioreg: the narrow person
 grep -q 'page 1 at slice offset 0x1000' "$FX/modified.text" || bad "modified: page not named"
 grep -q 'Info.plist does not match' "$FX/modified.text" || bad "modified: Info.plist not named"
 
+# every JSON output against docs/incident.schema.json (when jsonschema is there)
+if python3 -c 'import jsonschema' 2>/dev/null; then
+    python3 - "$SRC/../../docs/incident.schema.json" "$FX"/*.json <<'PY' || bad "JSON output not valid against docs/incident.schema.json"
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+for path in sys.argv[2:]:
+    for line in open(path):
+        jsonschema.validate(json.loads(line), schema)
+PY
+fi
+
 echo "bundle.golden: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
