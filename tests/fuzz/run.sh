@@ -36,7 +36,7 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 FUZZ=$SRC/tests/fuzz
 ALL="fuzz_detect fuzz_reader fuzz_reader_text fuzz_reader_plain fuzz_reader_json
      fuzz_rules fuzz_config fuzz_baseline fuzz_pipeline
-     fuzz_store fuzz_baseline_scale fuzz_config_scale"
+     fuzz_store fuzz_baseline_scale fuzz_config_scale fuzz_bundle"
 read -r -a HARNESSES <<<"$(echo ${*:-$ALL})"
 WORK=${FUZZ_WORK:-$BUILD/fuzz}
 mkdir -p "$WORK"
