@@ -150,10 +150,11 @@ const struct dw_check_rule dw_check_rules[] = {
      "nothing is logged).  Compare IOPCIPrimaryMatch with the vendor-id and device-id that "
      "`ioreg -l -r -c IOPCIDevice` shows (little-endian bytes: <cd ab 00 00> is 0xabcd).",
      REF_IOPCI "\n" REF_PERSONALITIES},
-    {"check.arm64e-only", "arch.arm64e-only", DW_SEV_WARNING, 40,
-     "Build the dext for arm64 (ARCHS = arm64 x86_64): third-party arm64e code runs only with "
-     "the arm64e preview ABI boot argument, so an arm64e-only dext does not load on Apple "
-     "silicon Macs as shipped.",
+    {"check.architecture", "arch.slices", DW_SEV_WARNING, 40,
+     "Build the dext for arm64 and x86_64 against the DriverKit SDK (Xcode's DriverKit target: "
+     "SDKROOT = driverkit, ARCHS = arm64 x86_64): third-party arm64e code runs only with the "
+     "arm64e preview ABI boot argument, drivers do not run under Rosetta, and a dext built "
+     "for the macOS SDK cannot link the DriverKit runtime.",
      "Preparing your app to work with pointer authentication "
      "https://developer.apple.com/documentation/security/"
      "preparing-your-app-to-work-with-pointer-authentication"},

@@ -79,12 +79,23 @@ static void check_intact(struct dw_check_ctx *c, const char *arch, const struct 
                      cs->cms_error ? cs->cms_error : "the CMS signature does not verify");
 }
 
-/* arm64e without arm64: third-party arm64e needs a boot argument. */
+/* arm64e without arm64: third-party arm64e needs a boot argument.  A dext or
+ * kext runs natively or not at all (no Rosetta), so it needs an Apple silicon
+ * slice; a dext's slices are built against the DriverKit SDK. */
 static void check_arches(struct dw_check_ctx *c)
 {
     const struct dw_macho *m = &c->b->macho;
     bool arm64 = false, arm64e = false;
+    bool driver = c->b->kind == DW_BUNDLE_DEXT || c->b->kind == DW_BUNDLE_KEXT;
     for (size_t i = 0; i < m->nslices; i++) {
+        char arch[32];
+        macho_arch_name(&m->slices[i], arch, sizeof arch);
+        if (c->b->kind == DW_BUNDLE_DEXT && m->slices[i].platform &&
+            m->slices[i].platform != DW_PLATFORM_DRIVERKIT)
+            check_report(c, "check.architecture", -1, c->b->exec_path, 0,
+                         "%s: built for platform %u (LC_BUILD_VERSION), not DriverKit (%u): "
+                         "a dext links against the DriverKit SDK",
+                         arch, m->slices[i].platform, DW_PLATFORM_DRIVERKIT);
         if (m->slices[i].cputype != DW_CPU_TYPE_ARM64)
             continue;
         if ((m->slices[i].cpusubtype & DW_CPU_SUBTYPE_MASK) == DW_CPU_SUBTYPE_ARM64E)
@@ -93,8 +104,13 @@ static void check_arches(struct dw_check_ctx *c)
             arm64 = true;
     }
     if (arm64e && !arm64)
-        check_report(c, "check.arm64e-only", -1, c->b->exec_path, 0,
+        check_report(c, "check.architecture", -1, c->b->exec_path, 0,
                      "the executable's only Apple silicon slice is arm64e (no arm64 slice)");
+    else if (driver && !arm64 && m->nslices)
+        check_report(c, "check.architecture", -1, c->b->exec_path, 0,
+                     "the executable has no arm64 slice: a %s does not run on Apple silicon "
+                     "(no Rosetta for drivers)",
+                     bundle_kind_name(c->b->kind));
 }
 
 void check_signature(struct dw_check_ctx *c)

@@ -10,6 +10,7 @@
  *   gen_macho --out FILE --id ID [--arch arm64|arm64e|x86_64]... [--fat64]
  *             [--team T] [--entitlements XML] [--info Info.plist]
  *             [--cert PEM --key PEM] [--corrupt] [--unsigned] [--der-from XML]
+ *             [--platform N]  (LC_BUILD_VERSION platform; default 10, DriverKit)
  *   gen_macho --xml2bin IN OUT      (an XML plist to a binary one, libplist)
  *
  * Without --cert the signature is ad-hoc (CS_ADHOC, an empty BlobWrapper);
@@ -40,6 +41,7 @@ struct opts {
     const char *arches[4];
     size_t narch;
     bool fat64, corrupt, unsigned_;
+    uint32_t platform;
 };
 
 static void put32be(struct dw_buf *b, uint32_t v)
@@ -355,7 +357,7 @@ static void thin_image(struct dw_buf *img, const struct opts *o, const struct pa
     segment(img, "__LINKEDIT", 0x100004000ull, sig_off, sig_size, 1);
     put32le(img, 0x32); /* LC_BUILD_VERSION */
     put32le(img, 24);
-    put32le(img, 10);   /* PLATFORM_DRIVERKIT */
+    put32le(img, o->platform ? o->platform : 10); /* PLATFORM_DRIVERKIT */
     put32le(img, 0x00140000); /* minos 20.0 */
     put32le(img, 0x00180000); /* sdk 24.0 */
     put32le(img, 0);
@@ -532,6 +534,8 @@ int main(int argc, char **argv)
             o.team = v, i++;
         else if (strcmp(a, "--entitlements") == 0)
             o.ent = v, i++;
+        else if (strcmp(a, "--platform") == 0)
+            o.platform = (uint32_t)strtoul(v, NULL, 10), i++;
         else if (strcmp(a, "--der-from") == 0)
             o.der_from = v, i++;
         else if (strcmp(a, "--info") == 0)

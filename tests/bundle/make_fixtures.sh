@@ -16,8 +16,10 @@
 #   modified/VirtualHIDDevice.dext  hid, then a page and Info.plist changed
 #   bad/BadDriver.dext      another team's certificate, expired profile, a value
 #                           the profile does not allow, stale personality id,
-#                           no IOUserServerName, `&amp;` in the match, arm64e only
-#   derdiff/VirtualHIDDevice.dext  hid with DER entitlements that say something else
+#                           no IOUserServerName, `&amp;` in the match, arm64e only,
+#                           built for the macOS platform
+#   derdiff/VirtualHIDDevice.dext  hid with DER entitlements that say something else,
+#                           x86_64 only
 #   Host.app                an app with hid's dext in Contents/Library/SystemExtensions
 #   HostBad.app             no system-extension.install, a user-client access list
 #                           without its dext, which another team signed
@@ -104,7 +106,7 @@ mkdir -p "$DIR/derdiff"
 cp -R "$H" "$D"
 "$GEN" --out "$D/com.example.VirtualHIDDevice" --entitlements "$SRC/hid.entitlements" \
     --der-from "$SRC/seed.entitlements" --info "$D/Info.plist" --id com.example.VirtualHIDDevice \
-    $DEV --arch arm64
+    $DEV --arch x86_64
 
 # everything the profile and the personality can get wrong
 B=$DIR/bad/BadDriver.dext
@@ -112,7 +114,7 @@ mkdir -p "$B"
 "$GEN" --xml2bin "$SRC/bad.Info.plist" "$B/Info.plist"
 "$GEN" --out "$B/BadDriver" --entitlements "$SRC/bad.entitlements" --info "$B/Info.plist" \
     --id com.example.BadDriver --cert "$K/other.pem" --key "$K/other.key" --team OTHERTEAM9 \
-    --arch arm64e
+    --arch arm64e --platform 1
 profile "$B/embedded.provisionprofile" "BadDriver Development" TEAMID1234 2020-01-01T00:00:00Z \
     "$SRC/pci.entitlements" 's/0x0000abcd/0x0000beef/'
 
