@@ -122,6 +122,7 @@ static struct dw_incident *check_one(const struct dw_bundle *b, const struct dw_
     check_signature(&c);
     check_entitlements(&c);
     check_personalities(&c);
+    check_usb(&c);
     check_host(&c);
     check_ioreg(&c);
     return c.inc;

@@ -117,11 +117,19 @@ const struct dw_check_rule dw_check_rules[] = {
      "mask, and `&amp;` (an XML escape left in the value) makes the mask 0xa and ends the list.",
      REF_IOPCI "\n" REF_PCI_ENT},
     {"check.transport-coverage", "entitlement.transport-coverage", DW_SEV_ERROR, 66,
-     "Each PCI personality must be covered by the com.apple.developer.driverkit.transport.pci "
-     "entitlement (an array of dictionaries with IOPCIPrimaryMatch etc.): the kernel copies the "
-     "entitlement's value into the personality and matches it against the device, so a device "
-     "the entitlement does not cover fails the provider entitlements check.",
+     "Each PCI or USB personality must be covered by the transport entitlement "
+     "(com.apple.developer.driverkit.transport.pci: dictionaries with IOPCIPrimaryMatch etc.; "
+     ".transport.usb: dictionaries with idVendor): the kernel matches the entitlement's "
+     "dictionary against the device as it does the personality, so a device the entitlement "
+     "does not cover fails the provider entitlements check.",
      REF_PCI_ENT "\n" REF_DK_ENT},
+    {"check.usb-entitlement", "usb.entitlement-value", DW_SEV_ERROR, 64,
+     "In com.apple.developer.driverkit.transport.usb each dictionary's idVendor is an integer "
+     "(<integer>1452</integer>, decimal, for 0x05ac) or, in a development profile, the string "
+     "\"*\"; a hex string matches no device.",
+     "com.apple.developer.driverkit.transport.usb "
+     "https://developer.apple.com/documentation/bundleresources/entitlements/"
+     "com.apple.developer.driverkit.transport.usb"},
     {"check.host-app", "sysext.host-app", DW_SEV_ERROR, 68,
      "The app that activates a system extension must be signed with "
      "com.apple.developer.system-extension.install = true (OSSystemExtensionErrorDomain 2, "

@@ -20,6 +20,7 @@
 #                           built for the macOS platform
 #   derdiff/VirtualHIDDevice.dext  hid with DER entitlements that say something else,
 #                           x86_64 only
+#   usb/USBDriver.dext      knightsc/USBApp-shaped; transport.usb idVendor as a hex string
 #   Host.app                an app with hid's dext in Contents/Library/SystemExtensions
 #   HostBad.app             no system-extension.install, a user-client access list
 #                           without its dext, which another team signed
@@ -117,6 +118,13 @@ mkdir -p "$B"
     --arch arm64e --platform 1
 profile "$B/embedded.provisionprofile" "BadDriver Development" TEAMID1234 2020-01-01T00:00:00Z \
     "$SRC/pci.entitlements" 's/0x0000abcd/0x0000beef/'
+
+# a USB dext whose entitlement writes idVendor as a hex string
+U=$DIR/usb/USBDriver.dext
+dext "$U" USBDriver "$SRC/usb.Info.plist" "$SRC/usb.entitlements" --id com.example.USBDriver \
+    $DEV --arch arm64 --arch x86_64
+profile "$U/embedded.provisionprofile" "USBDriver Development" TEAMID1234 2060-01-01T00:00:00Z \
+    "$SRC/usb.entitlements"
 
 # a host app with the clean dext inside
 A=$DIR/Host.app/Contents

@@ -69,6 +69,7 @@ run_case pci 0 "text json" pci/PCIDriver.dext
 run_case modified 1 "text json" modified/VirtualHIDDevice.dext
 run_case bad 1 "text json" bad/BadDriver.dext
 run_case derdiff 1 "text" derdiff/VirtualHIDDevice.dext
+run_case usb 1 "text json" usb/USBDriver.dext
 run_case host 0 "text json" Host.app
 run_case host-bad 1 "text" HostBad.app
 run_case unsigned 1 "text" unsigned/Tool
