@@ -14,7 +14,9 @@ class Dextwatch < Formula
   depends_on "cmake" => :build
   depends_on "pkg-config" => :build
   depends_on "jansson"
+  depends_on "libplist"
   depends_on "libyaml"
+  depends_on "openssl@3"
   depends_on "pcre2"
   depends_on "sqlite"
 

@@ -10,7 +10,7 @@ command -v mandoc >/dev/null || fail "mandoc is missing (scripts/install-deps.sh
 mandoc -Tlint -W warning "$page" || fail "mandoc -Tlint reports the problems above"
 text=$(mandoc -Tascii "$page" | col -b)
 missing=0
-for cmd in scan recent show rules explain predicate watch stats prune agent forward; do
+for cmd in scan recent show rules explain predicate watch stats prune agent forward check; do
     "$dw" "$cmd" --help >/tmp/manpage.$$ 2>&1 || true
     # options as --help lists them: table rows ("  --db PATH", "  -q, --quiet") and usage
     # brackets ("[--db PATH"); not the `log` options its prose quotes
