@@ -94,6 +94,15 @@ const struct dw_check_rule dw_check_rules[] = {
      "A dext must be signed with com.apple.developer.driverkit = true (and the transport and "
      "family entitlements its personalities need).  Add it to the dext's .entitlements file.",
      REF_DK_ENT},
+    {"check.family-entitlement", "entitlement.family", DW_SEV_ERROR, 77,
+     "The family class the personality's IOClass names requires its family entitlement (the "
+     "kernel: \"family entitlements check failed\"): add it to the dext's .entitlements and "
+     "request it from Apple for your team if your profile lacks it.",
+     REF_DK_ENT "\n"
+     "xnu iokit/Kernel/IOUserServer.cpp IOUserServer::checkEntitlements (the service's "
+     "IOServiceDEXTEntitlements)\n"
+     "com.apple.developer.driverkit.family.hid.device, .hid.eventservice, .networking, .serial, "
+     ".scsicontroller https://developer.apple.com/documentation/bundleresources/entitlements"},
     {"check.personality-incomplete", "personality.incomplete", DW_SEV_ERROR, 60,
      "Each IOKitPersonalities entry of a dext needs CFBundleIdentifier (the dext's bundle id), "
      "IOClass, IOUserClass, IOUserServerName and IOProviderClass; without them the dext is "

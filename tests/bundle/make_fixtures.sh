@@ -17,7 +17,8 @@
 #   bad/BadDriver.dext      another team's certificate, expired profile, a value
 #                           the profile does not allow, stale personality id,
 #                           no IOUserServerName, `&amp;` in the match, arm64e only,
-#                           built for the macOS platform
+#                           built for the macOS platform, IOClass IOUserSerial without
+#                           the serial family entitlement
 #   derdiff/VirtualHIDDevice.dext  hid with DER entitlements that say something else,
 #                           x86_64 only
 #   usb/USBDriver.dext      knightsc/USBApp-shaped; transport.usb idVendor as a hex string
