@@ -26,6 +26,7 @@
 #   HostBad.app             no system-extension.install, a user-client access list
 #                           without its dext, which another team signed
 #   ioreg-pci.plist         `ioreg -a -l -r -c IOPCIDevice`: one external, one built-in device
+#   hostile/Evil.dext       escapes, newlines and markup in every Info.plist string
 #   unsigned/Tool           a Mach-O without LC_CODE_SIGNATURE
 #   broken/PCIDriver        seed's executable cut short (its signature runs past the end)
 set -eu
@@ -158,3 +159,6 @@ mkdir -p "$DIR/unsigned"
 "$GEN" --out "$DIR/unsigned/Tool" --id Tool --unsigned --arch x86_64
 
 cp "$SRC/ioreg-pci.plist" "$DIR/ioreg-pci.plist"
+
+mkdir -p "$DIR/hostile/Evil.dext"
+cp "$SRC/hostile.Info.plist" "$DIR/hostile/Evil.dext/Info.plist"

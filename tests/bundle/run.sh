@@ -72,6 +72,7 @@ run_case derdiff 1 "text" derdiff/VirtualHIDDevice.dext
 run_case usb 1 "text json" usb/USBDriver.dext
 run_case host 0 "text json" Host.app
 run_case host-bad 1 "text" HostBad.app
+run_case hostile 1 "text json github junit markdown" hostile/Evil.dext
 run_case unsigned 1 "text" unsigned/Tool
 run_case broken 1 "text" broken/PCIDriver
 
