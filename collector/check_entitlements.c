@@ -197,6 +197,13 @@ static void check_profile(struct dw_check_ctx *c, const struct dw_codesign *cs)
         check_report(c, "check.team-mismatch", -1, p->path, 0,
                      "the signature's team %s differs from the profile's TeamIdentifier %s",
                      cs->team_id, p->team_id);
+    /* "TEAMID.com.example.Driver" (or "TEAMID.*"): the App ID the profile is for */
+    const char *appid = dw_plist_string(p->entitlements, "com.apple.application-identifier");
+    const char *dot = appid ? strchr(appid, '.') : NULL;
+    if (dot && c->b->bundle_id && !string_allowed(c->b->bundle_id, dot + 1))
+        check_report(c, "check.profile-bundle-id", -1, p->path, 0,
+                     "the provisioning profile is for App ID %s, not for %s", appid,
+                     c->b->bundle_id);
     check_values(c, p);
 }
 

@@ -70,6 +70,11 @@ const struct dw_check_rule dw_check_rules[] = {
      "site, unmodified.  Confirm with `security cms -D -i embedded.provisionprofile`; download "
      "it again.",
      REF_TN3125},
+    {"check.profile-bundle-id", "profile.bundle-id", DW_SEV_ERROR, 73,
+     "The profile's application identifier (TEAMID.bundle-id) must name this bundle's "
+     "CFBundleIdentifier: create or pick the profile of this App ID (each dext has its own) "
+     "and embed it.",
+     REF_TN3125},
     {"check.profile-expired", "profile.expired", DW_SEV_ERROR, 75,
      "The provisioning profile has expired: regenerate it on the developer site (or let Xcode "
      "renew it), embed the new one and sign again.",

@@ -185,7 +185,7 @@ int cmd_check(int argc, char **argv)
         status = DW_EXIT_USAGE;
         goto done;
     }
-    struct dw_report_opts ro = {.title = "dextwatch check", .quiet = true,
+    struct dw_report_opts ro = {.title = "dextwatch check", .quiet = true, .verbose = true,
                                 .color = cli_use_color(stdout)};
     if (outputs_settle(&r.outs, false, &err) != 0 || outputs_open(&r.outs, &ro, &err) != 0) {
         cli_error("check: %s", err.msgs[0]);

@@ -226,7 +226,7 @@ static void text_on_incident(void *state, const struct dw_report_item *item, str
     text_add_row(t, item);
     if (t->opts.summary_only)
         return;
-    struct dw_text_style st = {.color = t->opts.color};
+    struct dw_text_style st = {.color = t->opts.color, .verbose = t->opts.verbose};
     struct dw_buf status = {0};
     report_item_status(item, &status);
     text_incident(out, item->inc, item->id, &st, buf_cstr(&status));

@@ -115,6 +115,7 @@ struct dw_report_opts {
     bool
         summary_only; /* text: only the closing summary (stderr when stdout holds another format) */
     bool quiet;       /* text: no closing summary */
+    bool verbose;     /* text: every finding held, not the first eight (check: no `show`) */
 };
 
 struct dw_report;

@@ -18,7 +18,7 @@
 #                           the profile does not allow, stale personality id,
 #                           no IOUserServerName, `&amp;` in the match, arm64e only,
 #                           built for the macOS platform, IOClass IOUserSerial without
-#                           the serial family entitlement
+#                           the serial family entitlement, a profile for another App ID
 #   derdiff/VirtualHIDDevice.dext  hid with DER entitlements that say something else,
 #                           x86_64 only
 #   usb/USBDriver.dext      knightsc/USBApp-shaped; transport.usb idVendor as a hex string
@@ -119,7 +119,7 @@ mkdir -p "$B"
     --id com.example.BadDriver --cert "$K/other.pem" --key "$K/other.key" --team OTHERTEAM9 \
     --arch arm64e --platform 1
 profile "$B/embedded.provisionprofile" "BadDriver Development" TEAMID1234 2020-01-01T00:00:00Z \
-    "$SRC/pci.entitlements" 's/0x0000abcd/0x0000beef/'
+    "$SRC/pci.entitlements" 's/0x0000abcd/0x0000beef/;0,/<true\/>/s||<true/>\n\t<key>com.apple.application-identifier</key>\n\t<string>TEAMID1234.com.example.Other</string>|'
 
 # a USB dext whose entitlement writes idVendor as a hex string
 U=$DIR/usb/USBDriver.dext
