@@ -145,6 +145,21 @@ static void read_info(struct dw_bundle *b, const char *dir)
         b->kind = k;
 }
 
+/* _CodeSignature/CodeResources, kept as bytes (its hash is slot 3) and parsed. */
+static void read_resources(struct dw_bundle *b, const char *dir)
+{
+    b->content_dir = xstrdup(dir);
+    b->resources_path = join(dir, "_CodeSignature/CodeResources");
+    if (bundle_read_file(b->resources_path, INFO_MAX, &b->resources_bytes, &b->resources_len) != 0)
+        return;
+    const char *why = NULL;
+    b->resources = dw_plist_parse(b->resources_bytes, b->resources_len, &why);
+    if (b->resources && plist_get_node_type(b->resources) != PLIST_DICT) {
+        plist_free(b->resources);
+        b->resources = NULL;
+    }
+}
+
 static void read_profile(struct dw_bundle *b, const char *dir)
 {
     char *path = join(dir, "embedded.provisionprofile");
@@ -204,6 +219,7 @@ static void open_directory(struct dw_bundle *b)
         read_executable(b);
     }
     read_profile(b, dir);
+    read_resources(b, dir);
     if (b->kind == DW_BUNDLE_APP)
         read_children(b);
     free(contents);
@@ -261,5 +277,9 @@ void bundle_free(struct dw_bundle *b)
     plist_free(b->der_entitlements);
     free(b->entitlements_error);
     profile_free(&b->profile);
+    free(b->content_dir);
+    free(b->resources_path);
+    free(b->resources_bytes);
+    plist_free(b->resources);
     free(b);
 }

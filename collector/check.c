@@ -120,6 +120,7 @@ static struct dw_incident *check_one(const struct dw_bundle *b, const struct dw_
     c.subject = b->bundle_id ? b->bundle_id : b->name;
     check_info(&c);
     check_signature(&c);
+    check_resources(&c);
     check_entitlements(&c);
     check_personalities(&c);
     check_usb(&c);

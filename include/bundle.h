@@ -66,6 +66,12 @@ struct dw_bundle {
     plist_t der_entitlements; /* the DER blob of the same slice, decoded */
     bool der_unreadable;
     struct dw_profile profile;
+    /* _CodeSignature/CodeResources: the seal of the bundle's other files */
+    char *content_dir;     /* the directory its paths are relative to */
+    char *resources_path;
+    unsigned char *resources_bytes; /* NULL when absent */
+    size_t resources_len;
+    plist_t resources;     /* NULL when absent or unreadable */
     /* an app's system extensions */
     struct dw_bundle **children;
     size_t nchildren;

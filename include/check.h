@@ -87,6 +87,7 @@ void check_personalities(struct dw_check_ctx *c);
 void check_host(struct dw_check_ctx *c);
 void check_ioreg(struct dw_check_ctx *c);
 void check_usb(struct dw_check_ctx *c);
+void check_resources(struct dw_check_ctx *c);
 /* Entitlement names that only a provisioning profile can grant. */
 bool check_is_restricted(const char *entitlement);
 

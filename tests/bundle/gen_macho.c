@@ -11,6 +11,7 @@
  *             [--team T] [--entitlements XML] [--info Info.plist]
  *             [--cert PEM --key PEM] [--corrupt] [--unsigned] [--der-from XML]
  *             [--platform N]  (LC_BUILD_VERSION platform; default 10, DriverKit)
+ *             [--resources _CodeSignature/CodeResources]  (bound in special slot 3)
  *   gen_macho --xml2bin IN OUT      (an XML plist to a binary one, libplist)
  *
  * Without --cert the signature is ad-hoc (CS_ADHOC, an empty BlobWrapper);
@@ -37,7 +38,7 @@
 #define FAT_ALIGN 16384u
 
 struct opts {
-    const char *out, *id, *team, *ent, *der_from, *info, *cert, *key;
+    const char *out, *id, *team, *ent, *der_from, *info, *resources, *cert, *key;
     const char *arches[4];
     size_t narch;
     bool fat64, corrupt, unsigned_;
@@ -216,15 +217,15 @@ static void blob(struct dw_buf *out, uint32_t magic, const void *payload, size_t
 
 struct parts {
     struct dw_buf req, ent, der;
-    unsigned char info_hash[32];
-    bool has_info;
+    unsigned char info_hash[32], res_hash[32];
+    bool has_info, has_res;
 };
 
 /* The CodeDirectory over image[0..code_limit). */
 static void code_directory(struct dw_buf *cd, const struct opts *o, const struct parts *p,
                            const unsigned char *image, uint32_t code_limit)
 {
-    uint32_t nspecial = p->der.len ? 7 : p->ent.len ? 5 : 2;
+    uint32_t nspecial = p->der.len ? 7 : p->ent.len ? 5 : p->has_res ? 3 : 2;
     uint32_t ncode = (code_limit + PAGE - 1) / PAGE;
     size_t id_len = strlen(o->id) + 1, team_len = o->team ? strlen(o->team) + 1 : 0;
     uint32_t ident_off = 88, team_off = o->team ? (uint32_t)(88 + id_len) : 0;
@@ -261,6 +262,8 @@ static void code_directory(struct dw_buf *cd, const struct opts *o, const struct
             memcpy(h, p->info_hash, 32);
         else if (s == 2)
             sha256(p->req.data, p->req.len, h);
+        else if (s == 3 && p->has_res)
+            memcpy(h, p->res_hash, 32);
         else if (s == 5 && p->ent.len)
             sha256(p->ent.data, p->ent.len, h);
         else if (s == 7 && p->der.len)
@@ -443,6 +446,13 @@ static void load_parts(struct parts *p, const struct opts *o)
         plist_free(ent);
         free(xml);
     }
+    if (o->resources) {
+        size_t n;
+        unsigned char *res = slurp(o->resources, &n);
+        sha256(res, n, p->res_hash);
+        p->has_res = true;
+        free(res);
+    }
     if (o->info) {
         size_t n;
         unsigned char *info = slurp(o->info, &n);
@@ -534,6 +544,8 @@ int main(int argc, char **argv)
             o.team = v, i++;
         else if (strcmp(a, "--entitlements") == 0)
             o.ent = v, i++;
+        else if (strcmp(a, "--resources") == 0)
+            o.resources = v, i++;
         else if (strcmp(a, "--platform") == 0)
             o.platform = (uint32_t)strtoul(v, NULL, 10), i++;
         else if (strcmp(a, "--der-from") == 0)

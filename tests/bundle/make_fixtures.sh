@@ -13,14 +13,15 @@
 #                           profile, a zero mask of nine digits in the personality
 #   hid/VirtualHIDDevice.dext  Karabiner-shaped, signed + profile, universal: clean
 #   pci/PCIDriver.dext      signed + profile, binary Info.plist, fat64: clean
-#   modified/VirtualHIDDevice.dext  hid, then a page and Info.plist changed
+#   modified/VirtualHIDDevice.dext  hid, then a page, Info.plist and the sealed
+#                           embedded.provisionprofile changed
 #   bad/BadDriver.dext      another team's certificate, expired profile, a value
 #                           the profile does not allow, stale personality id,
 #                           no IOUserServerName, `&amp;` in the match, arm64e only,
 #                           built for the macOS platform, IOClass IOUserSerial without
 #                           the serial family entitlement, a profile for another App ID
 #   derdiff/VirtualHIDDevice.dext  hid with DER entitlements that say something else,
-#                           x86_64 only
+#                           x86_64 only, CodeResources edited after signing
 #   usb/USBDriver.dext      knightsc/USBApp-shaped; transport.usb idVendor as a hex string
 #   Host.app                an app with hid's dext in Contents/Library/SystemExtensions
 #   HostBad.app             no system-extension.install, a user-client access list
@@ -65,6 +66,28 @@ profile() { # out name team expiry entitlements-file [sed-expr]
         -inkey "$K/profsign.key" -in "$K/$2.plist" -out "$1"
 }
 
+# _CodeSignature/CodeResources sealing FILE... of bundle DIR, as codesign
+# writes it: "files" (SHA-1) and "files2" ({hash2 = SHA-256}).
+seal() { # dir file...
+    local d=$1 f
+    shift
+    mkdir -p "$d/_CodeSignature"
+    {
+        printf '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n'
+        printf '\t<key>files</key>\n\t<dict>\n'
+        for f in "$@"; do
+            printf '\t\t<key>%s</key>\n\t\t<data>%s</data>\n' "$f" \
+                "$(openssl dgst -sha1 -binary "$d/$f" | base64 -w0)"
+        done
+        printf '\t</dict>\n\t<key>files2</key>\n\t<dict>\n'
+        for f in "$@"; do
+            printf '\t\t<key>%s</key>\n\t\t<dict>\n\t\t\t<key>hash2</key>\n\t\t\t<data>%s</data>\n\t\t</dict>\n' \
+                "$f" "$(openssl dgst -sha256 -binary "$d/$f" | base64 -w0)"
+        done
+        printf '\t</dict>\n</dict>\n</plist>\n'
+    } >"$d/_CodeSignature/CodeResources"
+}
+
 dext() { # dir name info entitlements gen-args...
     local d=$1 name=$2 info=$3 ent=$4
     shift 4
@@ -80,11 +103,16 @@ dext "$DIR/seed/PCIDriver.dext" PCIDriver "$SRC/seed.Info.plist" "$SRC/seed.enti
     --id com.example.PCIDriver --arch arm64
 
 # clean, signed, universal (fat32)
+# (the profile is sealed in _CodeSignature/CodeResources, bound by slot 3)
 H=$DIR/hid/VirtualHIDDevice.dext
-dext "$H" com.example.VirtualHIDDevice "$SRC/hid.Info.plist" "$SRC/hid.entitlements" \
-    --id com.example.VirtualHIDDevice $DEV --arch arm64 --arch x86_64
+mkdir -p "$H"
+cp "$SRC/hid.Info.plist" "$H/Info.plist"
 profile "$H/embedded.provisionprofile" "VirtualHIDDevice Development" TEAMID1234 \
     2060-01-01T00:00:00Z "$SRC/hid.entitlements"
+seal "$H" embedded.provisionprofile
+"$GEN" --out "$H/com.example.VirtualHIDDevice" --entitlements "$SRC/hid.entitlements" \
+    --info "$H/Info.plist" --resources "$H/_CodeSignature/CodeResources" \
+    --id com.example.VirtualHIDDevice $DEV --arch arm64 --arch x86_64
 
 # clean, signed, binary Info.plist, fat64
 P=$DIR/pci/PCIDriver.dext
@@ -100,8 +128,11 @@ M=$DIR/modified/VirtualHIDDevice.dext
 mkdir -p "$DIR/modified"
 cp -R "$H" "$M"
 "$GEN" --out "$M/com.example.VirtualHIDDevice" --entitlements "$SRC/hid.entitlements" \
-    --info "$H/Info.plist" --id com.example.VirtualHIDDevice $DEV --arch arm64 --corrupt
+    --info "$H/Info.plist" --resources "$H/_CodeSignature/CodeResources" \
+    --id com.example.VirtualHIDDevice $DEV --arch arm64 --corrupt
 sed -i -e 's|<string>1.0.0</string>|<string>1.0.1</string>|' "$M/Info.plist"
+profile "$M/embedded.provisionprofile" "VirtualHIDDevice Development 2" TEAMID1234 \
+    2060-01-01T00:00:00Z "$SRC/hid.entitlements"
 
 # the DER entitlements (what the kernel reads) disagree with the XML ones
 D=$DIR/derdiff/VirtualHIDDevice.dext
@@ -109,7 +140,8 @@ mkdir -p "$DIR/derdiff"
 cp -R "$H" "$D"
 "$GEN" --out "$D/com.example.VirtualHIDDevice" --entitlements "$SRC/hid.entitlements" \
     --der-from "$SRC/seed.entitlements" --info "$D/Info.plist" --id com.example.VirtualHIDDevice \
-    $DEV --arch x86_64
+    --resources "$D/_CodeSignature/CodeResources" $DEV --arch x86_64
+echo '<!-- edited -->' >>"$D/_CodeSignature/CodeResources"
 
 # everything the profile and the personality can get wrong
 B=$DIR/bad/BadDriver.dext

@@ -94,6 +94,9 @@ grep -q 'pci106b,2005' "$FX/pci-ioreg.text" && bad "pci-ioreg: the narrow person
 # the signed fixtures verify; the modified one names its page and Info.plist
 grep -q 'page 1 at slice offset 0x1000' "$FX/modified.text" || bad "modified: page not named"
 grep -q 'Info.plist does not match' "$FX/modified.text" || bad "modified: Info.plist not named"
+grep -q 'embedded.provisionprofile changed after signing' "$FX/modified.text" ||
+    bad "modified: the replaced (sealed) profile is not named"
+grep -q 'changed after signing\|does not match the hash' "$FX/hid.text" && bad "hid: a clean seal reported"
 
 # every JSON output against docs/incident.schema.json (when jsonschema is there)
 if python3 -c 'import jsonschema' 2>/dev/null; then
