@@ -207,6 +207,26 @@ static void check_profile(struct dw_check_ctx *c, const struct dw_codesign *cs)
     check_values(c, p);
 }
 
+/* A release (no --development) signed for development: an Apple Development
+ * certificate, or a profile that lists the Macs it may run on. */
+static void check_release_signing(struct dw_check_ctx *c, const struct dw_codesign *cs)
+{
+    const struct dw_profile *p = &c->b->profile;
+    plist_t devices = p->plist ? plist_dict_get_item(p->plist, "ProvisionedDevices") : NULL;
+    uint32_t ndev = devices && plist_get_node_type(devices) == PLIST_ARRAY
+                        ? plist_array_get_size(devices)
+                        : 0;
+    bool dev_cert = cs->signer_cn && strncmp(cs->signer_cn, "Apple Development:", 18) == 0;
+    if (c->opts->development || (!dev_cert && !ndev))
+        return;
+    check_report(c, "check.development-signing", -1, ndev ? p->path : c->b->exec_path, 0,
+                 "signed for development (%s%s%s): it loads only on the %u Mac%s the profile "
+                 "lists, not on your users' Macs",
+                 dev_cert ? "certificate '" : "", dev_cert ? cs->signer_cn : "a profile with "
+                                                                             "ProvisionedDevices",
+                 dev_cert ? "'" : "", ndev, ndev == 1 ? "" : "s");
+}
+
 void check_entitlements(struct dw_check_ctx *c)
 {
     const struct dw_bundle *b = c->b;
@@ -235,6 +255,8 @@ void check_entitlements(struct dw_check_ctx *c)
     }
     bool restricted = false;
     dw_plist_each(b->entitlements, note_restricted, &restricted);
+    if (cs)
+        check_release_signing(c, cs);
     if (!cs || !b->entitlements)
         return;
     if (b->profile.present)

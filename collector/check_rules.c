@@ -59,6 +59,13 @@ const struct dw_check_rule dw_check_rules[] = {
      "`systemextensionsctl developer on` accept it; undo with `systemextensionsctl developer "
      "off` and `csrutil enable` from Recovery.",
      REF_DK_ENT "\n" REF_DK_DEBUG "\n" REF_CS_BLOBS},
+    {"check.development-signing", "codesign.development", DW_SEV_WARNING, 20,
+     "For distribution, sign with a Developer ID Application certificate and a Developer ID "
+     "provisioning profile (no device list), then notarize; a development signature and "
+     "profile load only on the Macs the profile lists.  Pass --development when checking a "
+     "build meant for your own test Macs.",
+     REF_TN3125 "\n"
+     "Signing Mac Software with Developer ID https://developer.apple.com/developer-id/"},
     {"check.profile-missing", "profile.missing", DW_SEV_ERROR, 70,
      "Restricted entitlements (com.apple.developer.*) must be granted by an "
      "embedded.provisionprofile in the bundle: create a profile for this bundle id with the "

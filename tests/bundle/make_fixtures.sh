@@ -12,7 +12,8 @@
 #   seed/PCIDriver.dext     the case of issue 14: ad-hoc, transport.pci, no
 #                           profile, a zero mask of nine digits in the personality
 #   hid/VirtualHIDDevice.dext  Karabiner-shaped, signed + profile, universal: clean
-#   pci/PCIDriver.dext      signed + profile, binary Info.plist, fat64: clean
+#                           (for development; a release is warned it is development-signed)
+#   pci/PCIDriver.dext      signed + profile, binary Info.plist, fat64: clean (as hid)
 #   modified/VirtualHIDDevice.dext  hid, then a page, Info.plist and the sealed
 #                           embedded.provisionprofile changed
 #   bad/BadDriver.dext      another team's certificate, expired profile, a value

@@ -65,6 +65,7 @@ run_case seed-development 1 "text" --development seed/PCIDriver.dext
 run_case seed-ioreg 1 "text json" --ioreg ioreg-pci.plist seed/PCIDriver.dext
 run_case pci-ioreg 0 "text" --ioreg ioreg-pci.plist pci/PCIDriver.dext
 run_case hid 0 "text json" hid/VirtualHIDDevice.dext
+run_case hid-development 0 "text" --development --fail-on warning hid/VirtualHIDDevice.dext
 run_case pci 0 "text json" pci/PCIDriver.dext
 run_case modified 1 "text json" modified/VirtualHIDDevice.dext
 run_case bad 1 "text json" bad/BadDriver.dext
