@@ -56,10 +56,10 @@ static void check_intact(struct dw_check_ctx *c, const char *arch, const struct 
     const struct dw_bundle *b = c->b;
     if (cs->pages_bad)
         check_report(c, "check.modified", -1, b->exec_path, 0,
-                     "%s: %u of %u pages differ from the CodeDirectory's %s hashes (first: page "
-                     "%u at slice offset 0x%llx)",
-                     arch, cs->pages_bad, cs->n_code_slots, hash_name(cs->hash_type),
-                     cs->first_bad_page,
+                     "%s: %u of %u pages differ from their hashes in the signature (%zu "
+                     "CodeDirector%s checked; first: page %u at slice offset 0x%llx)",
+                     arch, cs->pages_bad, cs->n_code_slots, cs->n_code_directories,
+                     cs->n_code_directories == 1 ? "y" : "ies", cs->first_bad_page,
                      (unsigned long long)cs->first_bad_page << (cs->page_shift ? cs->page_shift : 0));
     if (cs->slot_entitlements == DW_SLOT_MISMATCH)
         check_report(c, "check.modified", -1, b->exec_path, 0,

@@ -203,11 +203,21 @@ enum dw_cs_slot_state codesign_check_slot(const struct dw_codesign *cs, int slot
     return memcmp(h, cs->special[slot], cs->hash_size) == 0 ? DW_SLOT_MATCH : DW_SLOT_MISMATCH;
 }
 
+#define MAX_CDS 6 /* slot 0 and the alternates 0x1000..0x1004 */
+
+struct blobs;
+static int verify_others(const unsigned char *buf, uint64_t slice_off, uint64_t slice_size,
+                         const struct blobs *b, struct dw_codesign *cs, struct dw_errors *err);
+
 struct blobs {
     const unsigned char *cd_primary, *cd_best, *ent, *der, *cms;
     uint32_t cd_primary_len, cd_best_len, ent_len, der_len, cms_len;
     uint64_t cd_best_at;
     int best_rank;
+    const unsigned char *cds[MAX_CDS]; /* every CodeDirectory, to verify each */
+    uint32_t cd_lens[MAX_CDS];
+    uint64_t cd_at[MAX_CDS];
+    size_t ncds;
 };
 
 /* Files one blob of the index by slot type, after checking its magic. */
@@ -228,6 +238,11 @@ static int take_blob(struct blobs *b, uint32_t type, const unsigned char *blob, 
         return -1;
     }
     if (is_cd) {
+        if (b->ncds < MAX_CDS) {
+            b->cds[b->ncds] = blob;
+            b->cd_lens[b->ncds] = blen;
+            b->cd_at[b->ncds++] = at;
+        }
         if (type == CSSLOT_CODEDIRECTORY) {
             b->cd_primary = blob;
             b->cd_primary_len = blen;
@@ -285,6 +300,33 @@ static int read_index(const unsigned char *sb, uint32_t sb_len, uint64_t off, st
     return 0;
 }
 
+/* Every CodeDirectory but the one cs describes is checked too: the CMS signs
+ * the primary (often SHA-1) one, so a page patched with only the SHA-256
+ * alternate rewritten must still show.  Their differing pages are added to
+ * cs->pages_bad; a bound entitlements blob that differs marks the slot. */
+static int verify_others(const unsigned char *buf, uint64_t slice_off, uint64_t slice_size,
+                         const struct blobs *b, struct dw_codesign *cs, struct dw_errors *err)
+{
+    for (size_t i = 0; i < b->ncds; i++) {
+        if (b->cds[i] == b->cd_best)
+            continue;
+        struct dw_codesign other = {0};
+        if (read_cd(b->cds[i], b->cd_lens[i], b->cd_at[i], slice_size, &other, err) != 0) {
+            codesign_free(&other);
+            return -1;
+        }
+        verify_pages(buf + slice_off, b->cds[i], &other);
+        if (other.pages_bad && (!cs->pages_bad || other.first_bad_page < cs->first_bad_page))
+            cs->first_bad_page = other.first_bad_page;
+        cs->pages_bad = other.pages_bad > cs->pages_bad ? other.pages_bad : cs->pages_bad;
+        if (codesign_check_slot(&other, DW_CSSLOT_ENTITLEMENTS, b->ent, b->ent_len) ==
+            DW_SLOT_MISMATCH)
+            cs->slot_entitlements = DW_SLOT_MISMATCH;
+        codesign_free(&other);
+    }
+    return 0;
+}
+
 int codesign_read(const unsigned char *buf, size_t len, uint64_t slice_off, uint64_t off,
                   uint64_t size, struct dw_codesign *cs, struct dw_errors *err)
 {
@@ -320,7 +362,7 @@ int codesign_read(const unsigned char *buf, size_t len, uint64_t slice_off, uint
     uint64_t slice_size = off - slice_off; /* code ends where the signature starts */
     if (read_cd(b.cd_best, b.cd_best_len, b.cd_best_at, slice_size, cs, err) != 0)
         return -1;
-    cs->n_code_directories = (b.cd_primary != NULL) + (b.cd_best != b.cd_primary);
+    cs->n_code_directories = b.ncds;
     verify_pages(slice, b.cd_best, cs);
     if (b.ent) {
         cs->entitlements = xstrndup((const char *)b.ent + 8, b.ent_len - 8);
@@ -333,6 +375,8 @@ int codesign_read(const unsigned char *buf, size_t len, uint64_t slice_off, uint
         cs->der_entitlements_len = b.der_len - 8;
     }
     cs->slot_der_entitlements = codesign_check_slot(cs, DW_CSSLOT_DER_ENTITLEMENTS, b.der, b.der_len);
+    if (verify_others(buf, slice_off, slice_size, &b, cs, err) != 0)
+        return -1;
     if (b.cms && b.cms_len) {
         cs->cms = xmalloc(b.cms_len);
         memcpy(cs->cms, b.cms, b.cms_len);

@@ -12,6 +12,11 @@
  *             [--cert PEM --key PEM] [--corrupt] [--unsigned] [--der-from XML]
  *             [--platform N]  (LC_BUILD_VERSION platform; default 10, DriverKit)
  *             [--resources _CodeSignature/CodeResources]  (bound in special slot 3)
+ *             [--two-cds [--patch-alternate]]
+ * --two-cds writes codesign's layout for older deployment targets: a SHA-1
+ * CodeDirectory in slot 0 (the one the CMS signs) and a SHA-256 one in slot
+ * 0x1000; --patch-alternate then changes a page and rewrites only the SHA-256
+ * directory over it (the SHA-1 one, and so the CMS, no longer match).
  *   gen_macho --xml2bin IN OUT      (an XML plist to a binary one, libplist)
  *
  * Without --cert the signature is ad-hoc (CS_ADHOC, an empty BlobWrapper);
@@ -41,7 +46,7 @@ struct opts {
     const char *out, *id, *team, *ent, *der_from, *info, *resources, *cert, *key;
     const char *arches[4];
     size_t narch;
-    bool fat64, corrupt, unsigned_;
+    bool fat64, corrupt, unsigned_, two_cds, patch_alternate;
     uint32_t platform;
 };
 
@@ -203,9 +208,10 @@ static void der_entitlements(struct dw_buf *out, plist_t ent)
 
 /* ---- the signature ---- */
 
-static void sha256(const void *p, size_t n, unsigned char *out)
+/* SHA-1 (20 bytes) or SHA-256 (32), by size. */
+static void hash_n(size_t size, const void *p, size_t n, unsigned char *out)
 {
-    EVP_Digest(p, n, out, NULL, EVP_sha256(), NULL);
+    EVP_Digest(p, n, out, NULL, size == 20 ? EVP_sha1() : EVP_sha256(), NULL);
 }
 
 static void blob(struct dw_buf *out, uint32_t magic, const void *payload, size_t n)
@@ -217,22 +223,23 @@ static void blob(struct dw_buf *out, uint32_t magic, const void *payload, size_t
 
 struct parts {
     struct dw_buf req, ent, der;
-    unsigned char info_hash[32], res_hash[32];
+    struct dw_buf info, res; /* the files slots 1 and 3 bind */
     bool has_info, has_res;
 };
 
-/* The CodeDirectory over image[0..code_limit). */
+/* The CodeDirectory over image[0..code_limit), with hashes of hsize bytes
+ * (32: SHA-256, type 2; 20: SHA-1, type 1). */
 static void code_directory(struct dw_buf *cd, const struct opts *o, const struct parts *p,
-                           const unsigned char *image, uint32_t code_limit)
+                           const unsigned char *image, uint32_t code_limit, uint32_t hsize)
 {
     uint32_t nspecial = p->der.len ? 7 : p->ent.len ? 5 : p->has_res ? 3 : 2;
     uint32_t ncode = (code_limit + PAGE - 1) / PAGE;
     size_t id_len = strlen(o->id) + 1, team_len = o->team ? strlen(o->team) + 1 : 0;
     uint32_t ident_off = 88, team_off = o->team ? (uint32_t)(88 + id_len) : 0;
-    uint32_t hash_off = (uint32_t)(88 + id_len + team_len + nspecial * 32);
+    uint32_t hash_off = (uint32_t)(88 + id_len + team_len + nspecial * hsize);
     uint32_t flags = o->cert ? 0x10000u : 0x2u; /* CS_RUNTIME : CS_ADHOC */
     put32be(cd, 0xfade0c02);
-    put32be(cd, hash_off + ncode * 32);
+    put32be(cd, hash_off + ncode * hsize);
     put32be(cd, 0x20400);
     put32be(cd, flags);
     put32be(cd, hash_off);
@@ -240,8 +247,8 @@ static void code_directory(struct dw_buf *cd, const struct opts *o, const struct
     put32be(cd, nspecial);
     put32be(cd, ncode);
     put32be(cd, code_limit);
-    buf_putc(cd, 32);  /* hashSize */
-    buf_putc(cd, 2);   /* CS_HASHTYPE_SHA256 */
+    buf_putc(cd, (char)hsize);           /* hashSize */
+    buf_putc(cd, hsize == 20 ? 1 : 2);   /* CS_HASHTYPE_SHA1 / CS_HASHTYPE_SHA256 */
     buf_putc(cd, 0);   /* platform */
     buf_putc(cd, 12);  /* log2(page size) */
     put32be(cd, 0);    /* spare2 */
@@ -259,21 +266,21 @@ static void code_directory(struct dw_buf *cd, const struct opts *o, const struct
     for (uint32_t s = nspecial; s >= 1; s--) {
         memset(h, 0, sizeof h);
         if (s == 1 && p->has_info)
-            memcpy(h, p->info_hash, 32);
+            hash_n(hsize, p->info.data, p->info.len, h);
         else if (s == 2)
-            sha256(p->req.data, p->req.len, h);
+            hash_n(hsize, p->req.data, p->req.len, h);
         else if (s == 3 && p->has_res)
-            memcpy(h, p->res_hash, 32);
+            hash_n(hsize, p->res.data, p->res.len, h);
         else if (s == 5 && p->ent.len)
-            sha256(p->ent.data, p->ent.len, h);
+            hash_n(hsize, p->ent.data, p->ent.len, h);
         else if (s == 7 && p->der.len)
-            sha256(p->der.data, p->der.len, h);
-        buf_append(cd, h, 32);
+            hash_n(hsize, p->der.data, p->der.len, h);
+        buf_append(cd, h, hsize);
     }
     for (uint32_t i = 0; i < ncode; i++) {
         uint32_t n = code_limit - i * PAGE < PAGE ? code_limit - i * PAGE : PAGE;
-        sha256(image + i * PAGE, n, h);
-        buf_append(cd, h, 32);
+        hash_n(hsize, image + i * PAGE, n, h);
+        buf_append(cd, h, hsize);
     }
 }
 
@@ -375,12 +382,16 @@ static void thin_image(struct dw_buf *img, const struct opts *o, const struct pa
     pad_to(img, sig_off);
     if (o->unsigned_)
         return;
-    struct dw_buf cd = {0}, cms = {0}, sb = {0};
-    code_directory(&cd, o, p, (const unsigned char *)img->data, sig_off);
+    struct dw_buf cd = {0}, alt = {0}, cms = {0}, sb = {0};
+    code_directory(&cd, o, p, (const unsigned char *)img->data, sig_off, o->two_cds ? 20 : 32);
+    if (o->two_cds && o->patch_alternate)
+        img->data[PAGE + 20] ^= 0x33;
+    if (o->two_cds)
+        code_directory(&alt, o, p, (const unsigned char *)img->data, sig_off, 32);
     if (o->cert)
         cms_sign(&cms, o, &cd);
     /* SuperBlob: index then blobs, in slot order as codesign writes them */
-    struct { uint32_t type; const struct dw_buf *b; } idx[5];
+    struct { uint32_t type; const struct dw_buf *b; } idx[6];
     size_t n = 0;
     idx[n].type = 0, idx[n++].b = &cd;
     idx[n].type = 2, idx[n++].b = &p->req;
@@ -388,6 +399,8 @@ static void thin_image(struct dw_buf *img, const struct opts *o, const struct pa
         idx[n].type = 5, idx[n++].b = &p->ent;
     if (p->der.len)
         idx[n].type = 7, idx[n++].b = &p->der;
+    if (o->two_cds)
+        idx[n].type = 0x1000, idx[n++].b = &alt;
     struct dw_buf wrapper = {0};
     blob(&wrapper, 0xfade0b01, cms.data, cms.len);
     idx[n].type = 0x10000, idx[n++].b = &wrapper;
@@ -412,6 +425,7 @@ static void thin_image(struct dw_buf *img, const struct opts *o, const struct pa
     if (o->corrupt)
         img->data[PAGE + 10] ^= 0x5a;
     buf_free(&cd);
+    buf_free(&alt);
     buf_free(&cms);
     buf_free(&sb);
     buf_free(&wrapper);
@@ -449,14 +463,14 @@ static void load_parts(struct parts *p, const struct opts *o)
     if (o->resources) {
         size_t n;
         unsigned char *res = slurp(o->resources, &n);
-        sha256(res, n, p->res_hash);
+        buf_append(&p->res, res, n);
         p->has_res = true;
         free(res);
     }
     if (o->info) {
         size_t n;
         unsigned char *info = slurp(o->info, &n);
-        sha256(info, n, p->info_hash);
+        buf_append(&p->info, info, n);
         p->has_info = true;
         free(info);
     }
@@ -534,6 +548,10 @@ int main(int argc, char **argv)
             o.corrupt = true;
         else if (strcmp(a, "--unsigned") == 0)
             o.unsigned_ = true;
+        else if (strcmp(a, "--two-cds") == 0)
+            o.two_cds = true;
+        else if (strcmp(a, "--patch-alternate") == 0)
+            o.patch_alternate = true;
         else if (!v)
             die("option without a value");
         else if (strcmp(a, "--out") == 0)
@@ -577,5 +595,7 @@ int main(int argc, char **argv)
     buf_free(&p.req);
     buf_free(&p.ent);
     buf_free(&p.der);
+    buf_free(&p.info);
+    buf_free(&p.res);
     return 0;
 }

@@ -29,6 +29,8 @@
 #                           without its dext, which another team signed
 #   ioreg-pci.plist         `ioreg -a -l -r -c IOPCIDevice`: one external, one built-in device
 #   hostile/Evil.dext       escapes, newlines and markup in every Info.plist string
+#   patched/PCIDriver.dext  pci with two CodeDirectories (SHA-1 primary, SHA-256
+#                           alternate); a page patched and only the SHA-256 one rewritten
 #   unsigned/Tool           a Mach-O without LC_CODE_SIGNATURE
 #   broken/PCIDriver        seed's executable cut short (its signature runs past the end)
 set -eu
@@ -153,6 +155,13 @@ mkdir -p "$B"
     --arch arm64e --platform 1
 profile "$B/embedded.provisionprofile" "BadDriver Development" TEAMID1234 2020-01-01T00:00:00Z \
     "$SRC/pci.entitlements" 's/0x0000abcd/0x0000beef/;0,/<true\/>/s||<true/>\n\t<key>com.apple.application-identifier</key>\n\t<string>TEAMID1234.com.example.Other</string>|'
+
+# codesign's two-CodeDirectory layout, then a page patched under the SHA-256 one
+Q=$DIR/patched/PCIDriver.dext
+mkdir -p "$DIR/patched"
+cp -R "$P" "$Q"
+"$GEN" --out "$Q/PCIDriver" --entitlements "$SRC/pci.entitlements" --info "$Q/Info.plist" \
+    --id com.example.PCIDriver $DEV --arch arm64 --two-cds --patch-alternate
 
 # a USB dext whose entitlement writes idVendor as a hex string
 U=$DIR/usb/USBDriver.dext

@@ -54,7 +54,7 @@ cp "$CACHE/deno-darwin-arm64-2.9.6/package/deno" "$CACHE/deno.patched"
 printf '\x00' | dd of="$CACHE/deno.patched" bs=1 seek=$((5 * 16384 + 7)) conv=notrunc status=none
 "$DW" check -q --format json "$CACHE/deno.patched" >"$CACHE/patched.json"
 [ $? -eq 1 ] || bad "patched deno: not failing"
-expect patched "$CACHE/patched.json" "pages differ from the CodeDirectory's SHA-256 hashes (first: page 20 at slice offset 0x14000)"
+expect patched "$CACHE/patched.json" "pages differ from their hashes in the signature (1 CodeDirectory checked; first: page 20 at slice offset 0x14000)"
 rm -f "$CACHE/deno.patched"
 
 echo "bundle.npm: $pass passed, $fail failed"

@@ -74,6 +74,7 @@ run_case usb 1 "text json" usb/USBDriver.dext
 run_case host 0 "text json" Host.app
 run_case host-bad 1 "text" HostBad.app
 run_case hostile 1 "text json github junit markdown" hostile/Evil.dext
+run_case patched 1 "text" patched/PCIDriver.dext
 run_case unsigned 1 "text" unsigned/Tool
 run_case broken 1 "text" broken/PCIDriver
 
@@ -94,6 +95,9 @@ grep -q 'pci106b,2005' "$FX/pci-ioreg.text" && bad "pci-ioreg: the narrow person
 [ $? -eq 2 ] || bad "a missing PATH is not exit 2"
 # the signed fixtures verify; the modified one names its page and Info.plist
 grep -q 'page 1 at slice offset 0x1000' "$FX/modified.text" || bad "modified: page not named"
+# a page patched with only the SHA-256 alternate CodeDirectory rewritten: the SHA-1 one tells
+grep -q 'arm64: 1 of 4 pages differ from their hashes in the signature (2 CodeDirectories checked; first: page 1' \
+    "$FX/patched.text" || bad "patched: the page under the stale SHA-1 CodeDirectory is not found"
 grep -q 'Info.plist does not match' "$FX/modified.text" || bad "modified: Info.plist not named"
 grep -q 'embedded.provisionprofile changed after signing' "$FX/modified.text" ||
     bad "modified: the replaced (sealed) profile is not named"
