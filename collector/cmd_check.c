@@ -2,7 +2,6 @@
  * extensions, kexts, apps and Mach-O files, reported like `scan` incidents
  * (one per bundle) in every format, with the same exit codes. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,39 +11,66 @@
 #include "check.h"
 #include "cli.h"
 #include "report.h"
+#include "verdict.h"
 
-static const char check_usage[] =
-    "usage: dextwatch check [--development] [--ioreg FILE] [--format F [--output FILE]]...\n"
-    "                       [--fail-on LEVEL|never] [-q] PATH...\n"
-    "\n"
-    "Checks a bundle offline, before macOS refuses it: code signature (present,\n"
-    "intact: page hashes, sealed Info.plist and entitlements, CMS; ad-hoc with\n"
-    "restricted entitlements), embedded.provisionprofile (present, unexpired,\n"
-    "signing certificate, team, every restricted entitlement allowed value by\n"
-    "value), com.apple.developer.driverkit, IOKitPersonalities (bundle id, IOClass,\n"
-    "IOUserClass, IOUserServerName, IOProviderClass), PCI match strings as\n"
-    "IOPCIFamily reads them (zero masks, digit counts, `&amp;`, transport.pci\n"
-    "coverage) and arm64e-only executables.  PATH is a .app (its\n"
-    "Contents/Library/SystemExtensions/* are checked too), .dext, .systemextension,\n"
-    ".kext or a Mach-O file.  Each bundle is one incident.\n"
-    "\n"
-    "  --development      the bundle is for a development Mac with SIP disabled:\n"
-    "                     an ad-hoc signature with restricted entitlements is a\n"
-    "                     warning, not an error\n"
-    "  --ioreg FILE       the Mac's PCI devices, from `ioreg -a -l -r -c IOPCIDevice`:\n"
-    "                     for each device a personality matches, whether the kernel\n"
-    "                     accepts it (transport.pci entry, built-in, IOServiceDEXTEntitlements)\n"
-    "  --format F         text|json|github|junit|markdown; may be repeated\n"
-    "  --output FILE      write the --format just before it to FILE\n"
-    "  --fail-on LEVEL    info|warning|error|critical|never (default error)\n"
-    "  -q, --quiet        no summary on stderr\n"
-    "\n"
-    "Exit status: 0 nothing at or above --fail-on, 1 findings at or above it,\n"
-    "2 usage error or a PATH that cannot be read (2 wins over 1).\n";
+enum {
+    CHECK_DEVELOPMENT,
+    CHECK_IOREG,
+    CHECK_FORMAT,
+    CHECK_OUTPUT,
+    CHECK_FAIL_ON,
+    CHECK_QUIET,
+    CHECK_HELP
+};
+static const struct cli_opt check_opts[] = {
+    [CHECK_DEVELOPMENT] = {"development", 0, NULL, NULL,
+                           "the bundle is for a development Mac with SIP disabled:\n"
+                           "an ad-hoc signature with restricted entitlements is a\n"
+                           "warning, not an error; no warning for development signing"},
+    [CHECK_IOREG] = {"ioreg", 0, "FILE", NULL,
+                     "the Mac's PCI devices, from `ioreg -a -l -r -c IOPCIDevice`:\n"
+                     "for each device a personality matches, whether the kernel\n"
+                     "accepts it (transport.pci entry, built-in, IOServiceDEXTEntitlements)"},
+    [CHECK_FORMAT] = {"format", 0, "F", DW_FORMAT_NAMES,
+                      "text|json|github|junit|markdown; may be repeated"},
+    [CHECK_OUTPUT] = {"output", 0, "FILE", NULL, "write the --format just before it to FILE"},
+    [CHECK_FAIL_ON] = {"fail-on", 0, "LEVEL", DW_FAIL_ON_NAMES,
+                       "info|warning|error|critical|never (default error)"},
+    [CHECK_QUIET] = {"quiet", 'q', NULL, NULL, "no summary on stderr"},
+    [CHECK_HELP] = CLI_OPT_HELP,
+    {0},
+};
+
+static int cmd_check(int argc, char **argv);
+
+const struct cli_cmd cmd_check_entry = {
+    .name = "check",
+    .summary = "check a dext, system extension, kext or app bundle before macOS refuses it",
+    .usage = "check [--development] [--ioreg FILE] [--format F [--output FILE]]...\n"
+             "                       [--fail-on LEVEL|never] [-q] PATH...",
+    .about =
+        "Checks a bundle offline, before macOS refuses it: code signature (present,\n"
+        "intact: page hashes of every CodeDirectory, sealed Info.plist, CodeResources and\n"
+        "entitlements, CMS; ad-hoc with restricted entitlements; DER vs XML entitlements),\n"
+        "embedded.provisionprofile (present, for this bundle, unexpired, signing\n"
+        "certificate, team, every restricted entitlement allowed value by value),\n"
+        "com.apple.developer.driverkit and family entitlements, IOKitPersonalities\n"
+        "(bundle id, IOClass, IOUserClass, IOUserServerName, IOProviderClass), PCI match\n"
+        "strings as IOPCIFamily reads them (zero masks, digit counts, `&amp;`,\n"
+        "transport.pci coverage), transport.usb idVendor, the host app of a system\n"
+        "extension, and the executable's slices.  PATH is a .app (its\n"
+        "Contents/Library/SystemExtensions/* are checked too), .dext, .systemextension,\n"
+        ".kext or a Mach-O file.  Each bundle is one incident.",
+    .opts = check_opts,
+    .operands = "PATH...",
+    .epilog = "Exit status: 0 nothing at or above --fail-on, 1 findings at or above it,\n"
+              "2 usage error or a PATH that cannot be read (2 wins over 1).",
+    .run = cmd_check,
+};
 
 struct check_run {
     struct dw_outputs outs;
-    int fail_on;
+    struct dw_verdict_policy policy;
     long ordinal;
     size_t findings;
     struct dw_report_run run;
@@ -54,18 +80,14 @@ struct check_run {
 static void on_incident(struct dw_incident *inc, void *ctx)
 {
     struct check_run *r = ctx;
-    struct dw_report_item item = {.inc = inc, .id = ++r->ordinal,
-                                  .original_severity = inc->severity};
-    item.verdict = inc->severity >= r->fail_on ? DW_VERDICT_FAIL : DW_VERDICT_PASS;
-    if (item.verdict == DW_VERDICT_FAIL)
-        r->run.failing++;
-    else
-        r->run.passing++;
+    struct dw_verdict_result v;
+    verdict_decide(&r->policy, inc, &v);
+    verdict_count(&r->run.verdicts, &v);
+    struct dw_report_item item = {.inc = inc, .id = ++r->ordinal, .verdict = v.verdict,
+                                  .original_severity = inc->severity, .note = v.note};
     r->run.incidents++;
     r->run.findings += inc->count;
     r->findings += inc->count;
-    if (inc->severity >= DW_SEV_INFO && inc->severity <= DW_SEV_CRITICAL)
-        r->run.by_severity[inc->severity]++;
     for (size_t i = 0; i < r->outs.n; i++) {
         report_incident(r->outs.v[i].report, &item, &r->out);
         outputs_write(&r->outs.v[i], &r->out);
@@ -81,8 +103,7 @@ static int check_path(struct check_run *r, const char *path, const struct dw_che
     size_t before = r->findings;
     if (b)
         check_bundle(b, opts, on_incident, r);
-    for (size_t i = 0; i < err.n; i++)
-        cli_error("%s", err.msgs[i]);
+    cli_errors(&err);
     dw_errors_clear(&err);
     struct dw_report_input in = {
         .name = path, .events = r->findings - before, .read_error = b == NULL};
@@ -115,101 +136,86 @@ static plist_t load_ioreg(const char *path)
 
 static void summary(const struct check_run *r)
 {
-    fprintf(stderr, "dextwatch: checked %llu path%s: %llu incident%s", (unsigned long long)r->run.inputs,
-            r->run.inputs == 1 ? "" : "s", (unsigned long long)r->run.incidents,
-            r->run.incidents == 1 ? "" : "s");
+    const struct dw_verdict_tally *t = &r->run.verdicts;
+    fprintf(stderr, "dextwatch: checked %llu path%s: %llu incident%s",
+            (unsigned long long)r->run.inputs, r->run.inputs == 1 ? "" : "s",
+            (unsigned long long)r->run.incidents, r->run.incidents == 1 ? "" : "s");
     for (int s = DW_SEV_CRITICAL; s >= DW_SEV_INFO; s--)
-        if (r->run.by_severity[s])
-            fprintf(stderr, ", %llu %s", (unsigned long long)r->run.by_severity[s],
+        if (t->by_severity[s])
+            fprintf(stderr, ", %llu %s", (unsigned long long)t->by_severity[s],
                     dw_severity_name(s));
-    fprintf(stderr, "; %llu failing\n", (unsigned long long)r->run.failing);
+    fprintf(stderr, "; %llu failing\n", (unsigned long long)t->failing);
 }
 
-int cmd_check(int argc, char **argv)
+/* One option into r/opts.  -1 to go on, else the exit status. */
+static int check_option(struct check_run *r, struct dw_check_opts *opts, bool *quiet, int o,
+                        const char *arg)
 {
-    enum { O_DEVELOPMENT = 256, O_IOREG };
-    static const struct option longopts[] = {
-        {"format", required_argument, NULL, 'f'},
-        {"output", required_argument, NULL, 'o'},
-        {"fail-on", required_argument, NULL, 'F'},
-        {"development", no_argument, NULL, O_DEVELOPMENT},
-        {"ioreg", required_argument, NULL, O_IOREG},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    struct check_run r = {.fail_on = DW_SEV_ERROR};
+    struct dw_errors e = {0};
+    int rc = 0;
+    switch (o) {
+    case CHECK_DEVELOPMENT: opts->development = true; break;
+    case CHECK_IOREG: opts->ioreg_path = arg; break;
+    case CHECK_FORMAT: rc = outputs_add_format(&r->outs, arg, &e); break;
+    case CHECK_OUTPUT: rc = outputs_set_path(&r->outs, arg, &e); break;
+    case CHECK_FAIL_ON: verdict_fail_on_parse(arg, &r->policy.fail_on); break; /* values checked */
+    case CHECK_QUIET: *quiet = true; break;
+    }
+    if (rc != 0)
+        cli_usage_error(&cmd_check_entry, "%s", e.msgs[0]);
+    dw_errors_clear(&e);
+    return rc != 0 ? DW_EXIT_USAGE : -1;
+}
+
+/* Checks every PATH into the outputs; true when one could not be read. */
+static bool check_all(struct check_run *r, const struct dw_check_opts *opts, char **paths, int n)
+{
+    bool input_error = false;
+    for (int i = 0; i < n; i++)
+        if (check_path(r, paths[i], opts) != 0)
+            input_error = true;
+    for (size_t i = 0; i < r->outs.n; i++) {
+        report_finish(r->outs.v[i].report, &r->run, &r->out);
+        outputs_write(&r->outs.v[i], &r->out);
+    }
+    return input_error;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    struct check_run r = {.policy = {.fail_on = DW_FAIL_ON_ERROR}};
     struct dw_check_opts opts = {.now = (int64_t)time(NULL)};
     struct dw_errors err = {0};
     bool quiet = false;
-    int c, status = DW_EXIT_OK;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-        case 'o':
-            if ((c == 'f' ? outputs_add_format(&r.outs, optarg, &err)
-                          : outputs_set_path(&r.outs, optarg, &err)) != 0) {
-                cli_error("check: %s", err.msgs[0]);
-                status = DW_EXIT_USAGE;
-                goto done;
-            }
-            break;
-        case 'F':
-            if (strcmp(optarg, "never") == 0)
-                r.fail_on = 99;
-            else if (dw_severity_parse(optarg, &r.fail_on) != 0) {
-                cli_error("check: unknown --fail-on '%s' (info|warning|error|critical|never)",
-                          optarg);
-                status = DW_EXIT_USAGE;
-                goto done;
-            }
-            break;
-        case O_DEVELOPMENT: opts.development = true; break;
-        case O_IOREG: opts.ioreg_path = optarg; break;
-        case 'q': quiet = true; break;
-        case 'h': fputs(check_usage, stdout); goto done;
-        default:
-            fputs(check_usage, stderr);
-            status = DW_EXIT_USAGE;
-            goto done;
-        }
-    }
-    if (optind >= argc) {
-        cli_error("check: no PATH (a .app, .dext, .systemextension, .kext or Mach-O file)");
-        fputs(check_usage, stderr);
-        status = DW_EXIT_USAGE;
-        goto done;
-    }
-    if (opts.ioreg_path && !(opts.ioreg = load_ioreg(opts.ioreg_path))) {
-        status = DW_EXIT_USAGE;
-        goto done;
-    }
+    int status = -1;
+    struct cli_parser p;
+    cli_parse_begin(&p, &cmd_check_entry, argc, argv);
+    for (int o; status < 0 && (o = cli_next(&p)) >= 0;)
+        status = check_option(&r, &opts, &quiet, o, p.arg);
+    cli_parse_end(&p);
+    if (status < 0 && p.status >= 0)
+        status = p.status;
+    if (status < 0 && p.optind >= argc)
+        status = cli_usage_error(&cmd_check_entry,
+                                 "no PATH (a .app, .dext, .systemextension, .kext or Mach-O file)");
     struct dw_report_opts ro = {.title = "dextwatch check", .quiet = true, .verbose = true,
                                 .color = cli_use_color(stdout)};
-    if (outputs_settle(&r.outs, false, &err) != 0 || outputs_open(&r.outs, &ro, &err) != 0) {
-        cli_error("check: %s", err.msgs[0]);
+    if (status < 0 &&
+        (outputs_settle(&r.outs, false, &err) != 0 || outputs_open(&r.outs, &ro, &err) != 0))
+        status = cli_usage_error(&cmd_check_entry, "%s", err.msgs[0]);
+    if (status < 0 && opts.ioreg_path && !(opts.ioreg = load_ioreg(opts.ioreg_path)))
         status = DW_EXIT_USAGE;
-        goto done;
+    if (status < 0) {
+        bool input_error = check_all(&r, &opts, argv + p.optind, argc - p.optind);
+        dw_errors_clear(&err);
+        if (outputs_close(&r.outs, &err) != 0) {
+            cli_errors(&err);
+            input_error = true;
+        }
+        if (!quiet)
+            summary(&r);
+        status = verdict_exit_status(&r.run.verdicts, input_error);
     }
-    for (int i = optind; i < argc; i++)
-        if (check_path(&r, argv[i], &opts) != 0)
-            status = DW_EXIT_USAGE;
-    for (size_t i = 0; i < r.outs.n; i++) {
-        report_finish(r.outs.v[i].report, &r.run, &r.out);
-        outputs_write(&r.outs.v[i], &r.out);
-    }
-    dw_errors_clear(&err);
-    if (outputs_close(&r.outs, &err) != 0) {
-        for (size_t i = 0; i < err.n; i++)
-            cli_error("%s", err.msgs[i]);
-        status = DW_EXIT_USAGE;
-    }
-    if (!quiet)
-        summary(&r);
-    if (status == DW_EXIT_OK && r.run.failing)
-        status = DW_EXIT_FOUND;
-done:
     plist_free(opts.ioreg);
     outputs_free(&r.outs);
     dw_errors_clear(&err);

@@ -73,7 +73,7 @@ check "unknown style exit 2" status_is $st 2
 version=$(sed -n 's/^project(dextwatch VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
 "$DW" --version >"$T/v"; check "--version is the CMake project version" test "$(cat "$T/v")" = "dextwatch $version"
 "$DW" -V >"$T/v"; check "-V is the CMake project version" test "$(cat "$T/v")" = "dextwatch $version"
-for c in scan recent show rules explain predicate watch stats prune agent forward; do
+for c in scan recent show rules explain predicate watch stats prune agent forward check; do
     "$DW" $c --help >"$T/h" 2>&1; st=$?
     check "$c --help" status_is $st 0
     check "$c --help text" contains "$T/h" "usage: dextwatch $c"
@@ -85,7 +85,7 @@ done
 "$DW" help rules try >"$T/h" 2>&1; st=$?
 check "help rules try" status_is $st 0
 check "help rules try text" contains "$T/h" "usage: dextwatch rules try"
-"$DW" --help >"$T/h"; check "--help lists every command" test "$(grep -c '^  [a-z]' "$T/h")" -eq 11
+"$DW" --help >"$T/h"; check "--help lists every command" test "$(grep -c '^  [a-z]' "$T/h")" -eq 12
 "$DW" help nope >/dev/null 2>"$T/err"; st=$?
 check "help of an unknown command exit 2" status_is $st 2
 # a usage error is one line naming the command and the problem, then a hint
