@@ -41,7 +41,7 @@ static const struct cli_opt check_opts[] = {
     {0},
 };
 
-static int cmd_check(int argc, char **argv);
+static int cmd_check(const struct cli_cmd *self, int argc, char **argv);
 
 const struct cli_cmd cmd_check_entry = {
     .name = "check",
@@ -148,8 +148,8 @@ static void summary(const struct check_run *r)
 }
 
 /* One option into r/opts.  -1 to go on, else the exit status. */
-static int check_option(struct check_run *r, struct dw_check_opts *opts, bool *quiet, int o,
-                        const char *arg)
+static int check_option(const struct cli_cmd *self, struct check_run *r,
+                        struct dw_check_opts *opts, bool *quiet, int o, const char *arg)
 {
     struct dw_errors e = {0};
     int rc = 0;
@@ -162,7 +162,7 @@ static int check_option(struct check_run *r, struct dw_check_opts *opts, bool *q
     case CHECK_QUIET: *quiet = true; break;
     }
     if (rc != 0)
-        cli_usage_error(&cmd_check_entry, "%s", e.msgs[0]);
+        cli_usage_error(self, "%s", e.msgs[0]);
     dw_errors_clear(&e);
     return rc != 0 ? DW_EXIT_USAGE : -1;
 }
@@ -181,7 +181,7 @@ static bool check_all(struct check_run *r, const struct dw_check_opts *opts, cha
     return input_error;
 }
 
-static int cmd_check(int argc, char **argv)
+static int cmd_check(const struct cli_cmd *self, int argc, char **argv)
 {
     struct check_run r = {.policy = {.fail_on = DW_FAIL_ON_ERROR}};
     struct dw_check_opts opts = {.now = (int64_t)time(NULL)};
@@ -189,20 +189,20 @@ static int cmd_check(int argc, char **argv)
     bool quiet = false;
     int status = -1;
     struct cli_parser p;
-    cli_parse_begin(&p, &cmd_check_entry, argc, argv);
+    cli_parse_begin(&p, self, argc, argv);
     for (int o; status < 0 && (o = cli_next(&p)) >= 0;)
-        status = check_option(&r, &opts, &quiet, o, p.arg);
+        status = check_option(self, &r, &opts, &quiet, o, p.arg);
     cli_parse_end(&p);
     if (status < 0 && p.status >= 0)
         status = p.status;
     if (status < 0 && p.optind >= argc)
-        status = cli_usage_error(&cmd_check_entry,
+        status = cli_usage_error(self,
                                  "no PATH (a .app, .dext, .systemextension, .kext or Mach-O file)");
     struct dw_report_opts ro = {.title = "dextwatch check", .quiet = true, .verbose = true,
                                 .color = cli_use_color(stdout)};
     if (status < 0 &&
         (outputs_settle(&r.outs, false, &err) != 0 || outputs_open(&r.outs, &ro, &err) != 0))
-        status = cli_usage_error(&cmd_check_entry, "%s", err.msgs[0]);
+        status = cli_usage_error(self, "%s", err.msgs[0]);
     if (status < 0 && opts.ioreg_path && !(opts.ioreg = load_ioreg(opts.ioreg_path)))
         status = DW_EXIT_USAGE;
     if (status < 0) {
