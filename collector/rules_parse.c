@@ -43,6 +43,7 @@ static const char *const taxonomy[] = {
     "entitlement.family-check",
     "entitlement.user-client",
     "entitlement.restricted-not-validated",
+    "entitlement.driverkit",
     "dext.exit",
     "dext.crash",
     "dext.start-failed",
