@@ -478,6 +478,9 @@ def case_full_disk(tmp):
     assert w.stop() == 0
     before = snapshot(db)
     w.err = open(os.path.join(tmp, "watch.err"), "a")
+    # the fake log appends each invocation (the whole predicate) to this file under the same
+    # file-size limit; start it empty so the limit hits the database, not the fake's bookkeeping
+    open(os.path.join(tmp, "invocations"), "w").close()
     w.proc = spawn([DW, "watch", "--db", db, "--log-command", FAKE],
                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                               stderr=w.err, env=env(tmp),
