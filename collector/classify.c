@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codes.h"
 #include "rules.h"
 
 /* Appends a capture to remediation text.  Remediations hold commands that
@@ -143,7 +144,88 @@ static void add_decoded(struct dw_finding *f, const struct dw_codes *codes, cons
     f->ndecoded++;
 }
 
-/* Builds the finding for event ev matched by rule r (match data in md). */
+/* The first code in msg[0..len) whose table row names a failure class (not
+ * "none"), or NULL: errSecCS, IOReturn and OSKextReturn values in any
+ * spelling (a negative number of four or more digits, 0x and five or more
+ * hex digits: codes_lookup without a table only accepts values that cannot be
+ * counts), and `Code=N` / `code N` / `error N` within a few bytes after a
+ * domain name, looked up in that domain's table.  *text gets the code as
+ * written (NUL-terminated, at most size bytes). */
+static const struct dw_code *code_in_line(const struct dw_codes *codes, const char *msg,
+                                          size_t len, char *text, size_t size)
+{
+    static const struct {
+        const char *domain, *table;
+    } domains[] = {
+        {"OSSystemExtensionErrorDomain", "sysext-errors"},
+        {"KMErrorDomain", "kmerror-codes"},
+        {"kernelmanagerd.KMError", "kmerror-codes"},
+        {"AppleMobileFileIntegrityError", "amfi-errors"},
+    };
+    for (size_t i = 0; i < len; i++) {
+        const char *table = NULL;
+        size_t start = i, end = i;
+        bool boundary = i == 0 || !(msg[i - 1] == '_' || (msg[i - 1] >= '0' && msg[i - 1] <= '9') ||
+                                    ((msg[i - 1] | 32) >= 'a' && (msg[i - 1] | 32) <= 'z'));
+        if (boundary && msg[i] == '-') {
+            for (end = i + 1; end < len && msg[end] >= '0' && msg[end] <= '9';)
+                end++;
+            if (end - i - 1 < 4)
+                continue;
+        } else if (boundary && msg[i] == '0' && i + 1 < len && (msg[i + 1] | 32) == 'x') {
+            for (end = i + 2; end < len && msg[end] && strchr("0123456789abcdefABCDEF", msg[end]);)
+                end++;
+            if (end - i - 2 < 5)
+                continue;
+        } else {
+            for (size_t d = 0; d < sizeof domains / sizeof domains[0] && !table; d++) {
+                size_t dl = strlen(domains[d].domain);
+                if (i + dl > len || memcmp(msg + i, domains[d].domain, dl) != 0)
+                    continue;
+                /* the number after Code= / code / error, within 16 bytes */
+                size_t j = i + dl, stop = j + 16 < len ? j + 16 : len;
+                while (j < stop && !(msg[j] == '-' || (msg[j] >= '0' && msg[j] <= '9')))
+                    j++;
+                if (j < stop) {
+                    table = domains[d].table;
+                    start = j;
+                    for (end = j + 1; end < len && msg[end] >= '0' && msg[end] <= '9';)
+                        end++;
+                }
+            }
+            if (!table)
+                continue;
+        }
+        if (end - start >= size)
+            continue;
+        memcpy(text, msg + start, end - start);
+        text[end - start] = '\0';
+        const struct dw_code *c = codes_lookup(codes, table, text);
+        if (c && c->class_name && strcmp(c->class_name, "none") != 0)
+            return c;
+        i = end > i ? end - 1 : i;
+    }
+    return NULL;
+}
+
+/* class_from_code (rules.h): the class of the first failure code in the
+ * line, the code decoded.  False when the line has no such code. */
+static bool class_from_code(struct dw_finding *f, const struct dw_codes *codes,
+                            const struct dw_event *ev)
+{
+    char text[32];
+    size_t len = ev->message_len ? ev->message_len : strlen(ev->message);
+    const struct dw_code *c = code_in_line(codes, ev->message, len, text, sizeof text);
+    if (!c)
+        return false;
+    free(f->class_name);
+    f->class_name = xstrdup(c->class_name);
+    add_decoded(f, codes, c->table, text);
+    return true;
+}
+
+/* Builds the finding for event ev matched by rule r (match data in md), or
+ * NULL when r needs a code the line does not carry (code_required). */
 static struct dw_finding *finding_build(struct dw_ruleset *rs, const struct dw_rule *r,
                                         const struct dw_event *ev)
 {
@@ -162,6 +244,10 @@ static struct dw_finding *finding_build(struct dw_ruleset *rs, const struct dw_r
         for (size_t i = 0; i < f->ncaps; i++)
             if (strcmp(f->caps[i].name, r->decodes[d].capture) == 0)
                 add_decoded(f, rs->codes, r->decodes[d].table, f->caps[i].value);
+    if (r->class_from_code && !class_from_code(f, rs->codes, ev) && r->code_required) {
+        finding_free(f); /* `class_from_code: required` and no code: no match */
+        return NULL;
+    }
     if (!r->link) { /* a link finding only ever lends its keys (correlate.h) */
         f->summary = rule_render(r->summary, f->caps, f->ncaps);
         f->remediation = render(r->remediation, f->caps, f->ncaps, true);
@@ -199,8 +285,9 @@ static struct dw_finding *classify_rules(struct dw_ruleset *rs, const struct dw_
             continue;
         int rc =
             pcre2_match(r->code, (PCRE2_SPTR)ev->message, len, 0, 0, rs->match_data, rs->match_ctx);
-        if (rc >= 0)
-            return finding_build(rs, r, ev);
+        struct dw_finding *f = rc >= 0 ? finding_build(rs, r, ev) : NULL;
+        if (f)
+            return f;
         if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
             rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT ||
             rc == PCRE2_ERROR_NOMEMORY) {

@@ -59,7 +59,7 @@ static const char *const taxonomy[] = {
 static const char *const rule_keys[] = {
     "id",       "class",           "severity", "priority",    "process",    "subsystem",
     "category", "match",           "summary",  "remediation", "references", "decode",
-    "examples", "counterexamples", "literals", "link",
+    "examples", "counterexamples", "literals", "link",     "class_from_code",
 };
 enum {
     K_ID,
@@ -78,6 +78,7 @@ enum {
     K_COUNTEREXAMPLES,
     K_LITERALS,
     K_LINK,
+    K_CLASS_FROM_CODE,
     K_COUNT
 };
 
@@ -584,6 +585,19 @@ static void parse_link(struct rule_loader *lc, yaml_node_t *n, struct dw_rule *r
                      "a link rule has class 'other' and severity 'info': it reports nothing");
 }
 
+/* `class_from_code: true`: a code in the line names the cause (rules.h). */
+static void parse_class_from_code(struct rule_loader *lc, yaml_node_t *n, struct dw_rule *r)
+{
+    const char *s = scalar(lc, n, r->id, "class_from_code");
+    if (!s)
+        return;
+    if (strcmp(s, "true") == 0 || strcmp(s, "required") == 0)
+        r->class_from_code = true;
+    else if (strcmp(s, "false") != 0)
+        loader_error(lc, &n->start_mark, r->id, "class_from_code: expected true, required or false");
+    r->code_required = strcmp(s, "required") == 0;
+}
+
 int rule_parse(struct rule_loader *lc, yaml_node_t *node, struct dw_rule *r)
 {
     memset(r, 0, sizeof(*r));
@@ -606,6 +620,8 @@ int rule_parse(struct rule_loader *lc, yaml_node_t *node, struct dw_rule *r)
         parse_decode(lc, f[K_DECODE], r);
     if (f[K_LINK])
         parse_link(lc, f[K_LINK], r);
+    if (f[K_CLASS_FROM_CODE])
+        parse_class_from_code(lc, f[K_CLASS_FROM_CODE], r);
     if (f[K_EXAMPLES] && parse_examples(lc, f[K_EXAMPLES], r, false) == 0 && r->nexamples == 0)
         loader_error(lc, &f[K_EXAMPLES]->start_mark, r->id, "examples: at least one needed");
     if (f[K_COUNTEREXAMPLES])

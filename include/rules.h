@@ -60,6 +60,16 @@ struct dw_rule {
     size_t ndecodes;
     bool link;  /* `link: true`: a match only joins its keys (e.g. a tag and a
                    bundle id named on one harmless line); it is never a finding */
+    /* `class_from_code: true` (the catch-alls): when the line carries a known
+     * code (classify.c: errSecCS, IOReturn, OSKextReturn numbers in any
+     * spelling; `Code=N` after OSSystemExtensionErrorDomain, KMErrorDomain or
+     * AppleMobileFileIntegrityError), the finding takes the class that code's
+     * table row gives and the code is decoded: the code names the cause when
+     * no rule knows the sentence. */
+    bool class_from_code;
+    /* `class_from_code: required`: without such a code the rule does not
+     * match at all (a line whose only sign of failure is its code). */
+    bool code_required;
     char *file; /* pack path */
     int src_line, src_col;
     uint64_t limit_hits; /* matches of this rule abandoned at a PCRE2 limit */

@@ -213,8 +213,9 @@ static void test_near_misses(void **state)
         assert_true(f == NULL || f->link_only);
         finding_free(f);
     }
-    /* the process filter: an amfid rule does not fire for another known process */
-    struct dw_event ev = make_event("kernel", NULL, NULL, NULL, "/x/y signature not valid: -67050");
+    /* the process filter: an amfid rule does not fire for another process (one
+     * whose lines with codes no rule, not even other.code-in-line, reads) */
+    struct dw_event ev = make_event("WindowServer", NULL, NULL, NULL, "/x/y signature not valid: -67050");
     assert_null(ruleset_classify(rs, &ev));
     /* ... but passes when the process is unknown (a bare paste) */
     ev = make_event(NULL, NULL, NULL, NULL, "/x/y signature not valid: -67050");
