@@ -22,7 +22,8 @@
 /* packaging/launchd/dextwatch.agent.plist.in */
 static const char agent_template[] =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    "<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n"
+    "<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" "
+    "\"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n"
     "<!-- dextwatch LaunchAgent: `dextwatch agent install` writes this to\n"
     "     ~/Library/LaunchAgents/org.dextwatch.watch.plist with @BIN@ (the dextwatch\n"
     "     binary) and @LOG@ (~/Library/Logs/dextwatch/watch.log) filled in. -->\n"
@@ -55,7 +56,8 @@ static const char agent_template[] =
 /* packaging/launchd/dextwatch.daemon.plist.in */
 static const char daemon_template[] =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    "<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n"
+    "<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" "
+    "\"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n"
     "<!-- dextwatch LaunchDaemon (root): `sudo dextwatch agent install` with the\n"
     "     system option writes this to /Library/LaunchDaemons/org.dextwatch.watch.plist\n"
     "     with @BIN@ (the dextwatch binary) and @LOG@ (/Library/Logs/dextwatch/watch.log)\n"
@@ -95,12 +97,23 @@ void agent_xml_escape(struct dw_buf *out, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '&': buf_puts(out, "&amp;"); break;
-        case '<': buf_puts(out, "&lt;"); break;
-        case '>': buf_puts(out, "&gt;"); break;
-        case '"': buf_puts(out, "&quot;"); break;
-        case '\'': buf_puts(out, "&apos;"); break;
-        default: buf_putc(out, *s);
+        case '&':
+            buf_puts(out, "&amp;");
+            break;
+        case '<':
+            buf_puts(out, "&lt;");
+            break;
+        case '>':
+            buf_puts(out, "&gt;");
+            break;
+        case '"':
+            buf_puts(out, "&quot;");
+            break;
+        case '\'':
+            buf_puts(out, "&apos;");
+            break;
+        default:
+            buf_putc(out, *s);
         }
     }
 }
@@ -271,7 +284,8 @@ int agent_status(bool system, const struct dw_agent_paths *p, struct dw_buf *out
     char *print[] = {"print", target, NULL};
     bool loaded = osdep_launchctl(print, true) == 0;
     buf_printf(out, "%s: %s\n", p->plist, installed ? "installed" : "not installed");
-    buf_printf(out, "launchd %s: %s\n", target, loaded ? "loaded (details: launchctl print " : "not loaded");
+    buf_printf(out, "launchd %s: %s\n", target,
+               loaded ? "loaded (details: launchctl print " : "not loaded");
     if (loaded)
         buf_printf(out, "  %s)\n", target);
     buf_printf(out, "log: %s\n", p->log);

@@ -23,12 +23,18 @@
 const char *bundle_kind_name(enum dw_bundle_kind k)
 {
     switch (k) {
-    case DW_BUNDLE_MACHO: return "Mach-O";
-    case DW_BUNDLE_DEXT: return "dext";
-    case DW_BUNDLE_SYSEXT: return "system extension";
-    case DW_BUNDLE_KEXT: return "kext";
-    case DW_BUNDLE_APP: return "app";
-    default: return "bundle";
+    case DW_BUNDLE_MACHO:
+        return "Mach-O";
+    case DW_BUNDLE_DEXT:
+        return "dext";
+    case DW_BUNDLE_SYSEXT:
+        return "system extension";
+    case DW_BUNDLE_KEXT:
+        return "kext";
+    case DW_BUNDLE_APP:
+        return "app";
+    default:
+        return "bundle";
     }
 }
 
@@ -182,9 +188,8 @@ static void read_children(struct dw_bundle *b)
             char *p = join(dir, names[i]);
             struct stat st;
             struct dw_errors ignore = {0};
-            struct dw_bundle *c = stat(p, &st) == 0 && S_ISDIR(st.st_mode)
-                                      ? bundle_open(p, &ignore)
-                                      : NULL;
+            struct dw_bundle *c =
+                stat(p, &st) == 0 && S_ISDIR(st.st_mode) ? bundle_open(p, &ignore) : NULL;
             dw_errors_clear(&ignore);
             if (c) {
                 b->children = xrealloc(b->children, (b->nchildren + 1) * sizeof *b->children);

@@ -74,7 +74,8 @@ static plist_t der_value(unsigned tag, struct der v, int depth)
     if (depth > DER_DEPTH_MAX)
         return NULL;
     switch (tag) {
-    case 0x01: return v.n == 1 ? plist_new_bool(v.p[0] != 0) : NULL;
+    case 0x01:
+        return v.n == 1 ? plist_new_bool(v.p[0] != 0) : NULL;
     case 0x02: {
         if (v.n == 0 || v.n > 9 || (v.p[0] & 0x80)) /* negative: not an entitlement value */
             return NULL;
@@ -103,8 +104,10 @@ static plist_t der_value(unsigned tag, struct der v, int depth)
         }
         return arr;
     }
-    case 0xb0: return der_dict(v, depth);
-    default: return NULL;
+    case 0xb0:
+        return der_dict(v, depth);
+    default:
+        return NULL;
     }
 }
 
@@ -112,9 +115,8 @@ plist_t dw_der_entitlements_parse(const unsigned char *data, size_t len)
 {
     struct der all = {data, len}, body, version, dict;
     unsigned tag, vtag, dtag;
-    if (der_next(&all, &tag, &body) || tag != 0x70 || all.n ||
-        der_next(&body, &vtag, &version) || vtag != 0x02 || version.n != 1 ||
-        der_next(&body, &dtag, &dict) || dtag != 0xb0 || body.n)
+    if (der_next(&all, &tag, &body) || tag != 0x70 || all.n || der_next(&body, &vtag, &version) ||
+        vtag != 0x02 || version.n != 1 || der_next(&body, &dtag, &dict) || dtag != 0xb0 || body.n)
         return NULL;
     return der_dict(dict, 0);
 }

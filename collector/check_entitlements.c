@@ -24,8 +24,12 @@ static void render(struct dw_buf *out, plist_t v, int depth)
         return;
     uint64_t n = 0;
     switch (plist_get_node_type(v)) {
-    case PLIST_STRING: buf_printf(out, "\"%s\"", plist_get_string_ptr(v, &n)); break;
-    case PLIST_BOOLEAN: buf_puts(out, plist_bool_val_is_true(v) ? "true" : "false"); break;
+    case PLIST_STRING:
+        buf_printf(out, "\"%s\"", plist_get_string_ptr(v, &n));
+        break;
+    case PLIST_BOOLEAN:
+        buf_puts(out, plist_bool_val_is_true(v) ? "true" : "false");
+        break;
     case PLIST_UINT: {
         uint64_t u = 0;
         plist_get_uint_val(v, &u);
@@ -59,7 +63,9 @@ static void render(struct dw_buf *out, plist_t v, int depth)
         buf_putc(out, '}');
         break;
     }
-    default: buf_puts(out, "<value>"); break;
+    default:
+        buf_puts(out, "<value>");
+        break;
     }
 }
 
@@ -213,17 +219,18 @@ static void check_release_signing(struct dw_check_ctx *c, const struct dw_codesi
 {
     const struct dw_profile *p = &c->b->profile;
     plist_t devices = p->plist ? plist_dict_get_item(p->plist, "ProvisionedDevices") : NULL;
-    uint32_t ndev = devices && plist_get_node_type(devices) == PLIST_ARRAY
-                        ? plist_array_get_size(devices)
-                        : 0;
+    uint32_t ndev =
+        devices && plist_get_node_type(devices) == PLIST_ARRAY ? plist_array_get_size(devices) : 0;
     bool dev_cert = cs->signer_cn && strncmp(cs->signer_cn, "Apple Development:", 18) == 0;
     if (c->opts->development || (!dev_cert && !ndev))
         return;
     check_report(c, "check.development-signing", -1, ndev ? p->path : c->b->exec_path, 0,
                  "signed for development (%s%s%s): it loads only on the %u Mac%s the profile "
                  "lists, not on your users' Macs",
-                 dev_cert ? "certificate '" : "", dev_cert ? cs->signer_cn : "a profile with "
-                                                                             "ProvisionedDevices",
+                 dev_cert ? "certificate '" : "",
+                 dev_cert ? cs->signer_cn
+                          : "a profile with "
+                            "ProvisionedDevices",
                  dev_cert ? "'" : "", ndev, ndev == 1 ? "" : "s");
 }
 
@@ -246,9 +253,9 @@ void check_entitlements(struct dw_check_ctx *c)
                      "the signature's team %s differs from its certificate's (OU %s)", cs->team_id,
                      cs->signer_ou);
     if (b->kind == DW_BUNDLE_DEXT && cs) {
-        plist_t dk = b->entitlements ? plist_dict_get_item(b->entitlements,
-                                                           "com.apple.developer.driverkit")
-                                     : NULL;
+        plist_t dk = b->entitlements
+                         ? plist_dict_get_item(b->entitlements, "com.apple.developer.driverkit")
+                         : NULL;
         if (!dk || !(plist_get_node_type(dk) == PLIST_BOOLEAN && plist_bool_val_is_true(dk)))
             check_report(c, "check.driverkit-missing", -1, b->exec_path, 0,
                          "the dext is not signed with com.apple.developer.driverkit = true");

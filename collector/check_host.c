@@ -59,8 +59,8 @@ void check_host(struct dw_check_ctx *c)
                      "the extension's team %s differs from its host app's %s (and it is not "
                      "signed with %s)",
                      team, host_team, REDISTRIBUTABLE);
-    plist_t access = host->entitlements ? plist_dict_get_item(host->entitlements, USERCLIENT_ACCESS)
-                                        : NULL;
+    plist_t access =
+        host->entitlements ? plist_dict_get_item(host->entitlements, USERCLIENT_ACCESS) : NULL;
     if (access && b->bundle_id && !access_names(access, b->bundle_id))
         check_report(c, "check.host-app", DW_SEV_WARNING, host->exec_path, 0,
                      "the host app's %s does not name %s, so the app cannot open its user client",

@@ -161,8 +161,8 @@ static void judge(struct dw_check_ctx *c, const char *pname, const struct pci_de
     int entry = entitlement_entry(ent, d);
     const char *missing = missing_requirement(ent, d);
     char what[160];
-    snprintf(what, sizeof what, "%s (vendor 0x%04x device 0x%04x, %s)", d->name,
-             d->reg0 & 0xffff, d->reg0 >> 16, d->builtin ? "built-in" : "external");
+    snprintf(what, sizeof what, "%s (vendor 0x%04x device 0x%04x, %s)", d->name, d->reg0 & 0xffff,
+             d->reg0 >> 16, d->builtin ? "built-in" : "external");
     const char *file = c->opts->ioreg_path;
     if (entry == -1)
         check_report(c, "check.ioreg-refused", -1, file, 0,

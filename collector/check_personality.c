@@ -30,7 +30,8 @@ static const struct {
     {"AppleUserHIDEventService", "com.apple.developer.driverkit.family.hid.eventservice"},
     {"IOUserNetworkEthernet", "com.apple.developer.driverkit.family.networking"},
     {"IOUserSerial", "com.apple.developer.driverkit.family.serial"},
-    {"IOUserSCSIParallelInterfaceController", "com.apple.developer.driverkit.family.scsicontroller"},
+    {"IOUserSCSIParallelInterfaceController",
+     "com.apple.developer.driverkit.family.scsicontroller"},
 };
 
 /* Where a match string came from, for messages and line numbers. */
@@ -54,12 +55,10 @@ static void check_match_string(struct dw_check_ctx *c, const struct origin *o, c
                      o->what, key, s);
     else if (n == 0)
         check_report(c, "check.pci-match-syntax", -1, o->file, o->line,
-                     "%s: %s \"%s\" holds no hex number, so it matches no device", o->what, key,
-                     s);
+                     "%s: %s \"%s\" holds no hex number, so it matches no device", o->what, key, s);
     else if (*rest)
         check_report(c, "check.pci-match-syntax", -1, o->file, o->line,
-                     "%s: %s \"%s\": IOPCIFamily stops reading at \"%s\"", o->what, key, s,
-                     rest);
+                     "%s: %s \"%s\": IOPCIFamily stops reading at \"%s\"", o->what, key, s, rest);
     for (size_t i = 0; i < n; i++) {
         if (t[i].has_mask && t[i].mask_digits != 8)
             check_report(c, "check.pci-match-syntax", -1, o->file, o->line,
@@ -68,8 +67,8 @@ static void check_match_string(struct dw_check_ctx *c, const struct origin *o, c
                          t[i].truncated ? " (its value does not fit 32 bits and is cut)" : "");
         else if (t[i].truncated)
             check_report(c, "check.pci-match-syntax", -1, o->file, o->line,
-                         "%s: %s \"%s\": term %zu does not fit 32 bits and is cut", o->what, key,
-                         s, i + 1);
+                         "%s: %s \"%s\": term %zu does not fit 32 bits and is cut", o->what, key, s,
+                         i + 1);
         if (t[i].mask == 0)
             check_report(c, "check.pci-match-all", -1, o->file, o->line,
                          "%s: %s \"%s\": term %zu has mask 0, so it matches every PCI device, "
@@ -114,15 +113,15 @@ static bool covered(plist_t entitlement, const struct dw_pci_term *t)
 static void check_coverage(struct dw_check_ctx *c, const struct origin *o, plist_t pers)
 {
     const char *s = dw_plist_string(pers, "IOPCIPrimaryMatch");
-    plist_t ent = c->b->entitlements ? plist_dict_get_item(c->b->entitlements, PCI_ENTITLEMENT)
-                                     : NULL;
+    plist_t ent =
+        c->b->entitlements ? plist_dict_get_item(c->b->entitlements, PCI_ENTITLEMENT) : NULL;
     if (!s && !dw_plist_string(pers, "IOPCIMatch") && !dw_plist_string(pers, "IOPCIClassMatch"))
         return;
     if (!ent) {
         if (c->b->entitlements)
             check_report(c, "check.transport-coverage", -1, o->file, o->line,
-                         "%s matches PCI devices but the signature has no %s entitlement",
-                         o->what, PCI_ENTITLEMENT);
+                         "%s matches PCI devices but the signature has no %s entitlement", o->what,
+                         PCI_ENTITLEMENT);
         return;
     }
     struct dw_pci_term t[DW_PCI_MAX_TERMS];
@@ -199,8 +198,8 @@ static void check_one(const char *name, plist_t pers, void *ctx)
 /* The transport.pci entitlement's own match strings. */
 static void check_pci_entitlement(struct dw_check_ctx *c)
 {
-    plist_t ent = c->b->entitlements ? plist_dict_get_item(c->b->entitlements, PCI_ENTITLEMENT)
-                                     : NULL;
+    plist_t ent =
+        c->b->entitlements ? plist_dict_get_item(c->b->entitlements, PCI_ENTITLEMENT) : NULL;
     if (!ent || plist_get_node_type(ent) != PLIST_ARRAY)
         return;
     for (uint32_t i = 0; i < plist_array_get_size(ent); i++) {

@@ -46,8 +46,8 @@ static void check_entry(const char *path, plist_t entry, void *ctx)
         opt = plist_dict_get_item(entry, "optional");
     }
     uint64_t wn = 0;
-    const char *wd = want && plist_get_node_type(want) == PLIST_DATA ? plist_get_data_ptr(want, &wn)
-                                                                      : NULL;
+    const char *wd =
+        want && plist_get_node_type(want) == PLIST_DATA ? plist_get_data_ptr(want, &wn) : NULL;
     if (!wd) /* symlinks, nested code (cdhash) and requirements are not file hashes */
         return;
     struct dw_buf full = {0};
@@ -81,9 +81,9 @@ void check_resources(struct dw_check_ctx *c)
         codesign_check_slot(cs, DW_CSSLOT_RESOURCEDIR, b->resources_bytes, b->resources_len);
     if (st == DW_SLOT_MISMATCH)
         check_report(c, "check.modified", -1, b->resources_path, 0,
-                     "_CodeSignature/CodeResources %s", b->resources_bytes
-                         ? "does not match the hash the signature sealed"
-                         : "is missing; the signature binds it");
+                     "_CodeSignature/CodeResources %s",
+                     b->resources_bytes ? "does not match the hash the signature sealed"
+                                        : "is missing; the signature binds it");
     if (st != DW_SLOT_MATCH || !b->resources)
         return;
     struct seal_walk w = {c, 0};

@@ -49,8 +49,8 @@ const struct dw_check_rule dw_check_rules[] = {
      "what the XML form says.  Sign again with a current codesign (Xcode 13 or later writes "
      "both from the same .entitlements file); never edit one blob alone.",
      "Using the latest code signature format "
-     "https://developer.apple.com/documentation/xcode/using-the-latest-code-signature-format\n"
-     REF_CS_BLOBS},
+     "https://developer.apple.com/documentation/xcode/"
+     "using-the-latest-code-signature-format\n" REF_CS_BLOBS},
     {"check.adhoc-restricted", "codesign.adhoc-restricted", DW_SEV_ERROR, 95,
      "An ad-hoc (\"Sign to Run Locally\") signature cannot carry restricted entitlements: with "
      "SIP on, AMFI refuses the dext (-67050 errSecCSReqFailed, -413 \"No matching profile "
@@ -65,7 +65,7 @@ const struct dw_check_rule dw_check_rules[] = {
      "profile load only on the Macs the profile lists.  Pass --development when checking a "
      "build meant for your own test Macs.",
      REF_TN3125 "\n"
-     "Signing Mac Software with Developer ID https://developer.apple.com/developer-id/"},
+                "Signing Mac Software with Developer ID https://developer.apple.com/developer-id/"},
     {"check.profile-missing", "profile.missing", DW_SEV_ERROR, 70,
      "Restricted entitlements (com.apple.developer.*) must be granted by an "
      "embedded.provisionprofile in the bundle: create a profile for this bundle id with the "
@@ -110,7 +110,8 @@ const struct dw_check_rule dw_check_rules[] = {
      "The family class the personality's IOClass names requires its family entitlement (the "
      "kernel: \"family entitlements check failed\"): add it to the dext's .entitlements and "
      "request it from Apple for your team if your profile lacks it.",
-     REF_DK_ENT "\n"
+     REF_DK_ENT
+     "\n"
      "xnu iokit/Kernel/IOUserServer.cpp IOUserServer::checkEntitlements (the service's "
      "IOServiceDEXTEntitlements)\n"
      "com.apple.developer.driverkit.family.hid.device, .hid.eventservice, .networking, .serial, "

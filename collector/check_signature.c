@@ -10,11 +10,16 @@
 static const char *hash_name(int type)
 {
     switch (type) {
-    case DW_CS_HASHTYPE_SHA1: return "SHA-1";
-    case DW_CS_HASHTYPE_SHA256: return "SHA-256";
-    case DW_CS_HASHTYPE_SHA256_TRUNCATED: return "SHA-256 (truncated)";
-    case DW_CS_HASHTYPE_SHA384: return "SHA-384";
-    default: return "unknown hash";
+    case DW_CS_HASHTYPE_SHA1:
+        return "SHA-1";
+    case DW_CS_HASHTYPE_SHA256:
+        return "SHA-256";
+    case DW_CS_HASHTYPE_SHA256_TRUNCATED:
+        return "SHA-256 (truncated)";
+    case DW_CS_HASHTYPE_SHA384:
+        return "SHA-384";
+    default:
+        return "unknown hash";
     }
 }
 
@@ -42,11 +47,10 @@ static void describe(struct dw_check_ctx *c, const char *arch, const struct dw_c
     if (cs->flags & DW_CS_RUNTIME)
         buf_puts(&flags, ", hardened runtime");
     check_report(c, "check.signature", -1, c->b->exec_path, 0,
-                 "%s: identifier %s, team %s, signed by %s%s%s%s; %u %s page hashes checked",
-                 arch, cs->identifier, cs->team_id ? cs->team_id : "none",
-                 cs->signer_cn ? "'" : "", cs->signer_cn ? cs->signer_cn : "no certificate",
-                 cs->signer_cn ? "'" : "", buf_cstr(&flags), cs->n_code_slots,
-                 hash_name(cs->hash_type));
+                 "%s: identifier %s, team %s, signed by %s%s%s%s; %u %s page hashes checked", arch,
+                 cs->identifier, cs->team_id ? cs->team_id : "none", cs->signer_cn ? "'" : "",
+                 cs->signer_cn ? cs->signer_cn : "no certificate", cs->signer_cn ? "'" : "",
+                 buf_cstr(&flags), cs->n_code_slots, hash_name(cs->hash_type));
     buf_free(&flags);
 }
 
@@ -60,17 +64,18 @@ static void check_intact(struct dw_check_ctx *c, const char *arch, const struct 
                      "CodeDirector%s checked; first: page %u at slice offset 0x%llx)",
                      arch, cs->pages_bad, cs->n_code_slots, cs->n_code_directories,
                      cs->n_code_directories == 1 ? "y" : "ies", cs->first_bad_page,
-                     (unsigned long long)cs->first_bad_page << (cs->page_shift ? cs->page_shift : 0));
+                     (unsigned long long)cs->first_bad_page
+                         << (cs->page_shift ? cs->page_shift : 0));
     if (cs->slot_entitlements == DW_SLOT_MISMATCH)
         check_report(c, "check.modified", -1, b->exec_path, 0,
-                     "%s: the entitlements blob does not match its hash in the CodeDirectory", arch);
+                     "%s: the entitlements blob does not match its hash in the CodeDirectory",
+                     arch);
     if (cs->slot_der_entitlements == DW_SLOT_MISMATCH)
         check_report(c, "check.modified", -1, b->exec_path, 0,
                      "%s: the DER entitlements blob does not match its hash in the CodeDirectory",
                      arch);
     if (b->kind != DW_BUNDLE_MACHO &&
-        codesign_check_slot(cs, DW_CSSLOT_INFOSLOT, b->info_bytes, b->info_len) ==
-            DW_SLOT_MISMATCH)
+        codesign_check_slot(cs, DW_CSSLOT_INFOSLOT, b->info_bytes, b->info_len) == DW_SLOT_MISMATCH)
         check_report(c, "check.modified", -1, b->info_path, 0,
                      "%s: Info.plist %s the hash the signature sealed", arch,
                      b->info_bytes ? "does not match" : "is missing; the signature binds");

@@ -19,8 +19,8 @@ static bool is_usb_provider(const char *provider)
 /* Whether one transport.usb dictionary allows the personality's vendor. */
 static bool entry_allows(plist_t entry, plist_t vendor)
 {
-    plist_t v = plist_get_node_type(entry) == PLIST_DICT ? plist_dict_get_item(entry, "idVendor")
-                                                         : NULL;
+    plist_t v =
+        plist_get_node_type(entry) == PLIST_DICT ? plist_dict_get_item(entry, "idVendor") : NULL;
     uint64_t n = 0;
     if (!v)
         return true; /* no vendor constraint in this dictionary */
@@ -35,8 +35,8 @@ static void check_entitlement_values(struct dw_check_ctx *c, plist_t ent)
 {
     for (uint32_t i = 0; i < plist_array_get_size(ent); i++) {
         plist_t e = plist_array_get_item(ent, i);
-        plist_t v = plist_get_node_type(e) == PLIST_DICT ? plist_dict_get_item(e, "idVendor")
-                                                         : NULL;
+        plist_t v =
+            plist_get_node_type(e) == PLIST_DICT ? plist_dict_get_item(e, "idVendor") : NULL;
         uint64_t n = 0;
         if (v && plist_get_node_type(v) == PLIST_STRING &&
             strcmp(plist_get_string_ptr(v, &n), "*") != 0)

@@ -151,8 +151,8 @@ static void add_decoded(struct dw_finding *f, const struct dw_codes *codes, cons
  * counts), and `Code=N` / `code N` / `error N` within a few bytes after a
  * domain name, looked up in that domain's table.  *text gets the code as
  * written (NUL-terminated, at most size bytes). */
-static const struct dw_code *code_in_line(const struct dw_codes *codes, const char *msg,
-                                          size_t len, char *text, size_t size)
+static const struct dw_code *code_in_line(const struct dw_codes *codes, const char *msg, size_t len,
+                                          char *text, size_t size)
 {
     static const struct {
         const char *domain, *table;

@@ -48,19 +48,18 @@ const struct cli_cmd cmd_check_entry = {
     .summary = "check a dext, system extension, kext or app bundle before macOS refuses it",
     .usage = "check [--development] [--ioreg FILE] [--format F [--output FILE]]...\n"
              "                       [--fail-on LEVEL|never] [-q] PATH...",
-    .about =
-        "Checks a bundle offline, before macOS refuses it: code signature (present,\n"
-        "intact: page hashes of every CodeDirectory, sealed Info.plist, CodeResources and\n"
-        "entitlements, CMS; ad-hoc with restricted entitlements; DER vs XML entitlements),\n"
-        "embedded.provisionprofile (present, for this bundle, unexpired, signing\n"
-        "certificate, team, every restricted entitlement allowed value by value),\n"
-        "com.apple.developer.driverkit and family entitlements, IOKitPersonalities\n"
-        "(bundle id, IOClass, IOUserClass, IOUserServerName, IOProviderClass), PCI match\n"
-        "strings as IOPCIFamily reads them (zero masks, digit counts, `&amp;`,\n"
-        "transport.pci coverage), transport.usb idVendor, the host app of a system\n"
-        "extension, and the executable's slices.  PATH is a .app (its\n"
-        "Contents/Library/SystemExtensions/* are checked too), .dext, .systemextension,\n"
-        ".kext or a Mach-O file.  Each bundle is one incident.",
+    .about = "Checks a bundle offline, before macOS refuses it: code signature (present,\n"
+             "intact: page hashes of every CodeDirectory, sealed Info.plist, CodeResources and\n"
+             "entitlements, CMS; ad-hoc with restricted entitlements; DER vs XML entitlements),\n"
+             "embedded.provisionprofile (present, for this bundle, unexpired, signing\n"
+             "certificate, team, every restricted entitlement allowed value by value),\n"
+             "com.apple.developer.driverkit and family entitlements, IOKitPersonalities\n"
+             "(bundle id, IOClass, IOUserClass, IOUserServerName, IOProviderClass), PCI match\n"
+             "strings as IOPCIFamily reads them (zero masks, digit counts, `&amp;`,\n"
+             "transport.pci coverage), transport.usb idVendor, the host app of a system\n"
+             "extension, and the executable's slices.  PATH is a .app (its\n"
+             "Contents/Library/SystemExtensions/* are checked too), .dext, .systemextension,\n"
+             ".kext or a Mach-O file.  Each bundle is one incident.",
     .opts = check_opts,
     .operands = "PATH...",
     .epilog = "Exit status: 0 nothing at or above --fail-on, 1 findings at or above it,\n"
@@ -83,8 +82,11 @@ static void on_incident(struct dw_incident *inc, void *ctx)
     struct dw_verdict_result v;
     verdict_decide(&r->policy, inc, &v);
     verdict_count(&r->run.verdicts, &v);
-    struct dw_report_item item = {.inc = inc, .id = ++r->ordinal, .verdict = v.verdict,
-                                  .original_severity = inc->severity, .note = v.note};
+    struct dw_report_item item = {.inc = inc,
+                                  .id = ++r->ordinal,
+                                  .verdict = v.verdict,
+                                  .original_severity = inc->severity,
+                                  .note = v.note};
     r->run.incidents++;
     r->run.findings += inc->count;
     r->findings += inc->count;
@@ -148,18 +150,30 @@ static void summary(const struct check_run *r)
 }
 
 /* One option into r/opts.  -1 to go on, else the exit status. */
-static int check_option(const struct cli_cmd *self, struct check_run *r,
-                        struct dw_check_opts *opts, bool *quiet, int o, const char *arg)
+static int check_option(const struct cli_cmd *self, struct check_run *r, struct dw_check_opts *opts,
+                        bool *quiet, int o, const char *arg)
 {
     struct dw_errors e = {0};
     int rc = 0;
     switch (o) {
-    case CHECK_DEVELOPMENT: opts->development = true; break;
-    case CHECK_IOREG: opts->ioreg_path = arg; break;
-    case CHECK_FORMAT: rc = outputs_add_format(&r->outs, arg, &e); break;
-    case CHECK_OUTPUT: rc = outputs_set_path(&r->outs, arg, &e); break;
-    case CHECK_FAIL_ON: verdict_fail_on_parse(arg, &r->policy.fail_on); break; /* values checked */
-    case CHECK_QUIET: *quiet = true; break;
+    case CHECK_DEVELOPMENT:
+        opts->development = true;
+        break;
+    case CHECK_IOREG:
+        opts->ioreg_path = arg;
+        break;
+    case CHECK_FORMAT:
+        rc = outputs_add_format(&r->outs, arg, &e);
+        break;
+    case CHECK_OUTPUT:
+        rc = outputs_set_path(&r->outs, arg, &e);
+        break;
+    case CHECK_FAIL_ON:
+        verdict_fail_on_parse(arg, &r->policy.fail_on);
+        break; /* values checked */
+    case CHECK_QUIET:
+        *quiet = true;
+        break;
     }
     if (rc != 0)
         cli_usage_error(self, "%s", e.msgs[0]);
@@ -198,8 +212,8 @@ static int cmd_check(const struct cli_cmd *self, int argc, char **argv)
     if (status < 0 && p.optind >= argc)
         status = cli_usage_error(self,
                                  "no PATH (a .app, .dext, .systemextension, .kext or Mach-O file)");
-    struct dw_report_opts ro = {.title = "dextwatch check", .quiet = true, .verbose = true,
-                                .color = cli_use_color(stdout)};
+    struct dw_report_opts ro = {
+        .title = "dextwatch check", .quiet = true, .verbose = true, .color = cli_use_color(stdout)};
     if (status < 0 &&
         (outputs_settle(&r.outs, false, &err) != 0 || outputs_open(&r.outs, &ro, &err) != 0))
         status = cli_usage_error(self, "%s", err.msgs[0]);

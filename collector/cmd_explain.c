@@ -263,7 +263,8 @@ static int explain(struct dw_ruleset *rs, const char *arg)
 /* Options by hand: a negative number (-67050) is the operand, which getopt
  * would take for options.  Sets *rules_opt and *operand; -1 to go on, else
  * the exit status. */
-static int explain_options(const struct cli_cmd *self, int argc, char **argv, const char **rules_opt, const char **operand)
+static int explain_options(const struct cli_cmd *self, int argc, char **argv,
+                           const char **rules_opt, const char **operand)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];

@@ -156,8 +156,8 @@ static int recent_outputs(struct dw_outputs *outs, struct dw_store *store, struc
 }
 
 /* Parses the options into q, outs and *db_opt; -1 to go on, else the exit status. */
-static int recent_options(const struct cli_cmd *self, int argc, char **argv, int64_t now, struct dw_query *q,
-                          struct dw_outputs *outs, const char **db_opt)
+static int recent_options(const struct cli_cmd *self, int argc, char **argv, int64_t now,
+                          struct dw_query *q, struct dw_outputs *outs, const char **db_opt)
 {
     struct dw_errors e = {0};
     struct cli_parser p;

@@ -89,8 +89,8 @@ static const struct cli_cmd rules_export_entry = {
 };
 
 static const struct cli_cmd *const rules_actions[] = {
-    &rules_list_entry,    &rules_check_entry,      &rules_test_entry,
-    &rules_try_entry,       &rules_export_entry,     NULL,
+    &rules_list_entry, &rules_check_entry,  &rules_test_entry,
+    &rules_try_entry,  &rules_export_entry, NULL,
 };
 
 const struct cli_cmd cmd_rules_entry = {

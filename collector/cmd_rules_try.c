@@ -37,12 +37,12 @@ const struct cli_opt cmd_rules_export_opts[] = {
 
 struct try_state {
     struct dw_ruleset *rs;
-    size_t *counts;          /* per rule */
-    char **processes;        /* union of the rules' process filters */
+    size_t *counts;   /* per rule */
+    char **processes; /* union of the rules' process filters */
     size_t nprocesses;
     size_t events, matched, unmatched_relevant, shown;
-    size_t limit;            /* 0: all */
-    struct dw_buf out;       /* the unmatched lines to print */
+    size_t limit;      /* 0: all */
+    struct dw_buf out; /* the unmatched lines to print */
 };
 
 static bool process_relevant(const struct try_state *t, const char *process)
@@ -132,8 +132,7 @@ static int feed_input(struct dw_reader *rd, const char *path)
     return 0;
 }
 
-static void print_try_report(struct try_state *t, const struct dw_reader_stats *st,
-                             double seconds)
+static void print_try_report(struct try_state *t, const struct dw_reader_stats *st, double seconds)
 {
     printf("Lines: %llu lines, %zu events, %zu matched, %zu not matched from the rules' "
            "processes\n\n",
@@ -170,9 +169,15 @@ int cmd_rules_try_run(const struct cli_cmd *self, int argc, char **argv)
     p.in_order = true;
     for (int o; (o = cli_next(&p)) >= 0;) {
         switch (o) {
-        case TRY_RULES: rules_opt = p.arg; break;
-        case TRY_STYLE: dw_style_parse(p.arg, &style); break; /* checked by the table */
-        case TRY_ALL: limit = 0; break;
+        case TRY_RULES:
+            rules_opt = p.arg;
+            break;
+        case TRY_STYLE:
+            dw_style_parse(p.arg, &style);
+            break; /* checked by the table */
+        case TRY_ALL:
+            limit = 0;
+            break;
         }
     }
     if (p.status >= 0)
@@ -209,7 +214,10 @@ int cmd_rules_try_run(const struct cli_cmd *self, int argc, char **argv)
 
 /* Rust regex meta characters: the only punctuation it lets be escaped in
  * older versions (ripgrep 13). */
-static bool rust_meta(char c) { return c && strchr("\\.+*?()|[]{}^$#&-~", c) != NULL; }
+static bool rust_meta(char c)
+{
+    return c && strchr("\\.+*?()|[]{}^$#&-~", c) != NULL;
+}
 
 /* The escape \e (e is not NUL) as Rust's regex writes it.  NULL, or why
  * Rust cannot. */
@@ -322,15 +330,18 @@ int cmd_rules_export_run(const struct cli_cmd *self, int argc, char **argv)
     cli_parse_begin(&p, self, argc, argv);
     for (int o; (o = cli_next(&p)) >= 0;) {
         switch (o) {
-        case EXPORT_RULES: rules_opt = p.arg; break;
-        case EXPORT_FORMAT: format = true; break; /* rg: checked by the table */
+        case EXPORT_RULES:
+            rules_opt = p.arg;
+            break;
+        case EXPORT_FORMAT:
+            format = true;
+            break; /* rg: checked by the table */
         }
     }
     if (p.status >= 0)
         return p.status;
     if (!format)
-        return cli_usage_error(self,
-                               "--format rg is required (the only format)");
+        return cli_usage_error(self, "--format rg is required (the only format)");
     struct dw_ruleset *rs = cli_load_rules(rules_opt);
     if (!rs)
         return DW_EXIT_USAGE;

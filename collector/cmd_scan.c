@@ -215,7 +215,8 @@ static int scan_option(struct scan_args *a, struct scan *sc, int o, const char *
 
 /* Parses the command line into a and sc->outs, and checks that the options
  * go together.  -1 to go on, else the exit status (help, usage error). */
-static int scan_options(const struct cli_cmd *self, int argc, char **argv, struct scan_args *a, struct scan *sc)
+static int scan_options(const struct cli_cmd *self, int argc, char **argv, struct scan_args *a,
+                        struct scan *sc)
 {
     struct cli_parser p;
     int status = -1;

@@ -123,20 +123,28 @@ static int watch_options(struct cli_parser *p, struct dw_watch_opts *o, const ch
         case WATCH_DB:
         case WATCH_RULES:
         case WATCH_LOG_COMMAND:
-        case WATCH_FOLLOW: paths[opt] = arg; break;
-        case WATCH_STYLE: dw_style_parse(arg, &o->style); break; /* checked by the table */
+        case WATCH_FOLLOW:
+            paths[opt] = arg;
+            break;
+        case WATCH_STYLE:
+            dw_style_parse(arg, &o->style);
+            break; /* checked by the table */
         case WATCH_RETAIN:
             if (strcmp(arg, "0") == 0)
                 o->retain_us = 0;
             else if (dw_duration_parse(arg, &o->retain_us) != 0 || o->retain_us == 0)
                 return bad_duration("--retain", arg);
             break;
-        case WATCH_NO_CATCH_UP: o->catch_up = false; break;
+        case WATCH_NO_CATCH_UP:
+            o->catch_up = false;
+            break;
         case WATCH_MAX_CATCH_UP:
             if (dw_duration_parse(arg, &o->max_catch_up_us) != 0)
                 return bad_duration("--max-catch-up", arg);
             break;
-        case WATCH_GROUP: o->db_group = arg; break;
+        case WATCH_GROUP:
+            o->db_group = arg;
+            break;
         case WATCH_FORWARD: {
             struct dw_forward_url u;
             struct dw_errors e = {0};

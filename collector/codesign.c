@@ -46,12 +46,12 @@ int codesign_hash(int hash_type, const void *data, size_t len, unsigned char *ou
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
-    const EVP_MD *alg = hash_type == DW_CS_HASHTYPE_SHA1     ? EVP_sha1()
-                        : hash_type == DW_CS_HASHTYPE_SHA384 ? EVP_sha384()
-                        : hash_type == DW_CS_HASHTYPE_SHA256 ||
-                                hash_type == DW_CS_HASHTYPE_SHA256_TRUNCATED
-                            ? EVP_sha256()
-                            : NULL;
+    const EVP_MD *alg =
+        hash_type == DW_CS_HASHTYPE_SHA1     ? EVP_sha1()
+        : hash_type == DW_CS_HASHTYPE_SHA384 ? EVP_sha384()
+        : hash_type == DW_CS_HASHTYPE_SHA256 || hash_type == DW_CS_HASHTYPE_SHA256_TRUNCATED
+            ? EVP_sha256()
+            : NULL;
     if (!alg || EVP_Digest(data, len, md, &n, alg, NULL) != 1)
         return -1;
     size_t keep = hash_type == DW_CS_HASHTYPE_SHA256_TRUNCATED ? 20 : n;
@@ -63,21 +63,25 @@ static unsigned expected_hash_size(int type)
 {
     switch (type) {
     case DW_CS_HASHTYPE_SHA1:
-    case DW_CS_HASHTYPE_SHA256_TRUNCATED: return 20;
-    case DW_CS_HASHTYPE_SHA256: return 32;
-    case DW_CS_HASHTYPE_SHA384: return 48;
-    default: return 0;
+    case DW_CS_HASHTYPE_SHA256_TRUNCATED:
+        return 20;
+    case DW_CS_HASHTYPE_SHA256:
+        return 32;
+    case DW_CS_HASHTYPE_SHA384:
+        return 48;
+    default:
+        return 0;
     }
 }
 
 /* Strength order for choosing among CodeDirectories (SHA-1 weakest). */
 static int hash_rank(int type)
 {
-    return type == DW_CS_HASHTYPE_SHA384 ? 4
-           : type == DW_CS_HASHTYPE_SHA256 ? 3
+    return type == DW_CS_HASHTYPE_SHA384             ? 4
+           : type == DW_CS_HASHTYPE_SHA256           ? 3
            : type == DW_CS_HASHTYPE_SHA256_TRUNCATED ? 2
-           : type == DW_CS_HASHTYPE_SHA1 ? 1
-                                          : 0;
+           : type == DW_CS_HASHTYPE_SHA1             ? 1
+                                                     : 0;
 }
 
 /* A NUL-terminated string at cd[off..) inside cd[0..len), copied; NULL and a
@@ -87,8 +91,9 @@ static char *cd_string(const unsigned char *cd, uint32_t len, uint32_t off, uint
 {
     const void *nul = off < len ? memchr(cd + off, '\0', len - off) : NULL;
     if (!nul) {
-        dw_errors_add(err, "offset 0x%llx: CodeDirectory %s offset 0x%x is outside the "
-                           "directory or not terminated (length 0x%x)",
+        dw_errors_add(err,
+                      "offset 0x%llx: CodeDirectory %s offset 0x%x is outside the "
+                      "directory or not terminated (length 0x%x)",
                       (unsigned long long)at, what, off, len);
         return NULL;
     }
@@ -127,15 +132,17 @@ static int read_cd(const unsigned char *cd, uint32_t len, uint64_t at, uint64_t 
     }
     if ((uint64_t)cs->n_special_slots * cs->hash_size > hash_off ||
         hash_off + (uint64_t)cs->n_code_slots * cs->hash_size > len) {
-        dw_errors_add(err, "offset 0x%llx: CodeDirectory hashes (offset 0x%x, %u special, %u "
-                           "code slots of %u bytes) do not fit its %u bytes",
+        dw_errors_add(err,
+                      "offset 0x%llx: CodeDirectory hashes (offset 0x%x, %u special, %u "
+                      "code slots of %u bytes) do not fit its %u bytes",
                       (unsigned long long)(at + 16), hash_off, cs->n_special_slots,
                       cs->n_code_slots, cs->hash_size, len);
         return -1;
     }
     if (cs->code_limit > slice_size) {
-        dw_errors_add(err, "offset 0x%llx: CodeDirectory codeLimit 0x%llx beyond the slice "
-                           "(0x%llx bytes)",
+        dw_errors_add(err,
+                      "offset 0x%llx: CodeDirectory codeLimit 0x%llx beyond the slice "
+                      "(0x%llx bytes)",
                       (unsigned long long)(at + 32), (unsigned long long)cs->code_limit,
                       (unsigned long long)slice_size);
         return -1;
@@ -145,12 +152,13 @@ static int read_cd(const unsigned char *cd, uint32_t len, uint64_t at, uint64_t 
                       (unsigned long long)(at + 39), cs->page_shift);
         return -1;
     }
-    uint64_t pages = cs->page_shift ? (cs->code_limit + (1ull << cs->page_shift) - 1) >>
-                                          cs->page_shift
-                                    : (cs->code_limit ? 1 : 0);
+    uint64_t pages = cs->page_shift
+                         ? (cs->code_limit + (1ull << cs->page_shift) - 1) >> cs->page_shift
+                         : (cs->code_limit ? 1 : 0);
     if (pages != cs->n_code_slots) {
-        dw_errors_add(err, "offset 0x%llx: CodeDirectory has %u code slots for %llu pages of "
-                           "codeLimit 0x%llx",
+        dw_errors_add(err,
+                      "offset 0x%llx: CodeDirectory has %u code slots for %llu pages of "
+                      "codeLimit 0x%llx",
                       (unsigned long long)(at + 28), cs->n_code_slots, (unsigned long long)pages,
                       (unsigned long long)cs->code_limit);
         return -1;
@@ -174,7 +182,8 @@ static int read_cd(const unsigned char *cd, uint32_t len, uint64_t at, uint64_t 
 }
 
 /* Recomputes every page hash of the chosen CodeDirectory over the slice. */
-static void verify_pages(const unsigned char *slice, const unsigned char *cd, struct dw_codesign *cs)
+static void verify_pages(const unsigned char *slice, const unsigned char *cd,
+                         struct dw_codesign *cs)
 {
     uint32_t hash_off = be32(cd + 16);
     uint64_t page = cs->page_shift ? 1ull << cs->page_shift : cs->code_limit;
@@ -227,11 +236,11 @@ static int take_blob(struct blobs *b, uint32_t type, const unsigned char *blob, 
     uint32_t magic = be32(blob);
     bool is_cd = type == CSSLOT_CODEDIRECTORY ||
                  (type >= CSSLOT_ALTERNATE_FIRST && type <= CSSLOT_ALTERNATE_LAST);
-    uint32_t want = is_cd                                 ? CSMAGIC_CODEDIRECTORY
-                    : type == DW_CSSLOT_ENTITLEMENTS      ? CSMAGIC_EMBEDDED_ENTITLEMENTS
-                    : type == DW_CSSLOT_DER_ENTITLEMENTS  ? CSMAGIC_EMBEDDED_DER_ENTITLEMENTS
-                    : type == CSSLOT_SIGNATURESLOT        ? CSMAGIC_BLOBWRAPPER
-                                                          : magic;
+    uint32_t want = is_cd                                ? CSMAGIC_CODEDIRECTORY
+                    : type == DW_CSSLOT_ENTITLEMENTS     ? CSMAGIC_EMBEDDED_ENTITLEMENTS
+                    : type == DW_CSSLOT_DER_ENTITLEMENTS ? CSMAGIC_EMBEDDED_DER_ENTITLEMENTS
+                    : type == CSSLOT_SIGNATURESLOT       ? CSMAGIC_BLOBWRAPPER
+                                                         : magic;
     if (magic != want) {
         dw_errors_add(err, "offset 0x%llx: blob of slot 0x%x has magic 0x%08x, expected 0x%08x",
                       (unsigned long long)at, type, magic, want);
@@ -273,8 +282,9 @@ static int read_index(const unsigned char *sb, uint32_t sb_len, uint64_t off, st
 {
     uint32_t count = be32(sb + 8);
     if (count > MAX_BLOBS || (uint64_t)count * 8 + 12 > sb_len) {
-        dw_errors_add(err, "offset 0x%llx: SuperBlob index of %u entries does not fit its %u "
-                           "bytes",
+        dw_errors_add(err,
+                      "offset 0x%llx: SuperBlob index of %u entries does not fit its %u "
+                      "bytes",
                       (unsigned long long)(off + 8), count, sb_len);
         return -1;
     }
@@ -282,15 +292,17 @@ static int read_index(const unsigned char *sb, uint32_t sb_len, uint64_t off, st
         uint32_t type = be32(sb + 12 + i * 8), boff = be32(sb + 16 + i * 8);
         uint64_t at = off + boff;
         if (boff < 12 + (uint64_t)count * 8 || (uint64_t)boff + 8 > sb_len) {
-            dw_errors_add(err, "offset 0x%llx: blob %u (slot 0x%x) at offset 0x%x is outside "
-                               "the SuperBlob (0x%x bytes) or overlaps its index",
+            dw_errors_add(err,
+                          "offset 0x%llx: blob %u (slot 0x%x) at offset 0x%x is outside "
+                          "the SuperBlob (0x%x bytes) or overlaps its index",
                           (unsigned long long)(off + 16 + i * 8), i, type, boff, sb_len);
             return -1;
         }
         uint32_t blen = be32(sb + boff + 4);
         if (blen < 8 || blen > sb_len - boff) {
-            dw_errors_add(err, "offset 0x%llx: blob %u (slot 0x%x) length 0x%x runs past the "
-                               "SuperBlob end",
+            dw_errors_add(err,
+                          "offset 0x%llx: blob %u (slot 0x%x) length 0x%x runs past the "
+                          "SuperBlob end",
                           (unsigned long long)(at + 4), i, type, blen);
             return -1;
         }
@@ -345,8 +357,9 @@ int codesign_read(const unsigned char *buf, size_t len, uint64_t slice_off, uint
         return -1;
     }
     if (sb_len < 12 || sb_len > size) {
-        dw_errors_add(err, "offset 0x%llx: SuperBlob length 0x%x exceeds LC_CODE_SIGNATURE "
-                           "datasize 0x%llx",
+        dw_errors_add(err,
+                      "offset 0x%llx: SuperBlob length 0x%x exceeds LC_CODE_SIGNATURE "
+                      "datasize 0x%llx",
                       (unsigned long long)(off + 4), sb_len, (unsigned long long)size);
         return -1;
     }
@@ -374,7 +387,8 @@ int codesign_read(const unsigned char *buf, size_t len, uint64_t slice_off, uint
         memcpy(cs->der_entitlements, b.der + 8, b.der_len - 8);
         cs->der_entitlements_len = b.der_len - 8;
     }
-    cs->slot_der_entitlements = codesign_check_slot(cs, DW_CSSLOT_DER_ENTITLEMENTS, b.der, b.der_len);
+    cs->slot_der_entitlements =
+        codesign_check_slot(cs, DW_CSSLOT_DER_ENTITLEMENTS, b.der, b.der_len);
     if (verify_others(buf, slice_off, slice_size, &b, cs, err) != 0)
         return -1;
     if (b.cms && b.cms_len) {

@@ -52,8 +52,7 @@ int dw_since_parse(const char *s, int64_t now_us, int64_t *out)
     if (n == 16 && (buf[10] == 'T' || buf[10] == ' ') && buf[13] == ':') {
         memcpy(buf + 16, ":00", 4);
         n += 3;
-    } else if (n > 16 && (buf[10] == 'T' || buf[10] == ' ') && buf[13] == ':' &&
-               buf[16] != ':') {
+    } else if (n > 16 && (buf[10] == 'T' || buf[10] == ' ') && buf[13] == ':' && buf[16] != ':') {
         /* HH:MM followed by an offset */
         memmove(buf + 19, buf + 16, n - 16 + 1);
         memcpy(buf + 16, ":00", 3);

@@ -98,7 +98,8 @@ static void sender_fail(struct sender *sd, struct dw_errors *e)
     forward_conn_close(&sd->conn);
     sd->cursor = sd->candidate = sd->confirmed = 0; /* resend everything not confirmed */
     if (!sd->failing) {
-        oplog_say(&fw->o.log, "forward: %s; retrying with backoff (events wait in the outbox)", why);
+        oplog_say(&fw->o.log, "forward: %s; retrying with backoff (events wait in the outbox)",
+                  why);
         struct dw_errors e2 = {0};
         outbox_note_error(sd->ob, sd->conn.url.text, why, &e2);
         dw_errors_clear(&e2);
@@ -311,7 +312,7 @@ struct dw_forwarder *forward_start(const struct dw_forward_opts *o, struct dw_st
         dw_errors_clear(&e);
         if (waiting)
             oplog_say(&fw->o.log, "forwarding to %s (%" PRId64 " event(s) waiting in the outbox)",
-                sd->conn.url.text, waiting);
+                      sd->conn.url.text, waiting);
         else
             oplog_say(&fw->o.log, "forwarding to %s", sd->conn.url.text);
     }

@@ -370,7 +370,8 @@ void incident_absorb(struct dw_incident *dst, struct dw_incident *src)
     dst->nhead = dst->ntail = dst->tail_start = 0;
     size_t n = na + nb;
     for (size_t i = 0; i < n; i++) {
-        if (i < DW_EVIDENCE_HEAD || i >= n - DW_EVIDENCE_TAIL || n <= DW_EVIDENCE_HEAD + DW_EVIDENCE_TAIL)
+        if (i < DW_EVIDENCE_HEAD || i >= n - DW_EVIDENCE_TAIL ||
+            n <= DW_EVIDENCE_HEAD + DW_EVIDENCE_TAIL)
             evidence_push(dst, all[i]);
         else
             finding_free(all[i]);

@@ -56,8 +56,7 @@ static int make_pipe(int fds[2])
     return 0;
 }
 
-int logcmd_spawn(const char *cmd, char *const args[], struct dw_child *child,
-                 struct dw_errors *err)
+int logcmd_spawn(const char *cmd, char *const args[], struct dw_child *child, struct dw_errors *err)
 {
     child->pid = 0;
     child->out_fd = child->err_fd = -1;

@@ -35,7 +35,8 @@ static uint64_t be64(const unsigned char *p)
 
 static uint32_t rd32(const unsigned char *p, bool swap)
 {
-    return swap ? be32(p) : ((uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0]);
+    return swap ? be32(p)
+                : ((uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0]);
 }
 
 void macho_arch_name(const struct dw_macho_slice *s, char *out, size_t n)
@@ -134,8 +135,7 @@ static int read_thin(const unsigned char *buf, size_t len, struct dw_macho_slice
 }
 
 /* Reads the fat header's architecture table into m->slices. */
-static int read_fat(const unsigned char *buf, size_t len, struct dw_macho *m,
-                    struct dw_errors *err)
+static int read_fat(const unsigned char *buf, size_t len, struct dw_macho *m, struct dw_errors *err)
 {
     bool is64 = be32(buf) == FAT_MAGIC_64;
     uint32_t n = be32(buf + 4);
@@ -157,8 +157,9 @@ static int read_fat(const unsigned char *buf, size_t len, struct dw_macho *m,
         s->offset = is64 ? be64(a + 8) : be32(a + 8);
         s->size = is64 ? be64(a + 16) : be32(a + 12);
         if (s->offset > len || s->size > len - s->offset) {
-            dw_errors_add(err, "offset 0x%zx: fat_arch %u: slice 0x%llx+0x%llx runs past the "
-                               "end of the file (0x%zx)",
+            dw_errors_add(err,
+                          "offset 0x%zx: fat_arch %u: slice 0x%llx+0x%llx runs past the "
+                          "end of the file (0x%zx)",
                           8 + i * entry, i, (unsigned long long)s->offset,
                           (unsigned long long)s->size, len);
             return -1;
@@ -171,8 +172,8 @@ static int read_fat(const unsigned char *buf, size_t len, struct dw_macho *m,
         for (uint32_t j = 0; j < i; j++) {
             const struct dw_macho_slice *o = &m->slices[j];
             if (s->offset < o->offset + o->size && o->offset < s->offset + s->size) {
-                dw_errors_add(err, "offset 0x%zx: fat_arch %u overlaps fat_arch %u",
-                              8 + i * entry, i, j);
+                dw_errors_add(err, "offset 0x%zx: fat_arch %u overlaps fat_arch %u", 8 + i * entry,
+                              i, j);
                 return -1;
             }
         }

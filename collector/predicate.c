@@ -208,9 +208,10 @@ static bool collect_groups(const struct dw_ruleset *rs, struct groups *gs, struc
         for (size_t k = 0; k < r->nliterals; k++) {
             if (r->literals[k] && has_control(r->literals[k])) {
                 usable = false;
-                dw_errors_add(warn, "%s:%d:%d: rule %s: a literal holds a control character; "
-                              "the predicate takes its whole process", r->file ? r->file : "?",
-                              r->src_line, r->src_col, r->id);
+                dw_errors_add(warn,
+                              "%s:%d:%d: rule %s: a literal holds a control character; "
+                              "the predicate takes its whole process",
+                              r->file ? r->file : "?", r->src_line, r->src_col, r->id);
             }
         }
         if (r->nprocesses) {
@@ -219,9 +220,10 @@ static bool collect_groups(const struct dw_ruleset *rs, struct groups *gs, struc
         } else {
             if (!r->subsystem && !r->category && (!usable || r->nliterals == 0)) {
                 everything = true;
-                dw_errors_add(warn, "%s:%d:%d: rule %s has no process, subsystem or literal: "
-                              "the predicate cannot narrow the stream", r->file ? r->file : "?",
-                              r->src_line, r->src_col, r->id);
+                dw_errors_add(warn,
+                              "%s:%d:%d: rule %s has no process, subsystem or literal: "
+                              "the predicate cannot narrow the stream",
+                              r->file ? r->file : "?", r->src_line, r->src_col, r->id);
             }
             add_rule(gs, r, NULL, usable);
         }
@@ -268,7 +270,7 @@ static void put_other_groups(struct dw_buf *out, size_t *terms, const struct gro
         if (whole_process(g))
             continue; /* in the IN list */
         if (!g->whole && g->nlits == 0)
-            continue; /* fully covered by the any-process literals */
+            continue;          /* fully covered by the any-process literals */
         bool shadowed = false; /* its process is taken whole anyway */
         for (size_t j = 0; g->process && j < gs->n && !shadowed; j++)
             shadowed = j != i && same(gs->v[j].process, g->process) && whole_process(&gs->v[j]);

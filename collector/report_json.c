@@ -60,9 +60,10 @@ static json_t *finding_json(const struct dw_finding *f)
 /* The scan's decision on the incident, for CI (scan --format json only). */
 static void add_verdict(json_t *o, const struct dw_report_item *item)
 {
-    static const char *const names[] = {
-        [DW_VERDICT_FAIL] = "fail", [DW_VERDICT_PASS] = "pass",
-        [DW_VERDICT_BASELINED] = "baselined", [DW_VERDICT_SUPPRESSED] = "suppressed"};
+    static const char *const names[] = {[DW_VERDICT_FAIL] = "fail",
+                                        [DW_VERDICT_PASS] = "pass",
+                                        [DW_VERDICT_BASELINED] = "baselined",
+                                        [DW_VERDICT_SUPPRESSED] = "suppressed"};
     json_object_set_new(o, "verdict", json_string(names[item->verdict]));
     if (item->note)
         json_object_set_new(o, "verdict_note", jstr(item->note));

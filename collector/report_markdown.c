@@ -20,8 +20,8 @@ struct markdown_sink {
 /* HTML specials as entities; Markdown syntax characters backslash-escaped. */
 static const char *const markdown_inline_map[256] = {
     ['<'] = "&lt;", ['>'] = "&gt;", ['&'] = "&amp;", ['\\'] = "\\\\", ['`'] = "\\`",
-    ['*'] = "\\*", ['_'] = "\\_", ['['] = "\\[", [']'] = "\\]", ['#'] = "\\#",
-    ['!'] = "\\!", ['|'] = "\\|", ['~'] = "\\~", ['@'] = "\\@", ['$'] = "\\$"};
+    ['*'] = "\\*",  ['_'] = "\\_",  ['['] = "\\[",   [']'] = "\\]",   ['#'] = "\\#",
+    ['!'] = "\\!",  ['|'] = "\\|",  ['~'] = "\\~",   ['@'] = "\\@",   ['$'] = "\\$"};
 
 void report_markdown_inline(struct dw_buf *out, const char *s)
 {

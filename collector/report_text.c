@@ -13,10 +13,14 @@
 static const char *severity_color(int sev)
 {
     switch (sev) {
-    case DW_SEV_CRITICAL: return "\033[1;35m";
-    case DW_SEV_ERROR: return "\033[1;31m";
-    case DW_SEV_WARNING: return "\033[33m";
-    default: return "\033[36m";
+    case DW_SEV_CRITICAL:
+        return "\033[1;35m";
+    case DW_SEV_ERROR:
+        return "\033[1;31m";
+    case DW_SEV_WARNING:
+        return "\033[33m";
+    default:
+        return "\033[36m";
     }
 }
 
@@ -257,8 +261,9 @@ static void text_finish(void *state, const struct dw_report_run *run, struct dw_
     if (run->closed_early)
         buf_printf(out, ", %llu closed early (over %d open at once)",
                    (unsigned long long)run->closed_early, DW_CORRELATE_MAX_OPEN);
-    buf_printf(out, " · %llu input%s, %llu lines, %llu events, %llu findings, "
-                    "%llu skipped as unparseable\n",
+    buf_printf(out,
+               " · %llu input%s, %llu lines, %llu events, %llu findings, "
+               "%llu skipped as unparseable\n",
                (unsigned long long)run->inputs, run->inputs == 1 ? "" : "s",
                (unsigned long long)run->lines, (unsigned long long)run->events,
                (unsigned long long)run->findings, (unsigned long long)run->skipped);

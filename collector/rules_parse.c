@@ -57,9 +57,9 @@ static const char *const taxonomy[] = {
 };
 
 static const char *const rule_keys[] = {
-    "id",       "class",           "severity", "priority",    "process",    "subsystem",
-    "category", "match",           "summary",  "remediation", "references", "decode",
-    "examples", "counterexamples", "literals", "link",     "class_from_code",
+    "id",       "class",           "severity", "priority",    "process",         "subsystem",
+    "category", "match",           "summary",  "remediation", "references",      "decode",
+    "examples", "counterexamples", "literals", "link",        "class_from_code",
 };
 enum {
     K_ID,
@@ -594,7 +594,8 @@ static void parse_class_from_code(struct rule_loader *lc, yaml_node_t *n, struct
     if (strcmp(s, "true") == 0 || strcmp(s, "required") == 0)
         r->class_from_code = true;
     else if (strcmp(s, "false") != 0)
-        loader_error(lc, &n->start_mark, r->id, "class_from_code: expected true, required or false");
+        loader_error(lc, &n->start_mark, r->id,
+                     "class_from_code: expected true, required or false");
     r->code_required = strcmp(s, "required") == 0;
 }
 

@@ -144,8 +144,10 @@ static void end_leftovers(const char *text, const char *cmd, const char *path,
                 dw_errors_add(notes, "%s: ended pid %ld, a `log` child left by an earlier watcher",
                               path, pid);
             } else if (kill((pid_t)pid, 0) == 0) {
-                dw_errors_add(notes, "%s: pid %ld is listed but is not (verifiably) our `log` "
-                              "child; left alone", path, pid);
+                dw_errors_add(notes,
+                              "%s: pid %ld is listed but is not (verifiably) our `log` "
+                              "child; left alone",
+                              path, pid);
             }
         }
         line = strchr(line, '\n');

@@ -245,7 +245,7 @@ static int64_t store_finding_owner(struct dw_store *s, const struct dw_finding *
 }
 
 enum dw_stored store_finding_stored(struct dw_store *s, const struct dw_finding *f,
-                                   struct dw_errors *err)
+                                    struct dw_errors *err)
 {
     int64_t owner = store_finding_owner(s, f, err);
     return owner < 0 ? DW_STORED_ERROR : owner > 0 ? DW_STORED_YES : DW_STORED_NO;

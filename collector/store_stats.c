@@ -61,8 +61,8 @@ static int index_end(struct dw_store *s, bool largest, bool has_from, int64_t fr
 /* The span of the period over all dated incidents from --since on: the
  * class and subject filters choose what is counted, not the time axis, and
  * ignoring them keeps this two index look-ups. */
-int store_time_span(struct dw_store *s, const struct dw_query *q, int64_t *min_us,
-                    int64_t *max_us, struct dw_errors *err)
+int store_time_span(struct dw_store *s, const struct dw_query *q, int64_t *min_us, int64_t *max_us,
+                    struct dw_errors *err)
 {
     bool found;
     *min_us = *max_us = 0;
@@ -111,8 +111,9 @@ static int hist_rows(struct dw_store *s, const struct dw_query *q, struct hist *
                      int64_t from, bool has_to, int64_t to, int sign, struct dw_errors *err)
 {
     struct dw_buf sql = {0};
-    buf_puts(&sql, "SELECT j.value, i.last_seen_us FROM (SELECT classes, last_seen_us FROM incidents"
-                   " WHERE 1");
+    buf_puts(&sql,
+             "SELECT j.value, i.last_seen_us FROM (SELECT classes, last_seen_us FROM incidents"
+             " WHERE 1");
     if (q->subject_glob)
         buf_puts(&sql, " AND dw_glob(?1, subject)");
     if (has_from)
@@ -148,9 +149,9 @@ static int hist_rows(struct dw_store *s, const struct dw_query *q, struct hist *
 static int hist_hours(struct dw_store *s, const struct dw_query *q, struct hist *h,
                       struct dw_errors *err)
 {
-    sqlite3_stmt *st =
-        prepare(s, "SELECT class, hour, n FROM class_hours WHERE n > 0 AND (?1 IS NULL OR hour >= ?1)",
-                err);
+    sqlite3_stmt *st = prepare(
+        s, "SELECT class, hour, n FROM class_hours WHERE n > 0 AND (?1 IS NULL OR hour >= ?1)",
+        err);
     if (!st)
         return -1;
     if (q->has_since)
@@ -181,8 +182,8 @@ int store_class_histogram(struct dw_store *s, const struct dw_query *q, int64_t 
         rc = hist_hours(s, q, &h, err);
         /* the --since hour was counted whole: take back what lies before since */
         if (rc == 0 && q->has_since)
-            rc = hist_rows(s, q, &h, true, q->since_us / HOUR_US * HOUR_US, true, q->since_us,
-                           -1, err);
+            rc = hist_rows(s, q, &h, true, q->since_us / HOUR_US * HOUR_US, true, q->since_us, -1,
+                           err);
     }
     if (rc != 0) {
         store_class_histogram_free(h.v, h.n);
@@ -234,10 +235,11 @@ static int counts(struct dw_store *s, const char *sql, struct dw_store_count **o
 int store_count_by_class(struct dw_store *s, struct dw_store_count **out, size_t *n,
                          struct dw_errors *err)
 {
-    return counts(s,
-                  "SELECT c.value, count(DISTINCT i.id) AS n FROM incidents i, json_each(i.classes) c"
-                  " GROUP BY c.value ORDER BY n DESC, c.value",
-                  out, n, err);
+    return counts(
+        s,
+        "SELECT c.value, count(DISTINCT i.id) AS n FROM incidents i, json_each(i.classes) c"
+        " GROUP BY c.value ORDER BY n DESC, c.value",
+        out, n, err);
 }
 
 int store_count_by_subject(struct dw_store *s, struct dw_store_count **out, size_t *n,

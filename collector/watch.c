@@ -49,8 +49,8 @@ struct watch {
     struct dw_pidfile *pf;
     bool log_mode; /* the log command (positions, children) */
     struct watch_kids kids;
-    bool feeding_kid;      /* the pipeline reads a child's output */
-    uint64_t taken;        /* events taken from children */
+    bool feeding_kid; /* the pipeline reads a child's output */
+    uint64_t taken;   /* events taken from children */
     struct watch_position cur, resume;
     bool resume_active;
     long seen_at_resume;
@@ -150,8 +150,9 @@ static void on_change(enum dw_change change, struct dw_incident *inc, struct dw_
 {
     struct watch *w = ctx;
     if (change == DW_OPENED && inc->id)
-        oplog_say(w->log, "incident %" PRId64 " opened: %s: %s", inc->id, inc->subject ? inc->subject : "?",
-            inc->root && inc->root->summary ? inc->root->summary : "");
+        oplog_say(w->log, "incident %" PRId64 " opened: %s: %s", inc->id,
+                  inc->subject ? inc->subject : "?",
+                  inc->root && inc->root->summary ? inc->root->summary : "");
     if (w->fw) { /* inside the transaction that stored the change */
         struct dw_errors e = {0};
         forward_record(w->fw, change, inc, into, &e);
@@ -173,7 +174,8 @@ static void reload(struct watch *w)
     struct dw_errors e = {0};
     struct dw_ruleset *rs = ruleset_load_dir(w->o->rules_dir, &e);
     if (!rs) {
-        oplog_say(w->log, "SIGHUP: the rules in %s do not load; keeping the rules in use:", w->o->rules_dir);
+        oplog_say(w->log, "SIGHUP: the rules in %s do not load; keeping the rules in use:",
+                  w->o->rules_dir);
         oplog_errors(w->log, "  ", &e);
         return;
     }
@@ -189,7 +191,8 @@ static void reload(struct watch *w)
         set_predicate(w, p);
         store_state_set(w->store, DW_STATE_PREDICATE, w->hash, &e);
         oplog_errors(w->log, "", &e);
-        oplog_say(w->log, "the predicate changed: restarting `log` (catching up from the position)");
+        oplog_say(w->log,
+                  "the predicate changed: restarting `log` (catching up from the position)");
         watch_kids_restart_now(&w->kids);
     } else {
         free(p);
@@ -224,8 +227,8 @@ static bool open_all(struct watch *w, struct dw_errors *err)
     if (w->log_mode)
         oplog_errors(w->log, "predicate: ", &notes);
     dw_errors_clear(&notes);
-    if (watch_state_load(w->store, w->hash, w->log_mode ? &w->cur : NULL, &w->base, w->log,
-                         err) != 0)
+    if (watch_state_load(w->store, w->hash, w->log_mode ? &w->cur : NULL, &w->base, w->log, err) !=
+        0)
         return false;
     struct dw_pipeline_opts popts = {
         .style = w->log_mode ? DW_STYLE_NDJSON : o->style,
@@ -235,9 +238,11 @@ static bool open_all(struct watch *w, struct dw_errors *err)
     };
     w->p = pipeline_new(w->rs, w->store, &popts, on_change, w);
     pipeline_set_filter(w->p, on_event, w);
-    pipeline_begin(w->p, w->log_mode ? "log stream"
-                         : strcmp(o->follow_path, "-") == 0 ? "-" : o->follow_path);
-    if (w->log_mode && w->cur.known && watch_reopen_recent(w->store, w->p, &w->cur, popts.correlate.window_us, w->log, err) < 0)
+    pipeline_begin(w->p, w->log_mode                        ? "log stream"
+                         : strcmp(o->follow_path, "-") == 0 ? "-"
+                                                            : o->follow_path);
+    if (w->log_mode && w->cur.known &&
+        watch_reopen_recent(w->store, w->p, &w->cur, popts.correlate.window_us, w->log, err) < 0)
         return false;
     if (o->follow_path && strcmp(o->follow_path, "-") != 0)
         w->follow = follow_open(o->follow_path);
@@ -271,7 +276,7 @@ static void commit_round(struct watch *w)
              * (exit 2); the next start catches up from the stored position. */
             oplog_errors(w->log, "cannot store: ", &e);
             oplog_say(w->log, "stopping: the database cannot be written; the next start catches up "
-                   "from the last stored position");
+                              "from the last stored position");
             w->status = DW_WATCH_FAILED;
             stop_requested = 1;
             return;
@@ -473,10 +478,11 @@ enum dw_watch_status watch_run(const struct dw_watch_opts *o, struct dw_errors *
         if (w.log_mode) {
             logcmd_guard_enable();
             oplog_say(w.log, "predicate: %zu characters, hash %s (`dextwatch predicate` prints it)",
-                strlen(w.predicate), w.hash);
+                      strlen(w.predicate), w.hash);
             start_log(&w);
         } else {
-            oplog_say(w.log, "reading %s", strcmp(o->follow_path, "-") == 0 ? "stdin" : o->follow_path);
+            oplog_say(w.log, "reading %s",
+                      strcmp(o->follow_path, "-") == 0 ? "stdin" : o->follow_path);
         }
         while (!stop_requested)
             round_once(&w);
@@ -495,9 +501,10 @@ enum dw_watch_status watch_run(const struct dw_watch_opts *o, struct dw_errors *
         w.fw = NULL;
         const struct dw_pipeline_stats *ps = pipeline_stats(w.p);
         if (w.status == DW_WATCH_STOPPED)
-            oplog_say(w.log, "stopped: %" PRIu64 " event(s), %" PRIu64 " finding(s) this run, %" PRIu64
-                    " read again and already stored",
-                ps->events, ps->findings, ps->stored_before);
+            oplog_say(w.log,
+                      "stopped: %" PRIu64 " event(s), %" PRIu64 " finding(s) this run, %" PRIu64
+                      " read again and already stored",
+                      ps->events, ps->findings, ps->stored_before);
     }
     restore_signals(old);
     forward_stop(w.fw, 0);

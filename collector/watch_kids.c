@@ -24,8 +24,9 @@ void watch_format_start(int64_t utc_us, int offset_min, char out[64])
     int m, d;
     dw_time_civil(days, &y, &m, &d);
     int off = offset_min < 0 ? -offset_min : offset_min;
-    snprintf(out, 64, "%04lld-%02d-%02d %02d:%02d:%02d%c%02d%02d", (long long)y, m, d, (int)(sod / 3600),
-             (int)(sod / 60 % 60), (int)(sod % 60), offset_min < 0 ? '-' : '+', off / 60, off % 60);
+    snprintf(out, 64, "%04lld-%02d-%02d %02d:%02d:%02d%c%02d%02d", (long long)y, m, d,
+             (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60), offset_min < 0 ? '-' : '+',
+             off / 60, off % 60);
 }
 
 /* Hands output of k to the loop, noting where lines end. */
@@ -126,13 +127,22 @@ static void start_show(struct watch_kids *ks, const char *predicate, bool everyt
     char start[64];
     if (from < floor_us) {
         watch_format_start(floor_us, pos->t.offset_min, start);
-        oplog_say(ks->o.log, "catch-up limited to --max-catch-up: events between %s and %s are "
-                             "skipped", pos->text, start);
+        oplog_say(ks->o.log,
+                  "catch-up limited to --max-catch-up: events between %s and %s are "
+                  "skipped",
+                  pos->text, start);
         from = floor_us;
     }
     watch_format_start(from, pos->t.offset_min, start);
-    char *cargs[] = {"show", "--style", "ndjson", "--info", "--start", start,
-                     everything ? NULL : "--predicate", (char *)predicate, NULL};
+    char *cargs[] = {"show",
+                     "--style",
+                     "ndjson",
+                     "--info",
+                     "--start",
+                     start,
+                     everything ? NULL : "--predicate",
+                     (char *)predicate,
+                     NULL};
     ks->stream.hold = true;
     if (kid_spawn(&ks->show, cargs))
         oplog_say(ks->o.log, "catching up from %s (position %s, %ld taken)", start, pos->text,
@@ -141,12 +151,14 @@ static void start_show(struct watch_kids *ks, const char *predicate, bool everyt
         ks->stream.hold = false;
 }
 
-void watch_kids_start(struct watch_kids *ks, const char *predicate, const struct watch_position *pos)
+void watch_kids_start(struct watch_kids *ks, const char *predicate,
+                      const struct watch_position *pos)
 {
     bool catch_up = pos->known && (ks->started_once || ks->o.catch_up);
     bool everything = predicate_is_everything(predicate);
-    char *sargs[] = {"stream", "--style", "ndjson", "--level", "info",
-                     everything ? NULL : "--predicate", (char *)predicate, NULL};
+    char *sargs[] = {"stream",          "--style", "ndjson",
+                     "--level",         "info",    everything ? NULL : "--predicate",
+                     (char *)predicate, NULL};
     ks->restart_at = 0;
     if (!kid_spawn(&ks->stream, sargs)) {
         oplog_say(ks->o.log, "retrying in %" PRId64 " s", ks->backoff / 1000000);

@@ -16,7 +16,8 @@
 #include "oplog.h"
 #include "source.h"
 
-#define WATCH_OVERLAP_US (2 * INT64_C(1000000))  /* catch-up starts this much before the position */
+/* catch-up starts this much before the position */
+#define WATCH_OVERLAP_US (2 * INT64_C(1000000))
 #define WATCH_HEALTHY_US (30 * INT64_C(1000000)) /* a run this long resets the backoff */
 #define WATCH_HOLD_MAX (64u << 20)               /* held stream output during a catch-up */
 #define WATCH_POSITION_TEXT_MAX 64 /* > DW_TIME_ISO_MAX: a time as logged, or formatted */
@@ -53,10 +54,10 @@ struct watch_kids_opts {
 struct watch_kid {
     struct dw_logpump pump;
     struct watch_kids *kids;
-    bool hold;          /* stdout goes to held (the stream during a catch-up) */
-    bool last_nl;       /* the last byte fed ended a line */
+    bool hold;    /* stdout goes to held (the stream during a catch-up) */
+    bool last_nl; /* the last byte fed ended a line */
     struct dw_buf held;
-    uint64_t events;    /* events the loop took from it */
+    uint64_t events; /* events the loop took from it */
 };
 
 struct watch_kids {
@@ -80,7 +81,8 @@ void watch_kids_init(struct watch_kids *k, const struct watch_kids_opts *o);
  * known position (and catch_up, or after the first start) `log show` from
  * pos minus WATCH_OVERLAP_US.  A stream that will not start is retried after
  * the backoff. */
-void watch_kids_start(struct watch_kids *k, const char *predicate, const struct watch_position *pos);
+void watch_kids_start(struct watch_kids *k, const char *predicate,
+                      const struct watch_position *pos);
 /* Adds the descriptors to poll to fds (at most 4); lowers *timeout_ms when a
  * reap or a restart is due sooner. */
 size_t watch_kids_pollfds(struct watch_kids *k, struct pollfd *fds, int *timeout_ms);

@@ -19,7 +19,10 @@ _Static_assert(WATCH_POSITION_TEXT_MAX >= DW_TIME_ISO_MAX, "a formatted time fit
 void watch_counters_parse(const char *text, struct dw_watch_counters *c)
 {
     memset(c, 0, sizeof *c);
-    struct { const char *name; uint64_t *v; } f[] = {
+    struct {
+        const char *name;
+        uint64_t *v;
+    } f[] = {
         {"lines", &c->lines},         {"events", &c->events},     {"findings", &c->findings},
         {"malformed", &c->malformed}, {"restarts", &c->restarts}, {"duplicates", &c->duplicates},
     };
@@ -46,7 +49,7 @@ void watch_counters_format(const struct dw_watch_counters *c, struct dw_buf *out
 
 /* A position's time as logged, or formatted when there is no usable text. */
 void watch_position_text(const struct dw_time *t, const char *time_text,
-                          char out[WATCH_POSITION_TEXT_MAX])
+                         char out[WATCH_POSITION_TEXT_MAX])
 {
     if (time_text && strlen(time_text) < WATCH_POSITION_TEXT_MAX)
         snprintf(out, WATCH_POSITION_TEXT_MAX, "%s", time_text);
@@ -114,8 +117,10 @@ int watch_state_load(struct dw_store *s, const char *hash, struct watch_position
     store_state_get(s, DW_STATE_PREDICATE, &saved_hash, err);
     store_state_get(s, DW_STATE_POSITION, &pos, err);
     if (pos && (!saved_hash || strcmp(saved_hash, hash) != 0)) {
-        oplog_say(log, "the predicate changed since the saved position (%s): dropping the "
-                       "position, starting from now", pos);
+        oplog_say(log,
+                  "the predicate changed since the saved position (%s): dropping the "
+                  "position, starting from now",
+                  pos);
         store_state_set(s, DW_STATE_POSITION, NULL, err);
     } else if (pos && !position_parse(pos, cur)) {
         oplog_say(log, "unreadable saved position '%s': starting from now", pos);
@@ -148,7 +153,7 @@ void watch_share_db(struct dw_store *s, const char *db_path, const char *group,
             chmod(buf_cstr(&path), mode[i]);
         else if (i == 0)
             oplog_say(log, "%s: cannot give group %s access: %s", buf_cstr(&path), group,
-                strerror(errno));
+                      strerror(errno));
         buf_free(&path);
     }
     struct dw_buf dir = {0};
@@ -168,8 +173,7 @@ void watch_share_db(struct dw_store *s, const char *db_path, const char *group,
 int watch_reopen_recent(struct dw_store *s, struct dw_pipeline *p, const struct watch_position *cur,
                         int64_t window_us, const struct dw_oplog *log, struct dw_errors *err)
 {
-    struct dw_query q = {.has_since = true, .since_us = cur->t.us - window_us,
-                         .limit = REOPEN_MAX};
+    struct dw_query q = {.has_since = true, .since_us = cur->t.us - window_us, .limit = REOPEN_MAX};
     struct dw_incident **v = NULL;
     size_t n = 0;
     if (store_recent(s, &q, &v, &n, err) < 0)
@@ -187,8 +191,9 @@ int watch_reopen_recent(struct dw_store *s, struct dw_pipeline *p, const struct 
     }
     free(v);
     if (kept)
-        oplog_say(log, "%zu incident(s) ending less than %" PRId64 " s before the saved position stay "
-               "open: what follows can join them",
-            kept, window_us / 1000000);
+        oplog_say(log,
+                  "%zu incident(s) ending less than %" PRId64 " s before the saved position stay "
+                  "open: what follows can join them",
+                  kept, window_us / 1000000);
     return 0;
 }

@@ -37,25 +37,25 @@ struct dw_profile {
     plist_t entitlements; /* borrowed from plist; NULL when absent */
     char *name, *team_id; /* Name, TeamIdentifier[0] */
     bool has_expiration;
-    int64_t expiration;   /* Unix seconds */
-    int cms_state;        /* 1 the CMS signature verifies over the plist, -1 not */
-    char *error;          /* why it could not be read */
+    int64_t expiration; /* Unix seconds */
+    int cms_state;      /* 1 the CMS signature verifies over the plist, -1 not */
+    char *error;        /* why it could not be read */
 };
 
 struct dw_bundle {
-    char *path;        /* as given */
-    char *name;        /* last path component */
+    char *path; /* as given */
+    char *name; /* last path component */
     enum dw_bundle_kind kind;
-    bool deep;         /* Contents/Info.plist (app, kext) rather than Info.plist at the top */
+    bool deep; /* Contents/Info.plist (app, kext) rather than Info.plist at the top */
     /* Info.plist */
     char *info_path;
     unsigned char *info_bytes;
     size_t info_len;
-    plist_t info;      /* NULL when absent or unreadable */
+    plist_t info; /* NULL when absent or unreadable */
     char *info_error;
     const char *bundle_id; /* CFBundleIdentifier (points into info) */
     /* the executable */
-    char *exec_path;   /* NULL when the bundle names none */
+    char *exec_path; /* NULL when the bundle names none */
     bool exec_found;
     struct dw_macho macho;
     enum dw_macho_rc macho_rc;
@@ -67,11 +67,11 @@ struct dw_bundle {
     bool der_unreadable;
     struct dw_profile profile;
     /* _CodeSignature/CodeResources: the seal of the bundle's other files */
-    char *content_dir;     /* the directory its paths are relative to */
+    char *content_dir; /* the directory its paths are relative to */
     char *resources_path;
     unsigned char *resources_bytes; /* NULL when absent */
     size_t resources_len;
-    plist_t resources;     /* NULL when absent or unreadable */
+    plist_t resources; /* NULL when absent or unreadable */
     /* an app's system extensions */
     struct dw_bundle **children;
     size_t nchildren;

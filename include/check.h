@@ -29,7 +29,7 @@ struct dw_check_rule {
     const char *id;
     const char *class_name;
     int severity;
-    int priority;      /* root cause of a bundle's incident: the highest */
+    int priority; /* root cause of a bundle's incident: the highest */
     const char *remediation;
     const char *references; /* the public sources, one per line */
 };
@@ -51,8 +51,8 @@ void check_bundle(const struct dw_bundle *b, const struct dw_check_opts *opts, d
 struct dw_pci_term {
     uint32_t value, mask;
     bool has_mask;
-    int mask_digits;  /* hex digits written for the mask (without 0x) */
-    bool truncated;   /* the value or mask did not fit 32 bits */
+    int mask_digits; /* hex digits written for the mask (without 0x) */
+    bool truncated;  /* the value or mask did not fit 32 bits */
 };
 #define DW_PCI_MAX_TERMS 64
 /* Parses a match string with matchKeys' strtoul loop: terms separated by

@@ -37,7 +37,10 @@ struct dw_correlate_opts {
     long window_lines; /* default 50 */
     long max_open;     /* incidents open at once; <= 0: DW_CORRELATE_MAX_OPEN */
 };
-#define DW_CORRELATE_DEFAULTS {30 * INT64_C(1000000), 50, 0}
+#define DW_CORRELATE_DEFAULTS                                                                      \
+    {                                                                                              \
+        30 * INT64_C(1000000), 50, 0                                                               \
+    }
 /* A real failure is a handful of lines; thousands of failures open in one
  * window are a flood or an attack.  Beyond this many, the incident whose
  * window ends first is closed early, so memory stays flat. */

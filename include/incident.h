@@ -88,28 +88,28 @@ struct dw_remedy {
 /* Findings of one failure.  Memory is bounded: the first DW_EVIDENCE_HEAD and
  * the last DW_EVIDENCE_TAIL findings are kept, plus the count of all. */
 struct dw_incident {
-    int64_t id;      /* DB id; 0 while not stored */
-    long seq;        /* order of opening within a run (1, 2, ...) */
-    char *subject;   /* bundle id when known, else tag, else process */
+    int64_t id;       /* DB id; 0 while not stored */
+    long seq;         /* order of opening within a run (1, 2, ...) */
+    char *subject;    /* bundle id when known, else tag, else process */
     int subject_rank; /* 3 bundle, 2 tag, 1 process, 0 none: a better one replaces */
-    char *input;     /* input name of the first finding */
+    char *input;      /* input name of the first finding */
     struct dw_time first_seen, last_seen;
     char *first_seen_text, *last_seen_text; /* ISO 8601, NULL when no time */
     long first_line, last_line;
-    size_t count;    /* findings in all */
-    int severity;    /* max over findings */
-    char **classes;  /* distinct, in order of first appearance */
+    size_t count;   /* findings in all */
+    int severity;   /* max over findings */
+    char **classes; /* distinct, in order of first appearance */
     size_t nclasses;
-    struct dw_finding *root; /* own copy of the highest-priority finding (first on ties) */
+    struct dw_finding *root;  /* own copy of the highest-priority finding (first on ties) */
     struct dw_finding **head; /* up to DW_EVIDENCE_HEAD, oldest first */
     size_t nhead;
     struct dw_finding **tail; /* ring of up to DW_EVIDENCE_TAIL most recent after head */
     size_t ntail, tail_start;
     struct dw_remedy *remedies; /* one per distinct rule, in order of first appearance */
     size_t nremedies;
-    char **keys;     /* all correlation keys joined into this incident */
+    char **keys; /* all correlation keys joined into this incident */
     size_t nkeys;
-    bool dirty;      /* changed since last saved (store clears it) */
+    bool dirty; /* changed since last saved (store clears it) */
 };
 
 struct dw_incident *incident_new(void);

@@ -26,10 +26,10 @@ struct dw_logpump {
     const char *what; /* the action ("stream", "show"), for messages */
     struct dw_logpump_sink sink;
     struct dw_child c;
-    bool running;  /* spawned and not reaped */
+    bool running; /* spawned and not reaped */
     bool out_eof, err_eof;
-    bool paused;   /* set by the caller (even from sink.out): leave stdout in the pipe */
-    bool exited;   /* reaped; status holds the exit (128 + signal when killed) */
+    bool paused; /* set by the caller (even from sink.out): leave stdout in the pipe */
+    bool exited; /* reaped; status holds the exit (128 + signal when killed) */
     int status;
     struct dw_buf errline; /* a partial stderr line */
     char last_err[200];    /* the last stderr line */

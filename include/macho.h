@@ -52,16 +52,16 @@ enum dw_cs_slot_state {
     DW_SLOT_ABSENT = 0, /* the CodeDirectory has no such slot, or it is zero */
     DW_SLOT_UNCHECKED,  /* bound, but the data was not available to compare */
     DW_SLOT_MATCH,
-    DW_SLOT_MISMATCH,   /* modified after signing (or bound data missing) */
+    DW_SLOT_MISMATCH, /* modified after signing (or bound data missing) */
 };
 
 /* One embedded signature (LC_CODE_SIGNATURE -> SuperBlob). */
 struct dw_codesign {
-    bool present;         /* the slice has an LC_CODE_SIGNATURE */
-    uint64_t sig_offset;  /* file offset of the SuperBlob */
+    bool present;        /* the slice has an LC_CODE_SIGNATURE */
+    uint64_t sig_offset; /* file offset of the SuperBlob */
     /* the CodeDirectory used (the strongest hash among the primary and the alternates) */
     char *identifier;
-    char *team_id;        /* NULL when none (ad-hoc, or version < 0x20200) */
+    char *team_id; /* NULL when none (ad-hoc, or version < 0x20200) */
     uint32_t version, flags;
     uint8_t hash_type, hash_size, page_shift, platform;
     uint32_t n_code_slots, n_special_slots;
@@ -71,30 +71,30 @@ struct dw_codesign {
     unsigned char special[DW_CS_SPECIAL_MAX + 1][DW_CS_HASH_MAX]; /* [slot] */
     bool has_special[DW_CS_SPECIAL_MAX + 1];
     /* page hashes recomputed over the slice */
-    uint32_t pages_bad;   /* how many differ */
+    uint32_t pages_bad; /* how many differ */
     uint32_t first_bad_page;
     enum dw_cs_slot_state slot_entitlements, slot_der_entitlements;
     /* blobs, copied (NULL / 0 when absent) */
-    char *entitlements;   /* the XML plist of the entitlements blob, NUL-terminated */
+    char *entitlements; /* the XML plist of the entitlements blob, NUL-terminated */
     size_t entitlements_len;
     unsigned char *der_entitlements;
     size_t der_entitlements_len;
-    unsigned char *cms;   /* CMS SignedData (BlobWrapper payload); empty for ad-hoc */
+    unsigned char *cms; /* CMS SignedData (BlobWrapper payload); empty for ad-hoc */
     size_t cms_len;
     /* from the CMS (codesign_cms.c) */
-    char *signer_cn;      /* "Apple Development: Test (TEAMID1234)" */
-    char *signer_ou;      /* the certificate's OU: the team id in Apple certificates */
+    char *signer_cn; /* "Apple Development: Test (TEAMID1234)" */
+    char *signer_ou; /* the certificate's OU: the team id in Apple certificates */
     unsigned char *signer_der;
     size_t signer_der_len;
-    int cms_state;        /* 0 none, 1 signature over the CodeDirectory verifies, -1 it does not */
-    char *cms_error;      /* why the CMS could not be read or did not verify */
+    int cms_state;   /* 0 none, 1 signature over the CodeDirectory verifies, -1 it does not */
+    char *cms_error; /* why the CMS could not be read or did not verify */
 };
 
 struct dw_macho_slice {
     uint32_t cputype, cpusubtype;
     uint64_t offset, size; /* within the file */
     uint32_t filetype;
-    uint32_t platform;     /* LC_BUILD_VERSION platform, 0 when none */
+    uint32_t platform; /* LC_BUILD_VERSION platform, 0 when none */
     struct dw_codesign cs;
 };
 

@@ -14,7 +14,8 @@ struct dw_oplog {
 };
 
 /* Formats one message and hands it to l->fn (nothing when l or fn is NULL). */
-void oplog_say(const struct dw_oplog *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void oplog_say(const struct dw_oplog *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Says each message of e after prefix, then clears e. */
 void oplog_errors(const struct dw_oplog *l, const char *prefix, struct dw_errors *e);
 

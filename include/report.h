@@ -89,7 +89,7 @@ struct dw_report_item {
     long long id;                  /* DB id, or the output ordinal */
     enum dw_verdict verdict;
     enum dw_severity original_severity; /* != inc->severity when the config lowered it */
-    const char *note;      /* baseline note or config reason, or NULL */
+    const char *note;                   /* baseline note or config reason, or NULL */
 };
 
 /* One input of a scan, reported after its incidents. */

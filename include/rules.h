@@ -58,8 +58,8 @@ struct dw_rule {
     size_t ncounterexamples;
     struct dw_rule_decode *decodes;
     size_t ndecodes;
-    bool link;  /* `link: true`: a match only joins its keys (e.g. a tag and a
-                   bundle id named on one harmless line); it is never a finding */
+    bool link; /* `link: true`: a match only joins its keys (e.g. a tag and a
+                  bundle id named on one harmless line); it is never a finding */
     /* `class_from_code: true` (the catch-alls): when the line carries a known
      * code (classify.c: errSecCS, IOReturn, OSKextReturn numbers in any
      * spelling; `Code=N` after OSSystemExtensionErrorDomain, KMErrorDomain or

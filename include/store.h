@@ -58,7 +58,7 @@ int store_incident_save(struct dw_store *s, struct dw_incident *inc, bool *creat
  * failed lookup is an error with its reason in err, not a "no". */
 enum dw_stored { DW_STORED_NO, DW_STORED_YES, DW_STORED_ERROR };
 enum dw_stored store_finding_stored(struct dw_store *s, const struct dw_finding *f,
-                                   struct dw_errors *err);
+                                    struct dw_errors *err);
 /* Removes an incident and its findings (after a merge). */
 int store_incident_delete(struct dw_store *s, int64_t id, struct dw_errors *err);
 
@@ -99,8 +99,8 @@ struct dw_query {
 /* Incidents matching q, newest last_seen first, fully loaded (evidence,
  * remedies, captures, decoded codes).  *out is an array the caller frees
  * with store_incidents_free. */
-int store_recent(struct dw_store *s, const struct dw_query *q, struct dw_incident ***out,
-                 size_t *n, struct dw_errors *err);
+int store_recent(struct dw_store *s, const struct dw_query *q, struct dw_incident ***out, size_t *n,
+                 struct dw_errors *err);
 /* One incident by id; *out NULL when not found (returns 0). */
 int store_get(struct dw_store *s, int64_t id, struct dw_incident **out, struct dw_errors *err);
 void store_incidents_free(struct dw_incident **v, size_t n);

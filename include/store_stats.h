@@ -23,8 +23,8 @@ int store_class_histogram(struct dw_store *s, const struct dw_query *q, int64_t 
                           int64_t end_us, struct dw_class_hist **out, size_t *n,
                           struct dw_errors *err);
 /* The time span [min, max] of last_seen over incidents matching q; 0 when none. */
-int store_time_span(struct dw_store *s, const struct dw_query *q, int64_t *min_us,
-                    int64_t *max_us, struct dw_errors *err);
+int store_time_span(struct dw_store *s, const struct dw_query *q, int64_t *min_us, int64_t *max_us,
+                    struct dw_errors *err);
 void store_class_histogram_free(struct dw_class_hist *v, size_t n);
 
 struct dw_store_count {
