@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "baseline.h"
@@ -94,7 +95,8 @@ const struct cli_cmd cmd_scan_entry = {
              "the rule packs, correlates the findings of each failure into one incident,\n"
              "stores new incidents and reports them.  A directory is scanned recursively,\n"
              "files in name order, each once (links to directories inside it are not\n"
-             "followed); `-` reads stdin.  `--last 10m` and X.logarchive run\n"
+             "followed); `-` reads stdin, as does no FILE at all when stdin is a pipe or\n"
+             "a file.  `--last 10m` and X.logarchive run\n"
              "`log show --style ndjson --info --predicate ...` (see `dextwatch predicate`).",
     .opts = scan_opts,
     .operands = "FILE|DIR|X.logarchive|-...",
@@ -213,6 +215,15 @@ static int scan_option(struct scan_args *a, struct scan *sc, int o, const char *
     return rc != 0 ? DW_EXIT_USAGE : -1;
 }
 
+/* True when stdin is a pipe or a regular file: `cat x.log | dextwatch scan`
+ * and `dextwatch scan < x.log` read it, as ripgrep does, while a terminal,
+ * /dev/null or a closed stdin (CI without input) never make scan wait. */
+static bool stdin_has_input(void)
+{
+    struct stat st;
+    return fstat(STDIN_FILENO, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode));
+}
+
 /* Parses the command line into a and sc->outs, and checks that the options
  * go together.  -1 to go on, else the exit status (help, usage error). */
 static int scan_options(const struct cli_cmd *self, int argc, char **argv, struct scan_args *a,
@@ -228,6 +239,11 @@ static int scan_options(const struct cli_cmd *self, int argc, char **argv, struc
         return status >= 0 ? status : p.status;
     a->inputs = argv + p.optind;
     a->ninputs = argc - p.optind;
+    if (a->ninputs == 0 && !a->last && stdin_has_input()) {
+        static char *stdin_only[] = {"-", NULL};
+        a->inputs = stdin_only;
+        a->ninputs = 1;
+    }
     if (a->ninputs == 0 && !a->last)
         return cli_usage_error(self,
                                "no input (give FILE, DIR, X.logarchive, - for stdin, or --last)");

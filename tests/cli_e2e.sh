@@ -163,5 +163,18 @@ check "recent text class line" contains "$T/r" "entitlement.provider-check"
 check "recent missing db exit 2" status_is $st 2
 check "recent missing db not created" test ! -e "$T/nope.db"
 
+# stdin without a FILE operand: read when it is a pipe or a regular file (as ripgrep does);
+# a terminal, /dev/null or a closed stdin is "no input", exit 2, and never waits
+cat "$LOGS/seed.default.log" | "$DW" scan --no-store --format json >"$T/r" 2>&1; st=$?
+check "scan reads a piped stdin" status_is $st 1
+check "scan of piped stdin finds the dext" contains "$T/r" '"subject":"com.MyDriver"'
+"$DW" scan --no-store --format json <"$LOGS/seed.default.log" >"$T/r" 2>&1; st=$?
+check "scan reads a redirected file" status_is $st 1
+timeout 10 "$DW" scan --no-store </dev/null >/dev/null 2>"$T/err"; st=$?
+check "scan with /dev/null stdin: no input, exit 2" status_is $st 2
+check "scan with /dev/null stdin says no input" contains "$T/err" "no input"
+timeout 10 "$DW" scan --no-store <&- >/dev/null 2>&1; st=$?
+check "scan with closed stdin: exit 2" status_is $st 2
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
