@@ -47,6 +47,8 @@ static size_t drain(struct dw_follow *f, dw_source_data_fn fn, void *ctx, struct
         ssize_t n = read(f->fd, buf, sizeof buf);
         if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break; /* a FIFO with nothing in it yet (opened O_NONBLOCK) */
         if (n < 0) {
             dw_errors_add(notes, "%s: read: %s", f->path, strerror(errno));
             break;
@@ -75,6 +77,13 @@ static void open_current(struct dw_follow *f, struct dw_errors *notes)
         f->missing_noted = true;
         return;
     }
+    if (S_ISDIR(st.st_mode)) { /* replaced by a directory after the start */
+        close(fd);
+        if (!f->missing_noted)
+            dw_errors_add(notes, "%s: is a directory; waiting for a file", f->path);
+        f->missing_noted = true;
+        return;
+    }
     if (f->missing_noted)
         dw_errors_add(notes, "%s: appeared, reading it", f->path);
     f->missing_noted = false;
@@ -92,7 +101,8 @@ size_t follow_read(struct dw_follow *f, dw_source_data_fn fn, void *ctx, struct 
     if (f->fd < 0)
         return 0;
     struct stat cur;
-    if (fstat(f->fd, &cur) == 0 && cur.st_size < f->offset) {
+    /* only a regular file can be truncated: a FIFO's size is always 0 */
+    if (fstat(f->fd, &cur) == 0 && S_ISREG(cur.st_mode) && cur.st_size < f->offset) {
         dw_errors_add(notes, "%s: truncated, reading from the start", f->path);
         end_line(f, fn, ctx);
         lseek(f->fd, 0, SEEK_SET);

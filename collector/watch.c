@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "catalog.h"
@@ -244,8 +245,14 @@ static bool open_all(struct watch *w, struct dw_errors *err)
     if (w->log_mode && w->cur.known &&
         watch_reopen_recent(w->store, w->p, &w->cur, popts.correlate.window_us, w->log, err) < 0)
         return false;
-    if (o->follow_path && strcmp(o->follow_path, "-") != 0)
+    if (o->follow_path && strcmp(o->follow_path, "-") != 0) {
+        struct stat st;
+        if (stat(o->follow_path, &st) == 0 && S_ISDIR(st.st_mode)) {
+            dw_errors_add(err, "--follow %s: is a directory (give a file)", o->follow_path);
+            return false;
+        }
         w->follow = follow_open(o->follow_path);
+    }
     if (o->nforward > 0) {
         struct dw_forward_opts fo = {
             .db_path = o->db_path,
