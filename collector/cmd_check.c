@@ -31,9 +31,8 @@ static const struct cli_opt check_opts[] = {
                      "the Mac's PCI devices, from `ioreg -a -l -r -c IOPCIDevice`:\n"
                      "for each device a personality matches, whether the kernel\n"
                      "accepts it (transport.pci entry, built-in, IOServiceDEXTEntitlements)"},
-    [CHECK_FORMAT] = {"format", 0, "F", DW_FORMAT_NAMES,
-                      "text|json|github|junit|markdown; may be repeated"},
-    [CHECK_OUTPUT] = {"output", 0, "FILE", NULL, "write the --format just before it to FILE"},
+    [CHECK_FORMAT] = CLI_OPT_FORMAT,
+    [CHECK_OUTPUT] = CLI_OPT_OUTPUT,
     [CHECK_FAIL_ON] = {"fail-on", 0, "LEVEL", DW_FAIL_ON_NAMES,
                        "info|warning|error|critical|never (default error)"},
     [CHECK_QUIET] = {"quiet", 'q', NULL, NULL, "no summary on stderr"},

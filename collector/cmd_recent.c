@@ -32,13 +32,8 @@ static const struct cli_opt recent_opts[] = {
                       "only incidents with a class matching GLOB (e.g. 'codesign.*')"},
     [RECENT_SUBJECT] = {"subject", 0, "GLOB", NULL, "only incidents whose subject matches GLOB"},
     [RECENT_LIMIT] = {"limit", 0, "N", NULL, "at most N incidents (default 50; 0 = all)"},
-    [RECENT_FORMAT] = {"format", 0, "F", DW_FORMAT_NAMES,
-                       "text (default), json (one object per incident per line),\n"
-                       "github (workflow-command annotations), junit (JUnit XML) or\n"
-                       "markdown; may be repeated"},
-    [RECENT_OUTPUT] = {"output", 0, "FILE", NULL,
-                       "write the --format just before it to FILE (appended when FILE\n"
-                       "is $GITHUB_STEP_SUMMARY); at most one format goes to stdout"},
+    [RECENT_FORMAT] = CLI_OPT_FORMAT,
+    [RECENT_OUTPUT] = CLI_OPT_OUTPUT,
     [RECENT_HELP] = CLI_OPT_HELP,
     {0},
 };

@@ -45,15 +45,8 @@ static const struct cli_opt scan_opts[] = {
                        "do not open a database; ids are 1, 2, ... in output order"},
     [SCAN_STYLE] = {"style", 0, "S", CLI_STYLE_VALUES,
                     "auto|default|syslog|compact|json|ndjson|plain|bsd (default auto)"},
-    [SCAN_FORMAT] = {"format", 0, "F", DW_FORMAT_NAMES,
-                     "text|json|github|junit|markdown; may be repeated.  text (the\n"
-                     "default) is for people, json one object per incident per\n"
-                     "line, github workflow-command annotations, junit JUnit XML,\n"
-                     "markdown a summary (e.g. for $GITHUB_STEP_SUMMARY)"},
-    [SCAN_OUTPUT] = {"output", 0, "FILE", NULL,
-                     "write the --format just before it to FILE (appended when FILE\n"
-                     "is $GITHUB_STEP_SUMMARY, else replaced); at most one format\n"
-                     "goes to stdout"},
+    [SCAN_FORMAT] = CLI_OPT_FORMAT,
+    [SCAN_OUTPUT] = CLI_OPT_OUTPUT,
     [SCAN_FAIL_ON] = {"fail-on", 0, "LEVEL", DW_FAIL_ON_NAMES,
                       "info|warning|error|critical|never (default error): exit 1 when\n"
                       "an incident is at or above LEVEL (and not baselined/suppressed)"},

@@ -51,6 +51,23 @@ struct cli_opt {
             "rule packs (default: $DEXTWATCH_RULES, the source tree's rules/\n"                    \
             "for a binary in its build tree, else the installed ones)"                             \
     }
+/* --format and --output of the commands that report incidents (scan, recent,
+ * check): the same output machinery (report.h's dw_outputs), one text.  The
+ * user includes report.h (DW_FORMAT_NAMES). */
+#define CLI_OPT_FORMAT                                                                             \
+    {                                                                                              \
+        "format", 0, "F", DW_FORMAT_NAMES,                                                         \
+            "text (default, for people), json (one object per incident per\n"                      \
+            "line), github (workflow-command annotations), junit (JUnit XML)\n"                    \
+            "or markdown; may be repeated"                                                         \
+    }
+#define CLI_OPT_OUTPUT                                                                             \
+    {                                                                                              \
+        "output", 0, "FILE", NULL,                                                                 \
+            "write the --format just before it to FILE (appended when FILE\n"                      \
+            "is $GITHUB_STEP_SUMMARY, else replaced); at most one format\n"                        \
+            "goes to stdout"                                                                       \
+    }
 /* The values of --style (reader.h's enum dw_style, by name). */
 #define CLI_STYLE_VALUES "auto|default|syslog|compact|json|ndjson|plain|bsd"
 
