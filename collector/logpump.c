@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "logcmd_guard.h"
+#include "source.h"
 
 #define ERRLINE_MAX 4096 /* a longer stderr "line" is passed on in pieces */
 
@@ -63,15 +64,18 @@ static void err_line(struct dw_logpump *p, const char *line, size_t len)
     snprintf(p->last_err, sizeof p->last_err, "%.*s", (int)len, line);
 }
 
-/* Reads one pipe until it would block, ends, or (stdout) the caller pauses.
- * Returns whether anything came. */
+/* Reads one pipe until it would block, ends, (stdout) the caller pauses, or
+ * DW_SOURCE_ROUND_MAX bytes came: a child that keeps the pipe full must not
+ * keep the caller's loop from its commits and signals.  Returns whether
+ * anything came. */
 static bool drain(struct dw_logpump *p, bool out, struct dw_errors *notes)
 {
     char buf[65536];
     bool got = false;
+    size_t taken = 0;
     bool *eof = out ? &p->out_eof : &p->err_eof;
     int fd = out ? p->c.out_fd : p->c.err_fd;
-    while (!*eof && !(out && p->paused)) {
+    while (!*eof && !(out && p->paused) && taken < DW_SOURCE_ROUND_MAX) {
         ssize_t n = read(fd, buf, sizeof buf);
         if (n < 0 && errno == EINTR)
             continue;
@@ -84,6 +88,7 @@ static bool drain(struct dw_logpump *p, bool out, struct dw_errors *notes)
             break;
         }
         got = true;
+        taken += (size_t)n;
         if (out) {
             if (p->sink.out)
                 p->sink.out(p->sink.ctx, buf, (size_t)n);

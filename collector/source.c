@@ -59,7 +59,7 @@ static size_t drain(struct dw_follow *f, dw_source_data_fn fn, void *ctx, struct
         f->last_nl = buf[n - 1] == '\n';
         f->offset += n;
         total += (size_t)n;
-        if (total >= (4u << 20))
+        if (total >= DW_SOURCE_ROUND_MAX)
             break; /* let the caller commit and look at signals */
     }
     return total;

@@ -47,8 +47,10 @@ int logpump_start(struct dw_logpump *p, const char *cmd, char *const args[], str
 size_t logpump_pollfds(const struct dw_logpump *p, struct pollfd *fds);
 /* True when both pipes are shut and only the reap is left to do. */
 bool logpump_draining(const struct dw_logpump *p);
-/* Reads what the child has written, without blocking: stdout to sink.out
- * (unless paused), stderr lines to sink.err_line.  Once both pipes are shut,
+/* Reads what the child has written, without blocking and at most
+ * DW_SOURCE_ROUND_MAX bytes of each pipe (source.h; what is left is read at
+ * the next call): stdout to sink.out (unless paused), stderr lines to
+ * sink.err_line.  Once both pipes are shut,
  * reaps the child when it has exited (exited, status).  Read errors go to
  * notes.  Returns whether stdout gave anything. */
 bool logpump_read(struct dw_logpump *p, struct dw_errors *notes);

@@ -11,6 +11,12 @@
 
 #include "util.h"
 
+/* The most bytes one read of a source (the followed file, a `log` child's
+ * pipe: logpump.h) takes before returning, so that a writer that never
+ * pauses cannot keep watch's loop from committing, releasing the write lock
+ * and looking at signals: a round reads at most this much per source. */
+#define DW_SOURCE_ROUND_MAX (1u << 20)
+
 typedef void (*dw_source_data_fn)(const char *data, size_t n, void *ctx);
 
 /* tail -F: a file read from its start and then followed by polling its size

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""watch_flood.py DEXTWATCH SOURCE_DIR - `watch` while `log` never pauses
+(issue 17, item 5).
+
+tests/fake-log's `#flood` directive makes the `log stream` child write noise
+records without pause, into a pipe it deepened to 1 MiB, so every read of it
+is full.  While it floods:
+  - an incident logged during the flood is committed to the database (a
+    reader in another process sees all its findings) within 5 s;
+  - another writer gets the database's write lock within 2 s;
+  - SIGHUP is acted on (rules reloaded) within 2 s;
+  - SIGTERM ends watch within 2 s, exit 0, the child gone, both incidents
+    stored whole.
+Before the fix the pump read until a read came back short, which a full pipe
+never does: nothing was committed, the write lock stayed taken and SIGTERM
+waited for the flood to end (here: never; the test kills watch after 10 s).
+Prints the SIGTERM latency."""
+import datetime
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+DW, SRC = sys.argv[1], sys.argv[2]
+FAKE = os.path.join(SRC, "tests", "fake-log")
+TZ = datetime.timezone(datetime.timedelta(hours=-8))
+SEED = [d for d in (json.loads(l) for l in open(os.path.join(SRC, "tests", "logs",
+                                                          "seed.ndjson.log"))
+                    if l.startswith("{")) if "eventMessage" in d]
+FINDINGS = 5  # of the seed incident
+failures = []
+
+
+def bad(msg):
+    failures.append(msg)
+    print("FAIL: " + msg, file=sys.stderr)
+
+
+def wait_for(cond, timeout):
+    end = time.time() + timeout
+    while time.time() < end:
+        if cond():
+            return True
+        time.sleep(0.02)
+    return cond()
+
+
+def alive(pid):
+    """Whether pid runs (a dead child of watch is reaped by watch or init)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+class Log:
+    """The system log of the fake `log`: records appended with a clock."""
+
+    def __init__(self, d):
+        self.path = os.path.join(d, "syslog.ndjson")
+        open(self.path, "w").close()
+        self.clock = datetime.datetime.now(TZ) - datetime.timedelta(seconds=5)
+
+    def append(self, line):
+        with open(self.path, "a") as f:
+            f.write(line + "\n")
+
+    def incident(self, n):
+        for d in SEED:
+            d = dict(d)
+            self.clock += datetime.timedelta(milliseconds=1)
+            d["timestamp"] = self.clock.strftime("%Y-%m-%d %H:%M:%S.%f%z")
+            self.append(json.dumps(d).replace("MyDriver", "Drv%d" % n))
+        self.clock += datetime.timedelta(seconds=40)
+
+
+def findings(db, subject):
+    try:
+        con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=1)
+        try:
+            r = con.execute("SELECT count(*) FROM findings f JOIN incidents i"
+                            " ON f.incident_id = i.id WHERE i.subject = ?", (subject,)).fetchone()
+            return r[0]
+        finally:
+            con.close()
+    except sqlite3.OperationalError:
+        return 0
+
+
+def second_writer(db):
+    """Whether another connection gets the write lock within 2 s."""
+    con = sqlite3.connect(db, timeout=2, isolation_level=None)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        con.close()
+
+
+def main():
+    d = tempfile.mkdtemp(prefix="dw-flood-")
+    proc = None
+    try:
+        db = os.path.join(d, "w.db")
+        log = Log(d)
+        env = dict(os.environ, FAKE_LOG_DIR=d, DEXTWATCH_RULES=os.path.join(SRC, "rules"))
+        env.pop("DEXTWATCH_DB", None)
+        errpath = os.path.join(d, "watch.err")
+        err = open(errpath, "w")
+        proc = subprocess.Popen([DW, "watch", "--db", db, "--log-command", FAKE],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=err, env=env)
+        if not wait_for(lambda: os.path.exists(os.path.join(d, "stream.pid")), 10):
+            bad("the stream child did not start")
+            return
+        child = int(open(os.path.join(d, "stream.pid")).read())
+        log.incident(1)
+        if not wait_for(lambda: findings(db, "com.Drv1") == FINDINGS, 10):
+            bad("before the flood: incident 1 not stored (%d findings)"
+                % findings(db, "com.Drv1"))
+        log.append("#flood")
+        if not wait_for(lambda: os.path.exists(os.path.join(d, "flooding")), 10):
+            bad("the fake log did not start flooding")
+            return
+        time.sleep(0.5)  # the pipe is full, watch is reading it
+        log.incident(2)
+        if not wait_for(lambda: findings(db, "com.Drv2") == FINDINGS, 5):
+            bad("during the flood: incident 2 not committed within 5 s (%d findings)"
+                % findings(db, "com.Drv2"))
+        if not second_writer(db):
+            bad("during the flood: another writer waited over 2 s for the write lock")
+        text = lambda: open(errpath, errors="replace").read()
+        proc.send_signal(signal.SIGHUP)
+        if not wait_for(lambda: "SIGHUP: reloaded" in text(), 2):
+            bad("during the flood: SIGHUP not acted on within 2 s")
+        if not os.path.exists(os.path.join(d, "flooding")) or not alive(child):
+            bad("the flood ended early: the test proves nothing")
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            rc = proc.wait(10)
+        except subprocess.TimeoutExpired:
+            rc = None
+        took = time.monotonic() - t0
+        if rc is None:
+            print("SIGTERM latency under the flood: still running after %.1f s" % took)
+            bad("SIGTERM: watch still running after 10 s")
+            return
+        print("SIGTERM latency under the flood: %.3f s" % took)
+        if took > 2.0:
+            bad("SIGTERM: watch took %.2f s to exit (want < 2 s)" % took)
+        if rc != 0:
+            bad("SIGTERM: exit status %d, want 0" % rc)
+        if not wait_for(lambda: not alive(child), 2):
+            bad("the `log stream` child outlived watch")
+        con = sqlite3.connect(db)
+        row = con.execute("SELECT value FROM state WHERE key = 'watch.counters'").fetchone()
+        con.close()
+        lines = int(dict(kv.split("=") for kv in row[0].split())["lines"]) if row else 0
+        print("read during the run: %d lines" % lines)
+        # a flood record is ~600 bytes: at least 4 MiB went through, several rounds' worth
+        if lines < 7000:
+            bad("only %d lines read: the flood did not flood" % lines)
+        for n in (1, 2):
+            got = findings(db, "com.Drv%d" % n)
+            if got != FINDINGS:
+                bad("after exit: incident %d has %d findings, want %d" % (n, got, FINDINGS))
+    finally:
+        if proc and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if failures:
+            print(open(os.path.join(d, "watch.err"), errors="replace").read()[-3000:],
+                  file=sys.stderr)
+        shutil.rmtree(d, ignore_errors=True)
+
+
+main()
+if failures:
+    print("watch_flood: %d failure(s)" % len(failures), file=sys.stderr)
+    sys.exit(1)
+print("watch_flood: ok")
