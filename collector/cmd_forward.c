@@ -26,7 +26,9 @@ const struct cli_cmd cmd_forward_entry = {
     .about = "Sends one RFC 5424 message (msgid TEST, the same header and structured data\n"
              "as an incident event, body {\"test\":true}) to URL, as `watch --forward URL`\n"
              "would: tcp://host:port (octet counting), udp://host:port, unix:///path.\n"
-             "Over TCP it waits (up to 5 s) until the receiver's TCP stack acknowledged it.",
+             "Over TCP it waits (up to 5 s) until the receiver's TCP stack acknowledged it,\n"
+             "then 200 ms more: a receiver that closed the connection or sent anything\n"
+             "back (a syslog receiver sends nothing) fails the test (exit 2).",
     .opts = forward_opts,
     .epilog = "Exit status 0 sent, 2 not (the reason is printed).",
     .run = cmd_forward,
@@ -81,10 +83,14 @@ static int cmd_forward(const struct cli_cmd *self, int argc, char **argv)
             struct timespec ts = {0, 50 * 1000000L};
             nanosleep(&ts, NULL);
         }
-        if (stream && forward_conn_unacked(&conn) > 0)
+        if (stream && forward_conn_unacked(&conn) > 0) {
             dw_errors_add(&err, "%s: the receiver did not acknowledge the message within 5 s",
                           conn.url.text);
-        else if (!forward_conn_broken(&conn, &err) || !stream)
+        } else if (stream) { /* as the sender confirms: still sound a moment later */
+            struct timespec ts = {0, 200 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        if (err.n == 0 && forward_conn_check(&conn, &err) == DW_FORWARD_SOUND)
             rc = DW_EXIT_OK;
     }
     forward_conn_close(&conn);

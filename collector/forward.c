@@ -6,6 +6,12 @@
  *   - connects when it has something to send; on failure it waits (1 s, 2 s,
  *     4 s ... 60 s) and tries again, logging the first failure and the
  *     recovery, not every attempt;
+ *   - treats data from the receiver as a protocol error (a syslog receiver
+ *     sends nothing): the connection is closed and retried with backoff like
+ *     any failure, logged once; only a confirmed delivery ends it (such a
+ *     receiver takes every message, then talks again).  Each check reads at
+ *     most 512 bytes, so a receiver that keeps sending holds up neither
+ *     delivery nor shutdown;
  *   - writes each message (octet-counted on a stream, one datagram each
  *     otherwise) and moves the cursor;
  *   - confirms (deletes) rows up to a "candidate" cursor only when the send
@@ -14,7 +20,9 @@
  *     connection has neither been reset nor closed.  A broken connection
  *     resets the cursor to 0: every unconfirmed row is sent again
  *     (at-least-once; (host, id, version) names the duplicates).
- *   Datagrams cannot be acknowledged: they are confirmed once sent. */
+ *   Datagrams cannot be acknowledged: they are confirmed once sent.
+ * At stop a sender has the grace to deliver; one backing off whose next
+ * attempt would come after the grace ends at once. */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -46,7 +54,9 @@ struct sender {
     int64_t candidate;      /* cursor when the pending confirmation was taken */
     int64_t candidate_mono; /* when */
     int64_t backoff;
-    bool failing; /* the last attempt failed (logged once) */
+    bool failing;       /* the last attempt failed: back off before the next */
+    bool reported;      /* a failure was logged and no recovery since */
+    bool told_protocol; /* ... and a protocol error among them */
 };
 
 struct dw_forwarder {
@@ -91,21 +101,63 @@ static bool stopping_past_deadline(struct dw_forwarder *fw)
     return past;
 }
 
-static void sender_fail(struct sender *sd, struct dw_errors *e)
+/* Closes the connection after a failure (protocol: the receiver sent data)
+ * and backs off; logs and records the first failure since the last recovery
+ * (and the first protocol error: what the receiver said is worth seeing). */
+static void sender_fail(struct sender *sd, struct dw_errors *e, bool protocol)
 {
     struct dw_forwarder *fw = sd->fw;
     const char *why = e->n ? e->msgs[0] : "unknown error";
     forward_conn_close(&sd->conn);
     sd->cursor = sd->candidate = sd->confirmed = 0; /* resend everything not confirmed */
-    if (!sd->failing) {
+    if (!sd->reported || (protocol && !sd->told_protocol)) {
         oplog_say(&fw->o.log, "forward: %s; retrying with backoff (events wait in the outbox)",
                   why);
         struct dw_errors e2 = {0};
         outbox_note_error(sd->ob, sd->conn.url.text, why, &e2);
         dw_errors_clear(&e2);
     }
+    sd->reported = true;
+    sd->told_protocol |= protocol;
     sd->failing = true;
     dw_errors_clear(e);
+}
+
+/* Messages went out (confirmed: and the receiver acknowledged them).  A
+ * sender that failed says once that it delivers again, and starts its
+ * backoff over; after a protocol error only a confirmation counts (a
+ * receiver that talks back takes every message, then talks again). */
+static void sender_delivered(struct sender *sd, bool confirmed)
+{
+    struct dw_forwarder *fw = sd->fw;
+    if (sd->told_protocol && !confirmed)
+        return;
+    sd->backoff = fw->o.backoff_min_us;
+    if (!sd->reported)
+        return;
+    oplog_say(&fw->o.log, "forward: %s: delivering again", sd->conn.url.text);
+    struct dw_errors e = {0};
+    outbox_note_error(sd->ob, sd->conn.url.text, NULL, &e);
+    dw_errors_clear(&e);
+    sd->reported = sd->told_protocol = false;
+}
+
+/* Checks an open stream without blocking: true when it can be used.  A
+ * receiver that sent data fails it (protocol error); one that closed it
+ * is only closed here (reconnected when there is something to send, and
+ * what it did not confirm is sent again). */
+static bool sender_check(struct sender *sd)
+{
+    struct dw_errors e = {0};
+    enum dw_forward_health h = forward_conn_check(&sd->conn, &e);
+    if (h == DW_FORWARD_SPOKE)
+        sender_fail(sd, &e, true);
+    else if (h == DW_FORWARD_GONE) {
+        forward_conn_close(&sd->conn);
+        sd->cursor = sd->candidate = sd->confirmed = 0;
+    }
+    dw_errors_clear(&e);
+    return h == DW_FORWARD_SOUND;
 }
 
 /* Deletes the rows up to the candidate once the receiver has acknowledged
@@ -116,8 +168,9 @@ static void sender_confirm(struct sender *sd)
     struct dw_errors e = {0};
     if (!forward_conn_stream(&sd->conn) || sd->cursor <= sd->confirmed)
         return;
-    if (forward_conn_broken(&sd->conn, &e)) {
-        sender_fail(sd, &e);
+    enum dw_forward_health h = forward_conn_check(&sd->conn, &e);
+    if (h != DW_FORWARD_SOUND) {
+        sender_fail(sd, &e, h == DW_FORWARD_SPOKE);
         return;
     }
     int64_t now = dw_mono_us();
@@ -130,6 +183,7 @@ static void sender_confirm(struct sender *sd)
         }
         sd->confirmed = sd->candidate;
         sd->candidate = 0;
+        sender_delivered(sd, true);
     }
     if (sd->candidate == 0 && sd->cursor > sd->confirmed) {
         sd->candidate = sd->cursor;
@@ -144,6 +198,8 @@ static size_t sender_batch(struct sender *sd)
     struct dw_errors e = {0};
     struct dw_outbox_row *rows = NULL;
     size_t n = 0;
+    if (sd->conn.fd >= 0 && forward_conn_stream(&sd->conn) && !sender_check(sd) && sd->failing)
+        return 0; /* the receiver spoke: back off */
     if (outbox_next(sd->ob, sd->conn.url.text, sd->cursor, BATCH, &rows, &n, &e) < 0) {
         oplog_say(&fw->o.log, "forward: %s", e.msgs[0]);
         dw_errors_clear(&e);
@@ -152,7 +208,7 @@ static size_t sender_batch(struct sender *sd)
     if (n == 0)
         return 0;
     if (sd->conn.fd < 0 && forward_conn_open(&sd->conn, CONNECT_TIMEOUT_US, &e) < 0) {
-        sender_fail(sd, &e);
+        sender_fail(sd, &e, false);
         outbox_rows_free(rows, n);
         return n;
     }
@@ -163,20 +219,16 @@ static size_t sender_batch(struct sender *sd)
         buf_reset(&msg);
         forward_message(&msg, rows[i].head, rows[i].body, stream ? 0 : DW_FORWARD_DGRAM_MAX);
         if (forward_conn_send(&sd->conn, msg.data, msg.len, &e) < 0) {
-            sender_fail(sd, &e);
+            sender_fail(sd, &e, false);
             break;
         }
         sd->cursor = rows[i].id;
         sent++;
     }
     buf_free(&msg);
-    if (sent && sd->failing) {
-        oplog_say(&fw->o.log, "forward: %s: delivering again", sd->conn.url.text);
-        struct dw_errors e2 = {0};
-        outbox_note_error(sd->ob, sd->conn.url.text, NULL, &e2);
-        dw_errors_clear(&e2);
+    if (sent == n) {
         sd->failing = false;
-        sd->backoff = fw->o.backoff_min_us;
+        sender_delivered(sd, false);
     }
     if (sent == n && !stream) {
         if (outbox_confirm(sd->ob, sd->conn.url.text, sd->cursor, &e) < 0) {
@@ -184,10 +236,27 @@ static size_t sender_batch(struct sender *sd)
             dw_errors_clear(&e);
         } else {
             sd->confirmed = sd->cursor;
+            sender_delivered(sd, true);
         }
     }
     outbox_rows_free(rows, n);
     return n;
+}
+
+/* Waits until the monotonic time until (new rows do not cut a backoff
+ * short).  Returns true when the sender should quit instead: a stop whose
+ * grace ends before until, since the next attempt would come too late. */
+static bool back_off(struct dw_forwarder *fw, int64_t until, unsigned long *seen)
+{
+    for (;;) {
+        pthread_mutex_lock(&fw->mu);
+        bool quit = fw->stop && fw->deadline < until;
+        pthread_mutex_unlock(&fw->mu);
+        int64_t now = dw_mono_us();
+        if (quit || now >= until)
+            return quit;
+        wait_for(fw, until - now, seen);
+    }
 }
 
 static void *sender_main(void *arg)
@@ -203,19 +272,8 @@ static void *sender_main(void *arg)
         if (sd->failing) {
             int64_t wait = sd->backoff;
             sd->backoff = wait * 2 > fw->o.backoff_max_us ? fw->o.backoff_max_us : wait * 2;
-            /* while stopping, wait only until the deadline */
-            pthread_mutex_lock(&fw->mu);
-            bool stop = fw->stop;
-            int64_t left = fw->deadline - dw_mono_us();
-            pthread_mutex_unlock(&fw->mu);
-            if (stop && left <= 0)
+            if (back_off(fw, dw_mono_us() + wait, &seen))
                 break;
-            if (stop && left < wait)
-                wait = left;
-            /* new rows do not cut a backoff short; a stop past its deadline does */
-            int64_t until = dw_mono_us() + wait;
-            while (dw_mono_us() < until && !stopping_past_deadline(fw))
-                wait_for(fw, until - dw_mono_us(), &seen);
             continue;
         }
         sender_confirm(sd);
@@ -228,13 +286,8 @@ static void *sender_main(void *arg)
         if (stop && n == 0 && !unconfirmed)
             break; /* everything delivered */
         wait_for(fw, unconfirmed ? CONFIRM_POLL_US : IDLE_WAIT_US, &seen);
-        if (!unconfirmed && sd->conn.fd >= 0 && n == 0) {
-            /* idle: notice a receiver that went away before the next event */
-            struct dw_errors e = {0};
-            if (forward_conn_broken(&sd->conn, &e))
-                forward_conn_close(&sd->conn);
-            dw_errors_clear(&e);
-        }
+        if (!unconfirmed && sd->conn.fd >= 0 && n == 0)
+            sender_check(sd); /* idle: notice a receiver that went away or spoke */
     }
     forward_conn_close(&sd->conn);
     return NULL;

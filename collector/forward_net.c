@@ -183,28 +183,40 @@ int forward_conn_send(struct dw_forward_conn *c, const char *msg, size_t len, st
     return send_all(c, msg, len, err);
 }
 
-bool forward_conn_broken(struct dw_forward_conn *c, struct dw_errors *err)
+enum dw_forward_health forward_conn_check(struct dw_forward_conn *c, struct dw_errors *err)
 {
     if (c->fd < 0)
-        return true;
+        return DW_FORWARD_GONE;
     if (!forward_conn_stream(c))
-        return false;
-    for (;;) {
-        char junk[512];
-        ssize_t n = recv(c->fd, junk, sizeof junk, MSG_DONTWAIT);
-        if (n > 0)
-            continue; /* a syslog receiver says nothing; ignore what it did say */
-        if (n == 0) {
-            dw_errors_add(err, "%s: the receiver closed the connection", c->url.text);
-            return true;
-        }
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return false;
-        dw_errors_add(err, "%s: %s", c->url.text, strerror(errno));
-        return true;
+        return DW_FORWARD_SOUND;
+    /* One read, never a loop: a receiver that keeps sending would keep a
+     * loop here forever (delivery and shutdown stalled behind it). */
+    char got[512];
+    ssize_t n;
+    do
+        n = recv(c->fd, got, sizeof got, MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
+    if (n > 0) {
+        /* what it said, shown safely: printable ASCII kept, the rest '.' */
+        char shown[41];
+        size_t k = (size_t)n < sizeof shown - 1 ? (size_t)n : sizeof shown - 1;
+        for (size_t i = 0; i < k; i++)
+            shown[i] = got[i] >= 0x20 && got[i] < 0x7f ? got[i] : '.';
+        shown[k] = '\0';
+        dw_errors_add(err,
+                      "%s: protocol error: the receiver sent data (\"%s\"%s), but a syslog "
+                      "receiver sends nothing; closing the connection",
+                      c->url.text, shown, (size_t)n > k ? "..." : "");
+        return DW_FORWARD_SPOKE;
     }
+    if (n == 0) {
+        dw_errors_add(err, "%s: the receiver closed the connection", c->url.text);
+        return DW_FORWARD_GONE;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return DW_FORWARD_SOUND;
+    dw_errors_add(err, "%s: %s", c->url.text, strerror(errno));
+    return DW_FORWARD_GONE;
 }
 
 long forward_conn_unacked(const struct dw_forward_conn *c)

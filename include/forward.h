@@ -29,8 +29,10 @@
  * the outbox in order with exponential backoff while the receiver is away; a
  * row leaves the outbox only when the receiver's TCP stack has acknowledged it
  * and the connection is still sound a moment later, else it is sent again:
- * delivery is at-least-once.  The outbox is bounded per destination (oldest
- * dropped, counted in `dextwatch stats`) and survives restarts. */
+ * delivery is at-least-once.  A receiver that sends anything back is a
+ * protocol error: the connection is closed and retried with backoff.  The
+ * outbox is bounded per destination (oldest dropped, counted in `dextwatch
+ * stats`) and survives restarts. */
 #ifndef DW_FORWARD_H
 #define DW_FORWARD_H
 
@@ -160,9 +162,17 @@ bool forward_conn_stream(const struct dw_forward_conn *c);
 /* Sends one message, framed for a stream.  0 or -1 with a reason. */
 int forward_conn_send(struct dw_forward_conn *c, const char *msg, size_t len,
                       struct dw_errors *err);
-/* Stream: whether the peer has closed or reset the connection (a pending
- * error is put in err).  Reads and discards anything it sent. */
-bool forward_conn_broken(struct dw_forward_conn *c, struct dw_errors *err);
+/* How a connection is, as far as can be told without blocking. */
+enum dw_forward_health {
+    DW_FORWARD_SOUND, /* open, nothing pending (always, for a datagram socket) */
+    DW_FORWARD_GONE,  /* not open, closed or reset by the peer, or an error */
+    DW_FORWARD_SPOKE, /* the peer sent data: a syslog receiver never does (protocol error) */
+};
+/* Stream: checks c with one non-blocking read of at most 512 bytes (so a
+ * peer that keeps sending cannot hold the caller); anything but
+ * DW_FORWARD_SOUND puts the reason in err (for DW_FORWARD_SPOKE with the
+ * first bytes, printable ASCII kept and the rest shown as '.'). */
+enum dw_forward_health forward_conn_check(struct dw_forward_conn *c, struct dw_errors *err);
 /* Stream: bytes written but not yet acknowledged by the peer; 0 when the
  * system cannot tell. */
 long forward_conn_unacked(const struct dw_forward_conn *c);

@@ -15,8 +15,6 @@ Before the fix the pump read until a read came back short, which a full pipe
 never does: nothing was committed, the write lock stayed taken and SIGTERM
 waited for the flood to end (here: never; the test kills watch after 10 s).
 Prints the SIGTERM latency."""
-import datetime
-import json
 import os
 import shutil
 import signal
@@ -26,28 +24,12 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from rellib import Seed, bad, failures, finish, sigterm_timed, wait_for
+
 DW, SRC = sys.argv[1], sys.argv[2]
 FAKE = os.path.join(SRC, "tests", "fake-log")
-TZ = datetime.timezone(datetime.timedelta(hours=-8))
-SEED = [d for d in (json.loads(l) for l in open(os.path.join(SRC, "tests", "logs",
-                                                          "seed.ndjson.log"))
-                    if l.startswith("{")) if "eventMessage" in d]
-FINDINGS = 5  # of the seed incident
-failures = []
-
-
-def bad(msg):
-    failures.append(msg)
-    print("FAIL: " + msg, file=sys.stderr)
-
-
-def wait_for(cond, timeout):
-    end = time.time() + timeout
-    while time.time() < end:
-        if cond():
-            return True
-        time.sleep(0.02)
-    return cond()
+FINDINGS = Seed.FINDINGS
 
 
 def alive(pid):
@@ -60,24 +42,20 @@ def alive(pid):
 
 
 class Log:
-    """The system log of the fake `log`: records appended with a clock."""
+    """The system log of the fake `log`, appended to."""
 
     def __init__(self, d):
         self.path = os.path.join(d, "syslog.ndjson")
         open(self.path, "w").close()
-        self.clock = datetime.datetime.now(TZ) - datetime.timedelta(seconds=5)
+        self.seed = Seed(SRC)
 
     def append(self, line):
         with open(self.path, "a") as f:
             f.write(line + "\n")
 
     def incident(self, n):
-        for d in SEED:
-            d = dict(d)
-            self.clock += datetime.timedelta(milliseconds=1)
-            d["timestamp"] = self.clock.strftime("%Y-%m-%d %H:%M:%S.%f%z")
-            self.append(json.dumps(d).replace("MyDriver", "Drv%d" % n))
-        self.clock += datetime.timedelta(seconds=40)
+        with open(self.path, "a") as f:
+            f.write(self.seed.lines(n))
 
 
 def findings(db, subject):
@@ -144,13 +122,7 @@ def main():
             bad("during the flood: SIGHUP not acted on within 2 s")
         if not os.path.exists(os.path.join(d, "flooding")) or not alive(child):
             bad("the flood ended early: the test proves nothing")
-        t0 = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        try:
-            rc = proc.wait(10)
-        except subprocess.TimeoutExpired:
-            rc = None
-        took = time.monotonic() - t0
+        rc, took = sigterm_timed(proc, 10)
         if rc is None:
             print("SIGTERM latency under the flood: still running after %.1f s" % took)
             bad("SIGTERM: watch still running after 10 s")
@@ -185,7 +157,4 @@ def main():
 
 
 main()
-if failures:
-    print("watch_flood: %d failure(s)" % len(failures), file=sys.stderr)
-    sys.exit(1)
-print("watch_flood: ok")
+finish("watch_flood")

@@ -1,0 +1,73 @@
+"""rellib.py - what the Python reliability tests share (as lib.sh does for
+the shell ones): the seed incident under new names, waiting, and failures
+collected and reported at the end.  Import it from a script in this folder."""
+import datetime
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+TZ = datetime.timezone(datetime.timedelta(hours=-8))
+failures = []
+
+
+def bad(msg):
+    """Records a failure; the script goes on and reports all at finish()."""
+    failures.append(msg)
+    print("FAIL: " + msg, file=sys.stderr)
+
+
+def finish(name):
+    if failures:
+        print("%s: %d failure(s)" % (name, len(failures)), file=sys.stderr)
+        sys.exit(1)
+    print("%s: ok" % name)
+
+
+def wait_for(cond, timeout):
+    """Polls cond until it holds or timeout seconds passed; its last value."""
+    end = time.time() + timeout
+    while time.time() < end:
+        if cond():
+            return True
+        time.sleep(0.02)
+    return cond()
+
+
+class Seed:
+    """The seed incident of tests/logs/seed.ndjson.log (five findings), as
+    ndjson records under new dext names `Drv<n>`, on a clock of its own."""
+
+    FINDINGS = 5
+
+    def __init__(self, src):
+        path = os.path.join(src, "tests", "logs", "seed.ndjson.log")
+        self.records = [d for d in (json.loads(l) for l in open(path) if l.startswith("{"))
+                        if "eventMessage" in d]
+        self.clock = datetime.datetime.now(TZ) - datetime.timedelta(seconds=5)
+
+    def lines(self, n):
+        """Incident n's lines, 1 ms apart; the next incident comes 40 s later
+        in log time, so each stands alone."""
+        out = []
+        for d in self.records:
+            d = dict(d)
+            self.clock += datetime.timedelta(milliseconds=1)
+            d["timestamp"] = self.clock.strftime("%Y-%m-%d %H:%M:%S.%f%z")
+            out.append(json.dumps(d).replace("MyDriver", "Drv%d" % n) + "\n")
+        self.clock += datetime.timedelta(seconds=40)
+        return "".join(out)
+
+
+def sigterm_timed(proc, patience):
+    """Sends SIGTERM to proc and waits up to patience seconds: (exit status
+    or None if it still runs, seconds taken)."""
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    try:
+        rc = proc.wait(patience)
+    except subprocess.TimeoutExpired:
+        rc = None
+    return rc, time.monotonic() - t0
