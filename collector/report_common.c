@@ -92,3 +92,49 @@ void report_evidence_line(struct dw_buf *out, const struct dw_finding *f)
         buf_printf(out, "(%s) ", f->sender);
     buf_printf(out, "%s  [%s]", f->message ? f->message : "", f->class_name ? f->class_name : "?");
 }
+
+enum dw_annotation_kind report_item_kind(const struct dw_report_item *item)
+{
+    if (item->verdict == DW_VERDICT_BASELINED || item->verdict == DW_VERDICT_SUPPRESSED)
+        return DW_ANNOTATE_NOTICE;
+    switch (item->inc->severity) {
+    case DW_SEV_CRITICAL:
+    case DW_SEV_ERROR:
+        return DW_ANNOTATE_ERROR;
+    case DW_SEV_WARNING:
+        return DW_ANNOTATE_WARNING;
+    default:
+        return DW_ANNOTATE_NOTICE;
+    }
+}
+
+void report_order_set(struct report_order *o, const struct dw_report_item *item, size_t arrival)
+{
+    const struct dw_incident *inc = item->inc;
+    *o = (struct report_order){.kind = report_item_kind(item),
+                               .severity = inc->severity,
+                               .dated = inc->first_seen.kind == DW_TIME_DATE,
+                               .us = inc->first_seen.us,
+                               .arrival = arrival};
+    if (!o->dated)
+        o->us = 0;
+}
+
+static int order3(long long a, long long b)
+{
+    return (a > b) - (a < b);
+}
+
+int report_order_cmp(const struct report_order *a, const struct report_order *b)
+{
+    int c = order3(a->kind, b->kind);
+    if (!c)
+        c = order3(b->severity, a->severity);
+    if (!c)
+        c = order3(b->dated, a->dated);
+    if (!c)
+        c = order3(a->us, b->us);
+    if (!c)
+        c = order3((long long)a->arrival, (long long)b->arrival);
+    return c;
+}

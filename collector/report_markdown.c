@@ -5,16 +5,31 @@
  * fenced code blocks whose fence is longer than any backtick run inside, so a
  * log line cannot open HTML, a link, a table cell or close its block.  The
  * table needs every incident first: rows and sections are kept as text and
- * written in finish(). */
+ * written in finish(), most severe first (report_order_cmp, the order of the
+ * annotations).
+ *
+ * GitHub refuses a step summary over 1 MiB (and shows none of it).  Written
+ * there (opts->max_bytes: the room the file has left), the report stops at
+ * the last whole incident that fits and says how many it left out and where
+ * every incident is; the heading still counts them all. */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
 
+/* One incident: its table row and its section (without the "### N. " that finish() numbers). */
+struct markdown_entry {
+    struct report_order order;
+    struct dw_buf row, section;
+};
+
 struct markdown_sink {
-    struct dw_report_opts opts;
-    struct dw_buf rows, sections, notes;
-    size_t n;
+    struct dw_report_opts opts; /* elsewhere: a copy of its own */
+    struct markdown_entry *v;
+    size_t n, cap;
+    struct dw_buf notes;
 };
 
 /* HTML specials as entities; Markdown syntax characters backslash-escaped. */
@@ -82,6 +97,7 @@ static void *markdown_create(const struct dw_report_opts *opts)
 {
     struct markdown_sink *m = xcalloc(1, sizeof *m);
     m->opts = *opts;
+    m->opts.elsewhere = opts->elsewhere && *opts->elsewhere ? xstrdup(opts->elsewhere) : NULL;
     return m;
 }
 
@@ -100,12 +116,11 @@ static void markdown_row(struct dw_buf *r, const struct dw_report_item *item)
     buf_printf(r, ":%ld |\n", inc->first_line);
 }
 
-/* The section's heading and its cause, status and seen lines. */
-static void markdown_heading(struct dw_buf *s, const struct dw_report_item *item, size_t n)
+/* The section's heading (after "### N. ") and its cause, status and seen lines. */
+static void markdown_heading(struct dw_buf *s, const struct dw_report_item *item)
 {
     const struct dw_incident *inc = item->inc;
     const struct dw_finding *root = inc->root;
-    buf_printf(s, "### %zu. ", n);
     report_markdown_inline(s, inc->subject);
     buf_puts(s, " — ");
     report_markdown_inline(s, root ? root->class_name : NULL);
@@ -189,10 +204,14 @@ static void markdown_on_incident(void *state, const struct dw_report_item *item,
 {
     struct markdown_sink *m = state;
     (void)out;
+    xgrow((void **)&m->v, &m->cap, m->n + 1, sizeof *m->v);
+    struct markdown_entry *e = &m->v[m->n];
+    *e = (struct markdown_entry){0};
+    report_order_set(&e->order, item, m->n);
     m->n++;
-    markdown_row(&m->rows, item);
-    markdown_heading(&m->sections, item, m->n);
-    markdown_blocks(&m->sections, item->inc);
+    markdown_row(&e->row, item);
+    markdown_heading(&e->section, item);
+    markdown_blocks(&e->section, item->inc);
 }
 
 static void markdown_on_input(void *state, const struct dw_report_input *in, struct dw_buf *out)
@@ -210,9 +229,10 @@ static void markdown_on_input(void *state, const struct dw_report_input *in, str
     }
 }
 
-static void markdown_finish(void *state, const struct dw_report_run *run, struct dw_buf *out)
+/* The heading, the totals and the notes on inputs. */
+static void markdown_head(const struct markdown_sink *m, const struct dw_report_run *run,
+                          struct dw_buf *out)
 {
-    struct markdown_sink *m = state;
     buf_puts(out, "## ");
     report_markdown_inline(out, m->opts.title ? m->opts.title : "dextwatch");
     buf_printf(out, ": %zu incident%s", m->n, m->n == 1 ? "" : "s");
@@ -232,23 +252,109 @@ static void markdown_finish(void *state, const struct dw_report_run *run, struct
                    (unsigned long long)run->findings, (unsigned long long)run->skipped);
     if (m->notes.len)
         buf_append(out, m->notes.data, m->notes.len);
-    if (m->n) {
-        buf_puts(out, "| \\# | status | severity | subject | root cause | findings | where |\n"
-                      "|---:|---|---|---|---|---:|---|\n");
-        buf_append(out, m->rows.data, m->rows.len);
-        buf_putc(out, '\n');
-        buf_append(out, m->sections.data, m->sections.len);
+}
+
+/* The note that says `left` of the incidents are not shown and where they all are. */
+static void markdown_omitted(const struct markdown_sink *m, size_t left, struct dw_buf *out)
+{
+    buf_printf(out,
+               "> [!WARNING]\n> %zu of %zu incident%s not shown here: GitHub refuses a step "
+               "summary over 1 MiB. The ones below are the most severe. ",
+               left, m->n, m->n == 1 ? " is" : "s are");
+    if (m->opts.elsewhere) {
+        buf_puts(out, "Every incident is in ");
+        report_markdown_inline(out, m->opts.elsewhere);
+        buf_puts(out, ".\n\n");
     } else {
+        buf_puts(out, "For every incident, run `dextwatch scan --format json --output FILE` "
+                      "and keep FILE as an artifact.\n\n");
+    }
+}
+
+static const char markdown_table_head[] =
+    "| \\# | status | severity | subject | root cause | findings | where |\n"
+    "|---:|---|---|---|---|---:|---|\n";
+
+static size_t markdown_number_len(size_t k)
+{
+    return (size_t)snprintf(NULL, 0, "### %zu. ", k);
+}
+
+/* How many incidents (in order) fit in max_bytes - 1 after head; *omit says a note is needed.
+ * Returns SIZE_MAX when not even the heading and the note fit. */
+static size_t markdown_fit(const struct markdown_sink *m, size_t head, bool *omit)
+{
+    size_t limit = m->opts.max_bytes - 1, table = sizeof markdown_table_head - 1 + 1;
+    size_t all = head + (m->n ? table : strlen("No incident.\n\n"));
+    for (size_t i = 0; i < m->n; i++)
+        all += markdown_number_len(i + 1) + m->v[i].row.len + m->v[i].section.len;
+    *omit = all > limit;
+    if (!*omit)
+        return m->n;
+    struct dw_buf note = {0};
+    markdown_omitted(m, m->n, &note); /* the longest it can be: left <= n */
+    size_t used = head + note.len, k = 0;
+    buf_free(&note);
+    if (used > limit)
+        return SIZE_MAX;
+    for (; k < m->n; k++) {
+        size_t c = markdown_number_len(k + 1) + m->v[k].row.len + m->v[k].section.len;
+        if (used + c + (k == 0 ? table : 0) > limit)
+            break;
+        used += c + (k == 0 ? table : 0);
+    }
+    return k;
+}
+
+static int markdown_entry_cmp(const void *a, const void *b)
+{
+    return report_order_cmp(&((const struct markdown_entry *)a)->order,
+                            &((const struct markdown_entry *)b)->order);
+}
+
+static void markdown_finish(void *state, const struct dw_report_run *run, struct dw_buf *out)
+{
+    struct markdown_sink *m = state;
+    if (m->n > 1)
+        qsort(m->v, m->n, sizeof *m->v, markdown_entry_cmp);
+    struct dw_buf head = {0};
+    markdown_head(m, run, &head);
+    bool omit = false;
+    size_t shown = m->opts.max_bytes ? markdown_fit(m, head.len, &omit) : m->n;
+    if (shown == SIZE_MAX) { /* the summary is full already: a line more would lose it all */
+        buf_free(&head);
+        return;
+    }
+    buf_append(out, head.data, head.len);
+    buf_free(&head);
+    if (omit)
+        markdown_omitted(m, m->n - shown, out);
+    if (!m->n) {
         buf_puts(out, "No incident.\n\n");
+        return;
+    }
+    if (!shown)
+        return;
+    buf_puts(out, markdown_table_head);
+    for (size_t i = 0; i < shown; i++)
+        buf_append(out, m->v[i].row.data, m->v[i].row.len);
+    buf_putc(out, '\n');
+    for (size_t i = 0; i < shown; i++) {
+        buf_printf(out, "### %zu. ", i + 1);
+        buf_append(out, m->v[i].section.data, m->v[i].section.len);
     }
 }
 
 static void markdown_destroy(void *state)
 {
     struct markdown_sink *m = state;
-    buf_free(&m->rows);
-    buf_free(&m->sections);
+    for (size_t i = 0; i < m->n; i++) {
+        buf_free(&m->v[i].row);
+        buf_free(&m->v[i].section);
+    }
+    free(m->v);
     buf_free(&m->notes);
+    free((char *)m->opts.elsewhere);
     free(m);
 }
 

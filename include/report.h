@@ -116,7 +116,21 @@ struct dw_report_opts {
         summary_only; /* text: only the closing summary (stderr when stdout holds another format) */
     bool quiet;       /* text: no closing summary */
     bool verbose;     /* text: every finding held, not the first eight (check: no `show`) */
+    /* Set for each output by outputs_open (report_output.c): */
+    const char *elsewhere; /* the run's other complete reports, for people ("the step summary
+                              (markdown), junit.xml (junit)"); NULL or "" when there is none;
+                              valid during create() only (a sink copies it) */
+    size_t max_bytes;      /* markdown: stay under this many bytes (0: no limit) */
+    int max_annotations;   /* github: annotations in all, pointer included (0: the default) */
 };
+
+/* What GitHub shows of a step (docs.github.com, "Workflow commands"; the toolkit's
+ * problem-matchers.md): 10 annotations of each kind (error, warning, notice) per step and 50
+ * per job, the rest dropped without a word; a step summary of at most 1 MiB, else none. */
+#define DW_GITHUB_PER_KIND 10
+#define DW_GITHUB_MAX_ANNOTATIONS 50
+#define DW_GITHUB_ANNOTATIONS_ENV "DEXTWATCH_GITHUB_ANNOTATIONS"
+#define DW_STEP_SUMMARY_MAX ((size_t)1 << 20)
 
 struct dw_report;
 struct dw_report_ops {
@@ -181,6 +195,23 @@ size_t report_codes(const struct dw_incident *inc, struct dw_buf *lines);
 /* "input:line  process: (sender) message  [class]" as in the text report (raw
  * text: the caller escapes it). */
 void report_evidence_line(struct dw_buf *out, const struct dw_finding *f);
+/* The order of the CI reports (github, markdown): by annotation kind (error, warning,
+ * notice: report_item_kind), then severity (critical first), then the time first seen (dated
+ * before undated), then arrival.  report_order_set fills the key; report_order_cmp is a
+ * total order, so qsort gives the same result on every libc. */
+enum dw_annotation_kind { DW_ANNOTATE_ERROR, DW_ANNOTATE_WARNING, DW_ANNOTATE_NOTICE };
+/* error/critical -> error, warning -> warning, info -> notice; an incident that does not
+ * fail the run (baselined, suppressed) is a notice whatever its severity. */
+enum dw_annotation_kind report_item_kind(const struct dw_report_item *item);
+struct report_order {
+    enum dw_annotation_kind kind;
+    int severity;
+    bool dated;
+    int64_t us;
+    size_t arrival;
+};
+void report_order_set(struct report_order *o, const struct dw_report_item *item, size_t arrival);
+int report_order_cmp(const struct report_order *a, const struct report_order *b);
 /* "baselined: note" / "suppressed by config: reason" / "severity lowered from
  * error by config: reason"; "" when there is nothing to say (raw text). */
 void report_item_status(const struct dw_report_item *item, struct dw_buf *out);
