@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rules_alias.h"
+
 struct dw_baseline *baseline_new(void)
 {
     return xcalloc(1, sizeof(struct dw_baseline));
@@ -79,6 +81,27 @@ bool baseline_add(struct dw_baseline *b, const char *subject, const char *rule,
                                                     xstrdup(class_name), xstrdup(note)};
     index_entry(b, b->n - 1);
     return true;
+}
+
+size_t baseline_resolve_aliases(struct dw_baseline *b, const struct dw_rule_aliases *a)
+{
+    struct dw_baseline *fresh = baseline_new();
+    size_t renamed = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        const struct dw_baseline_entry *e = &b->entries[i];
+        const char *rule = rule_aliases_resolve(a, DW_ALIAS_RULE, e->rule);
+        const char *cls =
+            e->class_name ? rule_aliases_resolve(a, DW_ALIAS_CLASS, e->class_name) : NULL;
+        renamed += rule != e->rule || cls != e->class_name;
+        baseline_add(fresh, e->subject, rule, cls, e->note);
+    }
+    struct dw_baseline old = *b;
+    *b = *fresh;
+    free(fresh);
+    struct dw_baseline *gone = baseline_new();
+    *gone = old;
+    baseline_free(gone);
+    return renamed;
 }
 
 /* A member that must be a non-empty string (required) or a string or absent. */

@@ -19,6 +19,7 @@
 #include "platform.h"
 #include "predicate.h"
 #include "report.h"
+#include "rules_alias.h"
 #include "verdict.h"
 
 enum {
@@ -269,6 +270,32 @@ static void scan_env_free(struct scan_env *env)
     baseline_free(env->baseline);
 }
 
+/* Old rule ids and classes (rules/aliases.tsv) in the config and the baseline
+ * become the current ones, with a warning that says so.  0, or -1. */
+static int scan_resolve_aliases(const struct scan_args *a, struct scan_env *env,
+                                struct dw_errors *err)
+{
+    struct dw_rule_aliases aliases = {0};
+    struct dw_errors notes = {0};
+    int rc = rule_aliases_load_dir(&aliases, env->rs->dir, err) != 0 ||
+                     rule_aliases_check(&aliases, env->rs, err) != 0 ||
+                     (env->config && config_resolve_aliases(env->config, &aliases, &notes, err))
+                 ? -1
+                 : 0;
+    size_t renamed =
+        rc == 0 && env->baseline ? baseline_resolve_aliases(env->baseline, &aliases) : 0;
+    for (size_t i = 0; i < notes.n; i++)
+        cli_error("warning: %s", notes.msgs[i]);
+    if (renamed)
+        cli_error("warning: %s: %zu entr%s name%s a rule or class by its old name "
+                  "(%s/%s); matched as the new one, and --write-baseline writes the new names",
+                  a->baseline, renamed, renamed == 1 ? "y" : "ies", renamed == 1 ? "s" : "",
+                  env->rs->dir, DW_ALIASES_FILE);
+    dw_errors_clear(&notes);
+    rule_aliases_free(&aliases);
+    return rc;
+}
+
 /* Loads the rules, the config (--config, else ./.dextwatch.yaml unless
  * --no-config), the baseline; opens the store and the outputs.  0, or -1
  * with the messages in err. */
@@ -283,10 +310,12 @@ static int scan_setup(const struct scan_args *a, struct scan *sc, struct scan_en
     const char *config = a->config;
     if (!config && !a->no_config && access(DW_CONFIG_FILE, F_OK) == 0)
         config = DW_CONFIG_FILE;
-    if (config &&
-        (!(env->config = config_load(config, err)) || config_check(env->config, env->rs, err) != 0))
+    if (config && !(env->config = config_load(config, err)))
         return -1;
     if (a->baseline && !(env->baseline = baseline_load(a->baseline, err)))
+        return -1;
+    if (scan_resolve_aliases(a, env, err) != 0 ||
+        (env->config && config_check(env->config, env->rs, err) != 0))
         return -1;
     sc->policy = (struct dw_verdict_policy){env->config, env->baseline, a->fail_on};
     sc->store = a->store;

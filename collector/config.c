@@ -228,6 +228,35 @@ int config_check(const struct dw_config *c, const struct dw_ruleset *rs, struct 
     return rc;
 }
 
+int config_resolve_aliases(struct dw_config *c, const struct dw_rule_aliases *a,
+                           struct dw_errors *notes, struct dw_errors *err)
+{
+    int rc = 0;
+    for (size_t i = 0; i < c->nrules; i++) {
+        struct dw_config_rule *cr = &c->rules[i];
+        const struct dw_alias *x = rule_aliases_find(a, DW_ALIAS_RULE, cr->id);
+        if (!x)
+            continue;
+        const char *now = rule_aliases_resolve(a, DW_ALIAS_RULE, cr->id);
+        const struct dw_config_rule *other = config_rule(c, now);
+        if (other) {
+            dw_errors_add(err, "%s:%d:%d: rule '%s' is '%s' since %s, which line %d lists already",
+                          c->name, cr->line, cr->col, cr->id, now, x->changed, other->line);
+            rc = -1;
+            continue;
+        }
+        dw_errors_add(notes,
+                      "%s:%d:%d: rule '%s' is '%s' since %s (dextwatch %s): the entry "
+                      "applies to it; write the new id",
+                      c->name, cr->line, cr->col, cr->id, now, x->changed, x->version);
+        strmap_remove(&c->index, cr->id, (void *)(uintptr_t)(i + 1));
+        free(cr->id);
+        cr->id = xstrdup(now);
+        strmap_add(&c->index, cr->id, (void *)(uintptr_t)(i + 1));
+    }
+    return rc;
+}
+
 const struct dw_config_rule *config_rule(const struct dw_config *c, const char *rule_id)
 {
     if (!c || !rule_id)

@@ -178,7 +178,7 @@ static int string_list(struct rule_loader *lc, yaml_node_t *n, const char *id, c
     return rc;
 }
 
-static bool valid_id(const char *s)
+bool rules_id_valid(const char *s)
 {
     if (!*s)
         return false;
@@ -487,7 +487,7 @@ static void check_required(struct rule_loader *lc, yaml_node_t *node, yaml_node_
 static void parse_identity(struct rule_loader *lc, yaml_node_t **f, struct dw_rule *r)
 {
     const char *s;
-    if (f[K_ID] && (s = scalar(lc, f[K_ID], r->id, "id")) && !valid_id(s))
+    if (f[K_ID] && (s = scalar(lc, f[K_ID], r->id, "id")) && !rules_id_valid(s))
         loader_error(lc, &f[K_ID]->start_mark, NULL, "id '%.64s': only [a-z0-9.-] allowed", s);
     if (f[K_CLASS] && (s = scalar(lc, f[K_CLASS], r->id, "class"))) {
         if (valid_class(s))

@@ -29,6 +29,8 @@ void loader_error(struct rule_loader *lc, const yaml_mark_t *mark, const char *r
  * rule_clear either way. */
 int rule_parse(struct rule_loader *lc, yaml_node_t *node, struct dw_rule *r);
 void rule_clear(struct dw_rule *r);
+/* A rule id: [a-z0-9.-], not empty. */
+bool rules_id_valid(const char *s);
 /* A class of the taxonomy (rules/README.md), optionally with one `.part`. */
 bool rules_class_valid(const char *s);
 

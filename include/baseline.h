@@ -23,6 +23,8 @@
 #include "strmap.h"
 #include "util.h"
 
+struct dw_rule_aliases;
+
 #define DW_BASELINE_VERSION 1
 #define DW_BASELINE_MAX_BYTES (64u << 20) /* a bigger file is refused */
 
@@ -55,6 +57,11 @@ const struct dw_baseline_entry *baseline_match(const struct dw_baseline *b, cons
  * exists.  Returns true when added. */
 bool baseline_add(struct dw_baseline *b, const char *subject, const char *rule,
                   const char *class_name, const char *note);
+/* Renames the entries' rule ids and classes that rules/aliases.tsv lists as
+ * old names to the current ones (rules_alias.h), so a baseline written before
+ * a rename matches the same incidents; an entry that then repeats an earlier
+ * one is dropped.  Returns the number of entries renamed (a may be NULL). */
+size_t baseline_resolve_aliases(struct dw_baseline *b, const struct dw_rule_aliases *a);
 /* The file's text: entries sorted by subject (case-insensitively), then rule. */
 char *baseline_serialize(struct dw_baseline *b);
 /* Writes the file atomically (a temporary file beside it, created with

@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include "rules.h"
+#include "rules_alias.h"
 #include "strmap.h"
 #include "util.h"
 
@@ -50,6 +51,12 @@ struct dw_config *config_load(const char *path, struct dw_errors *err);
 /* Checks the entries against the loaded rules: every id must name a rule, a
  * severity may only lower the rule's.  0, or -1 with "file:line:col: reason". */
 int config_check(const struct dw_config *c, const struct dw_ruleset *rs, struct dw_errors *err);
+/* Entries that name a rule by an old id (rules/aliases.tsv, rules_alias.h)
+ * apply to the rule's current id from here on; each such entry adds a note
+ * "file:line:col: rule 'old' is 'new' since DATE (VERSION): ..." to notes.
+ * -1 with a message when that makes two entries name one rule; else 0. */
+int config_resolve_aliases(struct dw_config *c, const struct dw_rule_aliases *a,
+                           struct dw_errors *notes, struct dw_errors *err);
 /* The entry for a rule id, or NULL (c may be NULL). */
 const struct dw_config_rule *config_rule(const struct dw_config *c, const char *rule_id);
 void config_free(struct dw_config *c);
