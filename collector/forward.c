@@ -22,7 +22,10 @@
  *     (at-least-once; (host, id, version) names the duplicates).
  *   Datagrams cannot be acknowledged: they are confirmed once sent.
  * At stop a sender has the grace to deliver; one backing off whose next
- * attempt would come after the grace ends at once. */
+ * attempt would come after the grace ends at once, and no wait on the
+ * receiver (connect, a send waiting for room in the socket while the
+ * receiver reads nothing) lasts past the grace: a message cut short there
+ * stays in the outbox and goes again whole on the next connection. */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -93,6 +96,17 @@ static bool wait_for(struct dw_forwarder *fw, int64_t us, unsigned long *seen)
     return stop;
 }
 
+/* The senders' connections' deadline (forward.h): the end of the grace once
+ * stopping, so no wait on a receiver outlasts it. */
+static int64_t stop_deadline(void *ctx)
+{
+    struct dw_forwarder *fw = ctx;
+    pthread_mutex_lock(&fw->mu);
+    int64_t d = fw->stop ? fw->deadline : INT64_MAX;
+    pthread_mutex_unlock(&fw->mu);
+    return d;
+}
+
 static bool stopping_past_deadline(struct dw_forwarder *fw)
 {
     pthread_mutex_lock(&fw->mu);
@@ -110,7 +124,16 @@ static void sender_fail(struct sender *sd, struct dw_errors *e, bool protocol)
     const char *why = e->n ? e->msgs[0] : "unknown error";
     forward_conn_close(&sd->conn);
     sd->cursor = sd->candidate = sd->confirmed = 0; /* resend everything not confirmed */
-    if (!sd->reported || (protocol && !sd->told_protocol)) {
+    if (stopping_past_deadline(fw)) {
+        /* the grace is over: no retry in this run */
+        oplog_say(&fw->o.log,
+                  "forward: %s; stopping: what was not confirmed waits in the outbox "
+                  "for the next run",
+                  why);
+        struct dw_errors e2 = {0};
+        outbox_note_error(sd->ob, sd->conn.url.text, why, &e2);
+        dw_errors_clear(&e2);
+    } else if (!sd->reported || (protocol && !sd->told_protocol)) {
         oplog_say(&fw->o.log, "forward: %s; retrying with backoff (events wait in the outbox)",
                   why);
         struct dw_errors e2 = {0};
@@ -328,6 +351,8 @@ struct dw_forwarder *forward_start(const struct dw_forward_opts *o, struct dw_st
         if (forward_url_parse(o->urls[i], &sd->conn.url, err) < 0)
             continue;
         sd->conn.fd = -1;
+        sd->conn.deadline = stop_deadline;
+        sd->conn.deadline_ctx = fw;
         bool dup = false;
         for (size_t j = 0; j < fw->n; j++)
             dup |= strcmp(fw->dests[j], sd->conn.url.text) == 0;

@@ -1,7 +1,9 @@
 /* forward_net.c - sockets for forwarding (forward.h): connect with a
- * timeout, send whole messages, notice a peer that went away, and ask the
- * system how much of what we wrote the peer has not acknowledged yet (the
- * one platform difference here: SIOCOUTQ on Linux, SO_NWRITE on macOS). */
+ * timeout, send whole messages without ever blocking past a timeout or the
+ * caller's deadline (non-blocking socket, poll()), notice a peer that went
+ * away, and ask the system how much of what we wrote the peer has not
+ * acknowledged yet (the one platform difference here: SIOCOUTQ on Linux,
+ * SO_NWRITE on macOS). */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -9,14 +11,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "forward.h"
 #include "osdep.h"
-
-#define SEND_TIMEOUT_S 10
 
 bool forward_conn_stream(const struct dw_forward_conn *c)
 {
@@ -31,19 +31,50 @@ static void set_cloexec_nonblock(int fd, bool nonblock)
         fcntl(fd, F_SETFL, nonblock ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
 }
 
-/* connect() bounded by timeout_us; the socket is left blocking. */
-static int connect_within(int fd, const struct sockaddr *sa, socklen_t len, int64_t timeout_us)
+/* Waits until fd is ready for events, at most until the monotonic time
+ * until and never past c's deadline.  1: ready (or in error: the next call
+ * says which), 0: the time is up (*stopping: the deadline ended it), -1:
+ * poll failed (errno). */
+static int wait_ready(const struct dw_forward_conn *c, int fd, short events, int64_t until,
+                      bool *stopping)
+{
+    for (;;) {
+        int64_t end = until;
+        *stopping = false;
+        if (c->deadline) {
+            int64_t d = c->deadline(c->deadline_ctx);
+            if (d <= end) {
+                end = d;
+                *stopping = true;
+            }
+        }
+        int64_t now = dw_mono_us();
+        if (now >= end)
+            return 0;
+        int64_t slice = end - now;
+        if (c->deadline && slice > DW_FORWARD_WAIT_SLICE_US)
+            slice = DW_FORWARD_WAIT_SLICE_US;
+        struct pollfd p = {.fd = fd, .events = events};
+        int n = poll(&p, 1, (int)((slice + 999) / 1000));
+        if (n > 0)
+            return 1;
+        if (n < 0 && errno != EINTR)
+            return -1;
+    }
+}
+
+/* connect() bounded by timeout_us and c's deadline (ECANCELED when the
+ * deadline ended it); the socket stays non-blocking. */
+static int connect_within(const struct dw_forward_conn *c, int fd, const struct sockaddr *sa,
+                          socklen_t len, int64_t timeout_us)
 {
     set_cloexec_nonblock(fd, true);
     int rc = connect(fd, sa, len);
     if (rc != 0 && errno == EINPROGRESS) {
-        struct pollfd p = {.fd = fd, .events = POLLOUT};
-        int n;
-        do
-            n = poll(&p, 1, (int)(timeout_us / 1000));
-        while (n < 0 && errno == EINTR);
+        bool stopping;
+        int n = wait_ready(c, fd, POLLOUT, dw_mono_us() + timeout_us, &stopping);
         if (n == 0) {
-            errno = ETIMEDOUT;
+            errno = stopping ? ECANCELED : ETIMEDOUT;
             return -1;
         }
         int soerr = 0;
@@ -56,15 +87,16 @@ static int connect_within(int fd, const struct sockaddr *sa, socklen_t len, int6
         }
         rc = 0;
     }
-    if (rc == 0)
-        set_cloexec_nonblock(fd, false);
     return rc;
+}
+
+static const char *connect_error(int e)
+{
+    return e == ECANCELED ? "given up: stopping" : strerror(e);
 }
 
 static void set_options(int fd, bool stream)
 {
-    struct timeval tv = {.tv_sec = SEND_TIMEOUT_S};
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 #ifdef SO_NOSIGPIPE
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
@@ -90,8 +122,8 @@ static int open_unix(struct dw_forward_conn *c, int64_t timeout_us, struct dw_er
         return -1;
     }
     set_options(fd, false);
-    if (connect_within(fd, (struct sockaddr *)&sa, sizeof sa, timeout_us) != 0) {
-        dw_errors_add(err, "%s: connect: %s", c->url.text, strerror(errno));
+    if (connect_within(c, fd, (struct sockaddr *)&sa, sizeof sa, timeout_us) != 0) {
+        dw_errors_add(err, "%s: connect: %s", c->url.text, connect_error(errno));
         close(fd);
         return -1;
     }
@@ -123,16 +155,19 @@ int forward_conn_open(struct dw_forward_conn *c, int64_t timeout_us, struct dw_e
             continue;
         }
         set_options(fd, stream);
-        if (connect_within(fd, a->ai_addr, a->ai_addrlen, timeout_us) == 0) {
+        if (connect_within(c, fd, a->ai_addr, a->ai_addrlen, timeout_us) == 0) {
             c->fd = fd;
             break;
         }
         saved = errno;
         close(fd);
+        if (saved == ECANCELED)
+            break; /* no time for the next address */
     }
     freeaddrinfo(res);
     if (c->fd < 0) {
-        dw_errors_add(err, "%s: connect: %s", c->url.text, strerror(saved ? saved : EHOSTUNREACH));
+        dw_errors_add(err, "%s: connect: %s", c->url.text,
+                      connect_error(saved ? saved : EHOSTUNREACH));
         return -1;
     }
     return 0;
@@ -145,21 +180,45 @@ void forward_conn_close(struct dw_forward_conn *c)
     c->fd = -1;
 }
 
-static int send_all(struct dw_forward_conn *c, const char *p, size_t len, struct dw_errors *err)
+/* Writes p[0..len) (the frame's bytes from *done to total), waiting for room
+ * in the socket while the receiver takes nothing: at most
+ * DW_FORWARD_SEND_TIMEOUT_US without progress, and never past c's deadline.
+ * Adds what it wrote to *done. */
+static int send_all(struct dw_forward_conn *c, const char *p, size_t len, size_t *done,
+                    size_t total, struct dw_errors *err)
 {
+    int flags = MSG_DONTWAIT;
 #ifdef MSG_NOSIGNAL
-    int flags = MSG_NOSIGNAL;
-#else
-    int flags = 0;
+    flags |= MSG_NOSIGNAL;
 #endif
     bool stream = forward_conn_stream(c);
+    int64_t until = dw_mono_us() + DW_FORWARD_SEND_TIMEOUT_US;
     while (len > 0) {
         ssize_t n = send(c->fd, p, len, flags);
         if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            bool stopping;
+            int r = wait_ready(c, c->fd, POLLOUT, until, &stopping);
+            if (r > 0)
+                continue;
+            if (r == 0) {
+                if (stopping)
+                    dw_errors_add(err,
+                                  "%s: send: given up at stop: the receiver takes no data (%zu "
+                                  "of the message's %zu bytes written)",
+                                  c->url.text, *done, total);
+                else
+                    dw_errors_add(err,
+                                  "%s: send: timed out: the receiver took no data for %d s (%zu "
+                                  "of the message's %zu bytes written)",
+                                  c->url.text, (int)(DW_FORWARD_SEND_TIMEOUT_US / 1000000), *done,
+                                  total);
+                return -1;
+            }
+        }
         if (n < 0) {
-            dw_errors_add(err, "%s: send: %s", c->url.text,
-                          errno == EAGAIN || errno == EWOULDBLOCK ? "timed out" : strerror(errno));
+            dw_errors_add(err, "%s: send: %s", c->url.text, strerror(errno));
             return -1;
         }
         if (!stream && (size_t)n != len) {
@@ -168,19 +227,23 @@ static int send_all(struct dw_forward_conn *c, const char *p, size_t len, struct
         }
         p += n;
         len -= (size_t)n;
+        *done += (size_t)n;
+        until = dw_mono_us() + DW_FORWARD_SEND_TIMEOUT_US; /* it took some: wait afresh */
     }
     return 0;
 }
 
 int forward_conn_send(struct dw_forward_conn *c, const char *msg, size_t len, struct dw_errors *err)
 {
+    size_t done = 0;
     if (!forward_conn_stream(c))
-        return send_all(c, msg, len, err);
+        return send_all(c, msg, len, &done, len, err);
     char prefix[24];
     int plen = snprintf(prefix, sizeof prefix, "%zu ", len);
-    if (send_all(c, prefix, (size_t)plen, err) < 0)
+    size_t total = (size_t)plen + len;
+    if (send_all(c, prefix, (size_t)plen, &done, total, err) < 0)
         return -1;
-    return send_all(c, msg, len, err);
+    return send_all(c, msg, len, &done, total, err);
 }
 
 enum dw_forward_health forward_conn_check(struct dw_forward_conn *c, struct dw_errors *err)

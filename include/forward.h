@@ -150,16 +150,35 @@ void forward_wake(struct dw_forwarder *fw);
  * (what is left stays in the outbox for the next run), and frees fw. */
 void forward_stop(struct dw_forwarder *fw, int64_t grace_us);
 
-/* One connection to a destination (collector/forward_net.c). */
+/* A send gives up when the receiver has taken nothing for this long. */
+#define DW_FORWARD_SEND_TIMEOUT_US (10 * INT64_C(1000000))
+/* How often a wait on the receiver asks for its deadline again. */
+#define DW_FORWARD_WAIT_SLICE_US (50 * INT64_C(1000))
+
+/* One connection to a destination (collector/forward_net.c).  The socket is
+ * non-blocking: every wait on the receiver (connect, a send waiting for room
+ * in the socket) is a poll() bounded by its timeout and by deadline. */
 struct dw_forward_conn {
     struct dw_forward_url url;
     int fd;
+    /* NULL, or the monotonic time (us) at which every wait gives up,
+     * INT64_MAX for none; asked again every DW_FORWARD_WAIT_SLICE_US while
+     * waiting, so a deadline set during a wait (a stop) ends it in time. */
+    int64_t (*deadline)(void *ctx);
+    void *deadline_ctx;
 };
-/* Connects (stream) or connects the datagram socket; -1 with a reason. */
+/* Connects (stream) or connects the datagram socket, within timeout_us and
+ * the deadline; -1 with a reason. */
 int forward_conn_open(struct dw_forward_conn *c, int64_t timeout_us, struct dw_errors *err);
 void forward_conn_close(struct dw_forward_conn *c);
 bool forward_conn_stream(const struct dw_forward_conn *c);
-/* Sends one message, framed for a stream.  0 or -1 with a reason. */
+/* Sends one message, framed for a stream (RFC 6587 octet counting), as a
+ * datagram otherwise, writing what the socket takes and waiting for room
+ * while the receiver takes nothing, at most DW_FORWARD_SEND_TIMEOUT_US at a
+ * time and never past the deadline.  0, or -1 with a reason: then part of
+ * the frame may have been written, the connection is unusable (close it)
+ * and the message is to be sent again whole on a new one (the receiver sees
+ * the cut frame end with the connection). */
 int forward_conn_send(struct dw_forward_conn *c, const char *msg, size_t len,
                       struct dw_errors *err);
 /* How a connection is, as far as can be told without blocking. */

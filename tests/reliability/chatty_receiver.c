@@ -1,5 +1,6 @@
 /* chatty_receiver DIR MODE - a TCP "syslog receiver" on 127.0.0.1 that
- * talks back, which no syslog receiver does (used by forward_chatty.py).
+ * talks back, which no syslog receiver does (used by forward_chatty.py), or
+ * takes nothing (used by forward_deaf.py).
  *
  * It listens on a free port, writes it to DIR/port, and for each connection N
  * appends everything it receives to DIR/received.N (each file is one
@@ -8,12 +9,17 @@
  *          NUL, CR, invalid UTF-8) back, 1 MiB a write, as fast as the
  *          connection takes them, while it reads; C, so that it outpaces any
  *          reader on the other end;
- *   once   after the first bytes it receives, sends one short line back.
+ *   once   after the first bytes it receives, sends one short line back;
+ *   deaf   accepts but neither reads nor sends, with the smallest receive
+ *          buffer the system allows, so the sender's writes soon block;
+ *          SIGUSR1 makes it read from then on (what the kernel held for it,
+ *          to check which messages arrived whole).
  * One thread, poll(); runs until killed. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +36,13 @@ struct conn {
 };
 
 static const char *dir;
+static volatile sig_atomic_t hearing = 1; /* deaf: 0 until SIGUSR1 */
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    hearing = 1;
+}
 
 static void write_file(const char *name, long value)
 {
@@ -52,12 +65,19 @@ static void drop(struct conn *c)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3 || (strcmp(argv[2], "flood") != 0 && strcmp(argv[2], "once") != 0)) {
-        fprintf(stderr, "usage: chatty_receiver DIR flood|once\n");
+    if (argc != 3 || (strcmp(argv[2], "flood") != 0 && strcmp(argv[2], "once") != 0 &&
+                      strcmp(argv[2], "deaf") != 0)) {
+        fprintf(stderr, "usage: chatty_receiver DIR flood|once|deaf\n");
         return 2;
     }
     dir = argv[1];
     int flood = strcmp(argv[2], "flood") == 0;
+    int deaf = strcmp(argv[2], "deaf") == 0;
+    if (deaf) {
+        struct sigaction sa_usr1 = {.sa_handler = on_usr1}; /* no SA_RESTART: poll returns */
+        sigaction(SIGUSR1, &sa_usr1, NULL);
+        hearing = 0;
+    }
     static const char unit[] = "\x1b[31mHELLO\0\r\n\xff\xfe\a";
     char *junk = malloc(JUNK_BYTES);
     if (!junk)
@@ -67,6 +87,9 @@ int main(int argc, char **argv)
     int lfd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t sl = sizeof sa;
+    int tiny = 1; /* the kernel rounds it up to its minimum; accepted sockets inherit it */
+    if (deaf)
+        setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
     if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(lfd, 16) != 0 ||
         getsockname(lfd, (struct sockaddr *)&sa, &sl) != 0) {
         perror("listen");
@@ -80,7 +103,8 @@ int main(int argc, char **argv)
         struct pollfd p[CONNS_MAX + 1];
         p[0] = (struct pollfd){.fd = lfd, .events = POLLIN};
         for (size_t i = 0; i < nconns; i++)
-            p[i + 1] = (struct pollfd){.fd = conns[i].fd, .events = POLLIN | (flood ? POLLOUT : 0)};
+            p[i + 1] = (struct pollfd){.fd = conns[i].fd,
+                                       .events = (hearing ? POLLIN : 0) | (flood ? POLLOUT : 0)};
         if (poll(p, nconns + 1, -1) < 0 && errno != EINTR) {
             perror("poll");
             return 1;
@@ -99,7 +123,7 @@ int main(int argc, char **argv)
                 if (n > 0) {
                     fwrite(buf, 1, (size_t)n, c->out);
                     fflush(c->out);
-                    if (!flood && !c->replied) {
+                    if (!flood && !deaf && !c->replied) {
                         static const char line[] = "\x1b]0;hi\a ok\r\n";
                         c->replied = send(c->fd, line, sizeof line - 1, MSG_NOSIGNAL) > 0;
                     }

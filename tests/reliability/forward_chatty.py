@@ -24,15 +24,13 @@ reads at most 512 bytes per check, whatever the receiver does.  Prints the
 exit times."""
 import os
 import re
-import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-from rellib import Seed, bad, failures, finish, sigterm_timed, wait_for
+from rellib import Seed, bad, clean_up, failures, finish, query, sigterm_timed, wait_for
 
 DW, SRC, RECEIVER = sys.argv[1], sys.argv[2], sys.argv[3]
 
@@ -61,14 +59,6 @@ def connections(d):
         return int(open(os.path.join(d, "connections")).read())
     except (FileNotFoundError, ValueError):
         return 0
-
-
-def query(db, sql, args=()):
-    con = sqlite3.connect(db, timeout=10)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
 
 
 def run(mode):
@@ -149,15 +139,7 @@ def run(mode):
             bad("%s: %d event(s) left in the outbox of %s queued: some were taken as delivered"
                 % (mode, left, queued[0][0] if queued else "?"))
     finally:
-        for p in (proc, recv):
-            if p and p.poll() is None:
-                p.kill()
-                p.wait()
-        if failures:
-            p = os.path.join(d, "watch.err")
-            if os.path.exists(p):
-                print(open(p, errors="replace").read()[-3000:], file=sys.stderr)
-        shutil.rmtree(d, ignore_errors=True)
+        clean_up((proc, recv), d, os.path.join(d, "watch.err"))
 
 
 for m in ("flood", "once"):

@@ -4,7 +4,9 @@ collected and reported at the end.  Import it from a script in this folder."""
 import datetime
 import json
 import os
+import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -71,3 +73,24 @@ def sigterm_timed(proc, patience):
     except subprocess.TimeoutExpired:
         rc = None
     return rc, time.monotonic() - t0
+
+
+def query(db, sql, args=()):
+    """Rows of sql on the SQLite file db (a connection of its own)."""
+    con = sqlite3.connect(db, timeout=10)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
+def clean_up(procs, d, log):
+    """Kills what still runs of procs; after a failure prints the end of the
+    log file; removes the directory d."""
+    for p in procs:
+        if p and p.poll() is None:
+            p.kill()
+            p.wait()
+    if failures and os.path.exists(log):
+        print(open(log, errors="replace").read()[-3000:], file=sys.stderr)
+    shutil.rmtree(d, ignore_errors=True)

@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""forward_deaf.py DEXTWATCH SOURCE_DIR RECEIVER - `watch --forward tcp://` to a
+receiver that accepts the connection but neither reads nor sends (issue 17,
+item 6, the part the talking receiver left open).
+
+RECEIVER (tests/reliability/chatty_receiver.c in mode deaf) listens on
+127.0.0.1 with the smallest receive buffer the system allows and never
+reads, so once its buffer and the sender's are full a send has to wait.
+`watch --follow FILE --forward tcp://...` stores INCIDENTS incidents, whose
+events fill both buffers; a second after they are stored, SIGTERM.  watch
+must:
+  - exit 0 within the 2 s grace (asserted: under 2.5 s), the waiting send
+    given up at the grace's end;
+  - keep in the outbox every event the receiver's TCP did not acknowledge
+    (`dextwatch stats`: waiting = queued - sent, waiting > 0);
+then the receiver starts reading (SIGUSR1) and what it got must be whole
+octet-counted frames, but for at most one cut short at the end of each
+connection (the send given up half-way), whose event is still waiting; a
+second watch run delivers everything that waited, whole, and the outbox
+empties.  Before the fix a send waited for room up to the socket's 10 s
+send timeout (SO_SNDTIMEO), whatever the grace: watch exited 5-10 s after
+SIGTERM.  Prints the exit time."""
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from rellib import Seed, bad, clean_up, failures, finish, query, sigterm_timed, wait_for
+
+DW, SRC, RECEIVER = sys.argv[1], sys.argv[2], sys.argv[3]
+INCIDENTS = 40
+
+
+def frames(d):
+    """(whole frames as {(id, version)}, cut frames as [(connection, head)])."""
+    whole, cut = set(), []
+    for name in sorted(os.listdir(d)):
+        if not name.startswith("received."):
+            continue
+        data = open(os.path.join(d, name), "rb").read()
+        while data:
+            m = re.match(rb"([1-9][0-9]*) ", data)
+            if not m:
+                cut.append((name, data[:60]))  # not even a whole length prefix
+                break
+            end = m.end() + int(m.group(1))
+            if len(data) < end:
+                cut.append((name, data[:m.end() + 120]))
+                break
+            sd = re.search(rb'id="(\d+)" version="(\d+)"', data[m.end():end])
+            if not sd:
+                bad("a frame without the dextwatch SD: %r" % data[m.end():m.end() + 120])
+            else:
+                whole.add((int(sd.group(1)), int(sd.group(2))))
+            data = data[end:]
+    return whole, cut
+
+
+def waiting_events(db, url):
+    """{(id, version)} of the events in url's outbox."""
+    got = set()
+    for (head,) in query(db, "SELECT head FROM outbox WHERE destination = ?", (url,)):
+        sd = re.search(r'id="(\d+)" version="(\d+)"', head)
+        got.add((int(sd.group(1)), int(sd.group(2))))
+    return got
+
+
+def stat(out, name):
+    m = re.search(r"\n\s+%s\s+(\d+)" % name, out)
+    return int(m.group(1)) if m else None
+
+
+def start_watch(db, follow, url, errpath, env):
+    with open(errpath, "ab") as err:
+        proc = subprocess.Popen([DW, "watch", "--db", db, "--follow", follow, "--forward", url],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+                                env=env)
+    text = lambda: open(errpath, "rb").read().decode("utf-8", "replace")
+    if not wait_for(lambda: text().count("reading ") >= 1 or proc.poll() is not None, 10):
+        bad("watch did not start: %s" % text())
+    return proc
+
+
+d = tempfile.mkdtemp(prefix="dw-deaf-")
+recv = proc = None
+try:
+    recv = subprocess.Popen([RECEIVER, d, "deaf"], stdin=subprocess.DEVNULL)
+    if not wait_for(lambda: os.path.exists(os.path.join(d, "port")), 10):
+        bad("the receiver did not start")
+        finish("forward_deaf")
+    url = "tcp://127.0.0.1:%d" % int(open(os.path.join(d, "port")).read())
+    db, follow = os.path.join(d, "w.db"), os.path.join(d, "in.ndjson")
+    open(follow, "w").close()
+    errpath = os.path.join(d, "watch.err")
+    env = dict(os.environ, DEXTWATCH_RULES=os.path.join(SRC, "rules"))
+    proc = start_watch(db, follow, url, errpath, env)
+    seed = Seed(SRC)
+    with open(follow, "a") as f:
+        for n in range(INCIDENTS):
+            f.write(seed.lines(n))
+    if not wait_for(lambda: len(query(db, "SELECT id FROM incidents")) == INCIDENTS, 20):
+        bad("the %d incidents were not stored" % INCIDENTS)
+    time.sleep(1)  # the sender fills the buffers and waits for room
+    queued_bytes = query(db, "SELECT sum(length(head) + length(body)) FROM outbox")[0][0] or 0
+    rc, took = sigterm_timed(proc, 15)
+    if rc is None:
+        print("exit after SIGTERM: still running after %.1f s" % took)
+        bad("watch still running 15 s after SIGTERM")
+        proc.kill()
+        proc.wait()
+    else:
+        print("exit after SIGTERM: %.3f s (%d KiB of events queued)" % (took, queued_bytes // 1024))
+        if took > 2.5:
+            bad("watch took %.2f s to exit, beyond the 2 s grace" % took)
+        if rc != 0:
+            bad("exit status %d, want 0" % rc)
+    said = [l for l in open(errpath, errors="replace") if "given up at stop" in l]
+    if len(said) != 1 or "waits in the outbox" not in said[0]:
+        bad("the give-up at stop was logged %d time(s), want once, saying the events wait: %s"
+            % (len(said), said[:2]))
+    st = subprocess.run([DW, "stats", "--db", db], capture_output=True, env=env, text=True)
+    waiting, queued, sent = (stat(st.stdout, k) for k in ("waiting", "queued", "sent"))
+    print("outbox after the exit: %s waiting, %s queued, %s sent" % (waiting, queued, sent))
+    if None in (waiting, queued, sent) or waiting != queued - sent or waiting == 0:
+        bad("`dextwatch stats` after the exit: waiting %s, queued %s, sent %s; want waiting ="
+            " queued - sent > 0" % (waiting, queued, sent))
+    left = waiting_events(db, url)
+    # the receiver reads now: what its kernel held is what was acknowledged
+    recv.send_signal(signal.SIGUSR1)
+    size = lambda: sum(os.path.getsize(os.path.join(d, n)) for n in os.listdir(d)
+                       if n.startswith("received."))
+    last = -1
+    while size() != last:  # until it stops growing
+        last = size()
+        time.sleep(0.3)
+    whole, cut = frames(d)
+    conns = len([n for n in os.listdir(d) if n.startswith("received.")])
+    print("the receiver got %d whole message(s), %d cut short, over %d connection(s)"
+          % (len(whole), len(cut), conns))
+    if len(cut) > conns:
+        bad("%d cut frames over %d connection(s)" % (len(cut), conns))
+    # every event that left the outbox arrived whole
+    if sent and len(whole) < sent:
+        bad("%d event(s) taken as delivered, but only %d arrived whole" % (sent, len(whole)))
+    # a second run delivers what waited, whole, and empties the outbox
+    proc = start_watch(db, follow, url, errpath, env)
+    if not wait_for(lambda: left <= frames(d)[0], 20):
+        bad("the second run did not deliver what waited: %d of %d"
+            % (len(left & frames(d)[0]), len(left)))
+    if not wait_for(lambda: query(db, "SELECT count(*) FROM outbox")[0][0] == 0, 10):
+        bad("the outbox did not empty: %d left" % query(db, "SELECT count(*) FROM outbox")[0][0])
+    rc, took = sigterm_timed(proc, 15)
+    if rc != 0:
+        bad("second run: exit status %s after %.1f s" % (rc, took))
+finally:
+    clean_up((proc, recv), d, os.path.join(d, "watch.err"))
+finish("forward_deaf")
