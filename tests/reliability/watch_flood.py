@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""watch_flood.py DEXTWATCH SOURCE_DIR - `watch` while `log` never pauses
-(issue 17, item 5).
+"""watch_flood.py DEXTWATCH SOURCE_DIR [stdout|stderr] - `watch` while `log`
+never pauses (issue 17, item 5), on its stdout (default) or its stderr.
 
 tests/fake-log's `#flood` directive makes the `log stream` child write noise
 records without pause, into a pipe it deepened to 1 MiB, so every read of it
-is full.  While it floods:
+is full; `#flood-stderr` does the same with noise lines (escape sequences,
+CR, invalid UTF-8) on its stderr while the records still come on stdout.
+While it floods:
   - an incident logged during the flood is committed to the database (a
     reader in another process sees all its findings) within 5 s;
   - another writer gets the database's write lock within 2 s;
@@ -14,7 +16,9 @@ is full.  While it floods:
 Before the fix the pump read until a read came back short, which a full pipe
 never does: nothing was committed, the write lock stayed taken and SIGTERM
 waited for the flood to end (here: never; the test kills watch after 10 s).
-Prints the SIGTERM latency."""
+stderr: over 2 MiB of it must have been read (two rounds' worth; watch
+reads at most 1 MiB of each pipe a round, DW_SOURCE_ROUND_MAX) and watch's
+own log must hold no control byte of it.  Prints the SIGTERM latency."""
 import os
 import shutil
 import signal
@@ -28,6 +32,8 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 from rellib import Seed, bad, failures, finish, sigterm_timed, wait_for
 
 DW, SRC = sys.argv[1], sys.argv[2]
+PIPE = sys.argv[3] if len(sys.argv) > 3 else "stdout"
+FLAG = "flooding" if PIPE == "stdout" else "flooding-stderr"
 FAKE = os.path.join(SRC, "tests", "fake-log")
 FINDINGS = Seed.FINDINGS
 
@@ -105,8 +111,8 @@ def main():
         if not wait_for(lambda: findings(db, "com.Drv1") == FINDINGS, 10):
             bad("before the flood: incident 1 not stored (%d findings)"
                 % findings(db, "com.Drv1"))
-        log.append("#flood")
-        if not wait_for(lambda: os.path.exists(os.path.join(d, "flooding")), 10):
+        log.append("#flood" if PIPE == "stdout" else "#flood-stderr")
+        if not wait_for(lambda: os.path.exists(os.path.join(d, FLAG)), 10):
             bad("the fake log did not start flooding")
             return
         time.sleep(0.5)  # the pipe is full, watch is reading it
@@ -120,7 +126,7 @@ def main():
         proc.send_signal(signal.SIGHUP)
         if not wait_for(lambda: "SIGHUP: reloaded" in text(), 2):
             bad("during the flood: SIGHUP not acted on within 2 s")
-        if not os.path.exists(os.path.join(d, "flooding")) or not alive(child):
+        if not os.path.exists(os.path.join(d, FLAG)) or not alive(child):
             bad("the flood ended early: the test proves nothing")
         rc, took = sigterm_timed(proc, 10)
         if rc is None:
@@ -141,8 +147,22 @@ def main():
         print("read during the run: %d lines" % lines)
         # a flood record is ~640 bytes: over 2 MiB, more than two rounds' worth
         # (about 40,000 lines here, 10,000 under ASan)
-        if lines < 3500:
+        if PIPE == "stdout" and lines < 3500:
             bad("only %d lines read: the flood did not flood" % lines)
+        if PIPE == "stderr":
+            # what the child wrote, less the 1 MiB pipe and a block in hand
+            try:
+                wrote = int(open(os.path.join(d, "stderr-bytes")).read())
+            except (FileNotFoundError, ValueError):
+                wrote = 0
+            print("stderr written by `log` (and so read by watch, less 2 MiB): %d MiB"
+                  % (wrote >> 20))
+            if wrote < 4 << 20:
+                bad("only %d bytes on stderr: the flood did not flood" % wrote)
+            raw = open(errpath, "rb").read()
+            ctl = [c for c in raw if (c < 0x20 and c != 0x0a) or c == 0x7f or c >= 0xf5]
+            if ctl:
+                bad("%d control or invalid byte(s) in watch's log" % len(ctl))
         for n in (1, 2):
             got = findings(db, "com.Drv%d" % n)
             if got != FINDINGS:
@@ -158,4 +178,4 @@ def main():
 
 
 main()
-finish("watch_flood")
+finish("watch_flood" if PIPE == "stdout" else "watch_flood_stderr")
