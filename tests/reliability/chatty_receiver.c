@@ -13,7 +13,9 @@
  *   deaf   accepts but neither reads nor sends, with the smallest receive
  *          buffer the system allows, so the sender's writes soon block;
  *          SIGUSR1 makes it read from then on (what the kernel held for it,
- *          to check which messages arrived whole).
+ *          to check which messages arrived whole);
+ *   full   listens with a backlog of 0 and fills it itself, never accepting:
+ *          a connection attempt gets no answer at all (its SYNs are dropped).
  * One thread, poll(); runs until killed. */
 #include <errno.h>
 #include <fcntl.h>
@@ -66,8 +68,8 @@ static void drop(struct conn *c)
 int main(int argc, char **argv)
 {
     if (argc != 3 || (strcmp(argv[2], "flood") != 0 && strcmp(argv[2], "once") != 0 &&
-                      strcmp(argv[2], "deaf") != 0)) {
-        fprintf(stderr, "usage: chatty_receiver DIR flood|once|deaf\n");
+                      strcmp(argv[2], "deaf") != 0 && strcmp(argv[2], "full") != 0)) {
+        fprintf(stderr, "usage: chatty_receiver DIR flood|once|deaf|full\n");
         return 2;
     }
     dir = argv[1];
@@ -90,10 +92,21 @@ int main(int argc, char **argv)
     int tiny = 1; /* the kernel rounds it up to its minimum; accepted sockets inherit it */
     if (deaf)
         setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
-    if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(lfd, 16) != 0 ||
-        getsockname(lfd, (struct sockaddr *)&sa, &sl) != 0) {
+    int full = strcmp(argv[2], "full") == 0;
+    if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+        listen(lfd, full ? 0 : 16) != 0 || getsockname(lfd, (struct sockaddr *)&sa, &sl) != 0) {
         perror("listen");
         return 1;
+    }
+    if (full) { /* one connection waiting to be accepted fills a backlog of 0 */
+        int filler = socket(AF_INET, SOCK_STREAM, 0);
+        if (filler < 0 || connect(filler, (struct sockaddr *)&sa, sizeof sa) != 0) {
+            perror("connect");
+            return 1;
+        }
+        write_file("port", ntohs(sa.sin_port));
+        for (;;)
+            pause();
     }
     write_file("port", ntohs(sa.sin_port));
     struct conn conns[CONNS_MAX];

@@ -17,9 +17,13 @@ then the receiver starts reading (SIGUSR1) and what it got must be whole
 octet-counted frames, but for at most one cut short at the end of each
 connection (the send given up half-way), whose event is still waiting; a
 second watch run delivers everything that waited, whole, and the outbox
-empties.  Before the fix a send waited for room up to the socket's 10 s
+empties.  Then a receiver that does not even accept (mode full: its listen
+queue is full, a connection attempt gets no answer), SIGTERM a second after
+an incident is stored, while the sender waits for the connection: exit 0
+within 2.5 s, every event still in the outbox.  Before the fix a send waited for room up to the socket's 10 s
 send timeout (SO_SNDTIMEO), whatever the grace: watch exited 5-10 s after
-SIGTERM.  Prints the exit time."""
+SIGTERM, and a connection attempt up to its 5 s timeout (exit ~4 s after
+SIGTERM).  Prints the exit times."""
 import os
 import re
 import signal
@@ -158,4 +162,43 @@ try:
         bad("second run: exit status %s after %.1f s" % (rc, took))
 finally:
     clean_up((proc, recv), d, os.path.join(d, "watch.err"))
+
+
+def unanswered():
+    """A receiver whose listen queue is full: connect gets no answer."""
+    d = tempfile.mkdtemp(prefix="dw-full-")
+    recv = proc = None
+    try:
+        recv = subprocess.Popen([RECEIVER, d, "full"], stdin=subprocess.DEVNULL)
+        if not wait_for(lambda: os.path.exists(os.path.join(d, "port")), 10):
+            bad("full: the receiver did not start")
+            return
+        url = "tcp://127.0.0.1:%d" % int(open(os.path.join(d, "port")).read())
+        db, follow = os.path.join(d, "w.db"), os.path.join(d, "in.ndjson")
+        open(follow, "w").close()
+        errpath = os.path.join(d, "watch.err")
+        env = dict(os.environ, DEXTWATCH_RULES=os.path.join(SRC, "rules"))
+        proc = start_watch(db, follow, url, errpath, env)
+        with open(follow, "a") as f:
+            f.write(Seed(SRC).lines(0))
+        if not wait_for(lambda: len(query(db, "SELECT id FROM incidents")) == 1, 10):
+            bad("full: the incident was not stored")
+        time.sleep(1)  # the sender is waiting for the connection (5 s at most)
+        rc, took = sigterm_timed(proc, 15)
+        print("full: exit after SIGTERM while connecting: %.3f s" % took)
+        if rc is None or took > 2.5 or rc != 0:
+            bad("full: exit status %s after %.2f s, want 0 within the 2 s grace" % (rc, took))
+        said = [l for l in open(errpath, errors="replace") if "connect: given up: stopping" in l]
+        if len(said) != 1:
+            bad("full: the connect given up at stop was logged %d time(s), want once"
+                % len(said))
+        left = query(db, "SELECT count(*) FROM outbox")[0][0]
+        queued = query(db, "SELECT queued FROM outbox_destinations")[0][0]
+        if left == 0 or left != queued:
+            bad("full: %d of %d queued event(s) left in the outbox, want all" % (left, queued))
+    finally:
+        clean_up((proc, recv), d, os.path.join(d, "watch.err"))
+
+
+unanswered()
 finish("forward_deaf")
