@@ -26,11 +26,10 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-from rellib import Seed, bad, clean_up, failures, finish, query, sigterm_timed, wait_for
+from rellib import Forwarding, Seed, bad, finish, query, sigterm_timed, wait_for
 
 DW, SRC, RECEIVER = sys.argv[1], sys.argv[2], sys.argv[3]
 
@@ -62,26 +61,16 @@ def connections(d):
 
 
 def run(mode):
-    d = tempfile.mkdtemp(prefix="dw-chatty-")
-    recv = proc = None
+    fx = Forwarding(DW, SRC, RECEIVER, mode, "dw-chatty-")
+    d, db, env, url, errpath, text = fx.d, fx.db, fx.env, fx.url, fx.log, fx.text
     try:
-        recv = subprocess.Popen([RECEIVER, d, mode], stdin=subprocess.DEVNULL)
-        if not wait_for(lambda: os.path.exists(os.path.join(d, "port")), 10):
+        if not url:
             bad("%s: the receiver did not start" % mode)
             return
-        url = "tcp://127.0.0.1:%d" % int(open(os.path.join(d, "port")).read())
-        db, follow = os.path.join(d, "w.db"), os.path.join(d, "in.ndjson")
-        open(follow, "w").close()
-        errpath = os.path.join(d, "watch.err")
-        env = dict(os.environ, DEXTWATCH_RULES=os.path.join(SRC, "rules"))
-        with open(errpath, "wb") as err:
-            proc = subprocess.Popen([DW, "watch", "--db", db, "--follow", follow, "--forward",
-                                     url], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=err, env=env)
-        text = lambda: open(errpath, "rb").read().decode("utf-8", "replace")
-        if not wait_for(lambda: "reading " in text() or proc.poll() is not None, 10):
+        if not fx.start_watch():
             bad("%s: watch did not start: %s" % (mode, text()))
             return
+        proc, follow = fx.proc, fx.follow
         seed = Seed(SRC)
         with open(follow, "a") as f:
             for n in range(3):
@@ -139,7 +128,7 @@ def run(mode):
             bad("%s: %d event(s) left in the outbox of %s queued: some were taken as delivered"
                 % (mode, left, queued[0][0] if queued else "?"))
     finally:
-        clean_up((proc, recv), d, os.path.join(d, "watch.err"))
+        fx.clean_up()
 
 
 for m in ("flood", "once"):

@@ -29,11 +29,10 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-from rellib import Seed, bad, clean_up, failures, finish, query, sigterm_timed, wait_for
+from rellib import Forwarding, Seed, bad, finish, query, sigterm_timed, wait_for
 
 DW, SRC, RECEIVER = sys.argv[1], sys.argv[2], sys.argv[3]
 INCIDENTS = 40
@@ -78,30 +77,20 @@ def stat(out, name):
     return int(m.group(1)) if m else None
 
 
-def start_watch(db, follow, url, errpath, env):
-    with open(errpath, "ab") as err:
-        proc = subprocess.Popen([DW, "watch", "--db", db, "--follow", follow, "--forward", url],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
-                                env=env)
-    text = lambda: open(errpath, "rb").read().decode("utf-8", "replace")
-    if not wait_for(lambda: text().count("reading ") >= 1 or proc.poll() is not None, 10):
-        bad("watch did not start: %s" % text())
-    return proc
+def deaf():
+    """A receiver that accepts and never reads, INCIDENTS incidents queued."""
+    fx = Forwarding(DW, SRC, RECEIVER, "deaf", "dw-deaf-")
+    try:
+        if not fx.url or not fx.start_watch():
+            bad("the receiver or watch did not start")
+            return
+        deaf_run(fx)
+    finally:
+        fx.clean_up()
 
 
-d = tempfile.mkdtemp(prefix="dw-deaf-")
-recv = proc = None
-try:
-    recv = subprocess.Popen([RECEIVER, d, "deaf"], stdin=subprocess.DEVNULL)
-    if not wait_for(lambda: os.path.exists(os.path.join(d, "port")), 10):
-        bad("the receiver did not start")
-        finish("forward_deaf")
-    url = "tcp://127.0.0.1:%d" % int(open(os.path.join(d, "port")).read())
-    db, follow = os.path.join(d, "w.db"), os.path.join(d, "in.ndjson")
-    open(follow, "w").close()
-    errpath = os.path.join(d, "watch.err")
-    env = dict(os.environ, DEXTWATCH_RULES=os.path.join(SRC, "rules"))
-    proc = start_watch(db, follow, url, errpath, env)
+def deaf_run(fx):
+    d, db, env, url, errpath, follow = fx.d, fx.db, fx.env, fx.url, fx.log, fx.follow
     seed = Seed(SRC)
     with open(follow, "a") as f:
         for n in range(INCIDENTS):
@@ -110,18 +99,16 @@ try:
         bad("the %d incidents were not stored" % INCIDENTS)
     time.sleep(1)  # the sender fills the buffers and waits for room
     queued_bytes = query(db, "SELECT sum(length(head) + length(body)) FROM outbox")[0][0] or 0
-    rc, took = sigterm_timed(proc, 15)
+    rc, took = sigterm_timed(fx.proc, 15)
     if rc is None:
         print("exit after SIGTERM: still running after %.1f s" % took)
         bad("watch still running 15 s after SIGTERM")
-        proc.kill()
-        proc.wait()
-    else:
-        print("exit after SIGTERM: %.3f s (%d KiB of events queued)" % (took, queued_bytes // 1024))
-        if took > 2.5:
-            bad("watch took %.2f s to exit, beyond the 2 s grace" % took)
-        if rc != 0:
-            bad("exit status %d, want 0" % rc)
+        return
+    print("exit after SIGTERM: %.3f s (%d KiB of events queued)" % (took, queued_bytes // 1024))
+    if took > 2.5:
+        bad("watch took %.2f s to exit, beyond the 2 s grace" % took)
+    if rc != 0:
+        bad("exit status %d, want 0" % rc)
     said = [l for l in open(errpath, errors="replace") if "given up at stop" in l]
     if len(said) != 1 or "waits in the outbox" not in said[0]:
         bad("the give-up at stop was logged %d time(s), want once, saying the events wait: %s"
@@ -134,7 +121,7 @@ try:
             " queued - sent > 0" % (waiting, queued, sent))
     left = waiting_events(db, url)
     # the receiver reads now: what its kernel held is what was acknowledged
-    recv.send_signal(signal.SIGUSR1)
+    fx.recv.send_signal(signal.SIGUSR1)
     size = lambda: sum(os.path.getsize(os.path.join(d, n)) for n in os.listdir(d)
                        if n.startswith("received."))
     last = -1
@@ -151,40 +138,32 @@ try:
     if sent and len(whole) < sent:
         bad("%d event(s) taken as delivered, but only %d arrived whole" % (sent, len(whole)))
     # a second run delivers what waited, whole, and empties the outbox
-    proc = start_watch(db, follow, url, errpath, env)
+    if not fx.start_watch():
+        bad("second run: watch did not start")
     if not wait_for(lambda: left <= frames(d)[0], 20):
         bad("the second run did not deliver what waited: %d of %d"
             % (len(left & frames(d)[0]), len(left)))
     if not wait_for(lambda: query(db, "SELECT count(*) FROM outbox")[0][0] == 0, 10):
         bad("the outbox did not empty: %d left" % query(db, "SELECT count(*) FROM outbox")[0][0])
-    rc, took = sigterm_timed(proc, 15)
+    rc, took = sigterm_timed(fx.proc, 15)
     if rc != 0:
         bad("second run: exit status %s after %.1f s" % (rc, took))
-finally:
-    clean_up((proc, recv), d, os.path.join(d, "watch.err"))
 
 
 def unanswered():
     """A receiver whose listen queue is full: connect gets no answer."""
-    d = tempfile.mkdtemp(prefix="dw-full-")
-    recv = proc = None
+    fx = Forwarding(DW, SRC, RECEIVER, "full", "dw-full-")
+    db, follow, errpath = fx.db, fx.follow, fx.log
     try:
-        recv = subprocess.Popen([RECEIVER, d, "full"], stdin=subprocess.DEVNULL)
-        if not wait_for(lambda: os.path.exists(os.path.join(d, "port")), 10):
-            bad("full: the receiver did not start")
+        if not fx.url or not fx.start_watch():
+            bad("full: the receiver or watch did not start")
             return
-        url = "tcp://127.0.0.1:%d" % int(open(os.path.join(d, "port")).read())
-        db, follow = os.path.join(d, "w.db"), os.path.join(d, "in.ndjson")
-        open(follow, "w").close()
-        errpath = os.path.join(d, "watch.err")
-        env = dict(os.environ, DEXTWATCH_RULES=os.path.join(SRC, "rules"))
-        proc = start_watch(db, follow, url, errpath, env)
         with open(follow, "a") as f:
             f.write(Seed(SRC).lines(0))
         if not wait_for(lambda: len(query(db, "SELECT id FROM incidents")) == 1, 10):
             bad("full: the incident was not stored")
         time.sleep(1)  # the sender is waiting for the connection (5 s at most)
-        rc, took = sigterm_timed(proc, 15)
+        rc, took = sigterm_timed(fx.proc, 15)
         print("full: exit after SIGTERM while connecting: %.3f s" % took)
         if rc is None or took > 2.5 or rc != 0:
             bad("full: exit status %s after %.2f s, want 0 within the 2 s grace" % (rc, took))
@@ -197,8 +176,9 @@ def unanswered():
         if left == 0 or left != queued:
             bad("full: %d of %d queued event(s) left in the outbox, want all" % (left, queued))
     finally:
-        clean_up((proc, recv), d, os.path.join(d, "watch.err"))
+        fx.clean_up()
 
 
+deaf()
 unanswered()
 finish("forward_deaf")

@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 
 TZ = datetime.timezone(datetime.timedelta(hours=-8))
@@ -94,3 +95,39 @@ def clean_up(procs, d, log):
     if failures and os.path.exists(log):
         print(open(log, errors="replace").read()[-3000:], file=sys.stderr)
     shutil.rmtree(d, ignore_errors=True)
+
+
+class Forwarding:
+    """A test receiver (tests/reliability/chatty_receiver.c: RECEIVER DIR
+    MODE) on 127.0.0.1 and `watch --follow FILE --forward` to it, all in the
+    new directory d: db, follow (empty), log (watch's stderr), env (the
+    source's rules).  url is None when the receiver did not start."""
+
+    def __init__(self, dw, src, receiver, mode, prefix):
+        self.dw, self.d = dw, tempfile.mkdtemp(prefix=prefix)
+        self.recv = self.proc = None
+        self.db = os.path.join(self.d, "w.db")
+        self.follow = os.path.join(self.d, "in.ndjson")
+        self.log = os.path.join(self.d, "watch.err")
+        open(self.follow, "w").close()
+        self.env = dict(os.environ, DEXTWATCH_RULES=os.path.join(src, "rules"))
+        self.recv = subprocess.Popen([receiver, self.d, mode], stdin=subprocess.DEVNULL)
+        port = os.path.join(self.d, "port")
+        self.url = ("tcp://127.0.0.1:%d" % int(open(port).read())
+                    if wait_for(lambda: os.path.exists(port), 10) else None)
+
+    def text(self):
+        return open(self.log, "rb").read().decode("utf-8", "replace")
+
+    def start_watch(self):
+        """Starts watch (its log appended to); whether it began reading."""
+        before = self.text().count("reading ") if os.path.exists(self.log) else 0
+        with open(self.log, "ab") as err:
+            self.proc = subprocess.Popen([self.dw, "watch", "--db", self.db, "--follow",
+                                          self.follow, "--forward", self.url],
+                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=err, env=self.env)
+        return wait_for(lambda: self.text().count("reading ") > before, 10)
+
+    def clean_up(self):
+        clean_up((self.proc, self.recv), self.d, self.log)
