@@ -80,6 +80,7 @@ const struct cli_cmd cmd_watch_entry = {
     .epilog = "Signals: SIGTERM/SIGINT flush open incidents, commit and exit 0; SIGHUP reloads\n"
               "the rule packs (a broken pack is reported and the old rules stay).\n"
               "Messages go to stderr, one line each, time-stamped.\n"
+              "One watch per database file: a second one, by any path to it, exits 2.\n"
               "Exit status: 0 stopped by a signal (or stdin ended); 2 usage or start-up error,\n"
               "the database could not be written (full disk: the next start catches up),\n"
               "or `log` refused with status 77 (Must be admin): run as an admin user, or\n"

@@ -1,16 +1,13 @@
-/* source.c - the followed file (tail -F) and the watcher's pidfile. */
+/* source.c - the followed file (tail -F). */
 #include "source.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "logcmd_guard.h"
 
 struct dw_follow {
     char *path;
@@ -133,96 +130,4 @@ void follow_close(struct dw_follow *f)
         close(f->fd);
     free(f->path);
     free(f);
-}
-
-struct dw_pidfile {
-    char *path;
-    char *cmd;
-    int fd;
-};
-
-/* Ends each child listed in an old pidfile that is still one of ours. */
-static void end_leftovers(const char *text, const char *cmd, const char *path,
-                          struct dw_errors *notes)
-{
-    const char *line = text;
-    while (line && *line) {
-        long pid = 0;
-        if (sscanf(line, "child %ld", &pid) == 1 && pid > 1) {
-            if (logcmd_pid_is_ours((pid_t)pid, cmd)) {
-                kill((pid_t)pid, SIGKILL);
-                dw_errors_add(notes, "%s: ended pid %ld, a `log` child left by an earlier watcher",
-                              path, pid);
-            } else if (kill((pid_t)pid, 0) == 0) {
-                dw_errors_add(notes,
-                              "%s: pid %ld is listed but is not (verifiably) our `log` "
-                              "child; left alone",
-                              path, pid);
-            }
-        }
-        line = strchr(line, '\n');
-        if (line)
-            line++;
-    }
-}
-
-struct dw_pidfile *pidfile_open(const char *db_path, const char *cmd, struct dw_errors *err,
-                                struct dw_errors *notes)
-{
-    struct dw_buf path = {0};
-    buf_printf(&path, "%s-watch.pid", db_path);
-    int fd = open(buf_cstr(&path), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        dw_errors_add(err, "%s: %s", buf_cstr(&path), strerror(errno));
-        buf_free(&path);
-        return NULL;
-    }
-    struct flock lk = {0};
-    lk.l_type = F_WRLCK;
-    lk.l_whence = SEEK_SET;
-    if (fcntl(fd, F_SETLK, &lk) != 0) {
-        struct flock who = lk;
-        fcntl(fd, F_GETLK, &who);
-        dw_errors_add(err, "%s: another `dextwatch watch` (pid %ld) uses this database",
-                      buf_cstr(&path), (long)who.l_pid);
-        close(fd);
-        buf_free(&path);
-        return NULL;
-    }
-    char old[4096];
-    ssize_t n = pread(fd, old, sizeof old - 1, 0);
-    old[n > 0 ? n : 0] = '\0';
-    end_leftovers(old, cmd, buf_cstr(&path), notes);
-    struct dw_pidfile *pf = xcalloc(1, sizeof *pf);
-    pf->path = buf_steal(&path);
-    pf->cmd = xstrdup(cmd);
-    pf->fd = fd;
-    pidfile_record(pf, NULL, 0);
-    return pf;
-}
-
-void pidfile_record(struct dw_pidfile *pf, const pid_t *pids, size_t n)
-{
-    if (!pf)
-        return;
-    struct dw_buf b = {0};
-    buf_printf(&b, "watch %ld\n", (long)getpid());
-    for (size_t i = 0; i < n; i++)
-        if (pids[i] > 0)
-            buf_printf(&b, "child %ld %s\n", (long)pids[i], pf->cmd);
-    if (ftruncate(pf->fd, 0) == 0 && pwrite(pf->fd, b.data, b.len, 0) < 0) {
-        /* best effort: the lock, not the content, keeps watchers apart */
-    }
-    buf_free(&b);
-}
-
-void pidfile_close(struct dw_pidfile *pf)
-{
-    if (!pf)
-        return;
-    unlink(pf->path);
-    close(pf->fd);
-    free(pf->path);
-    free(pf->cmd);
-    free(pf);
 }

@@ -2,10 +2,14 @@
 #include "util.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void out_of_memory(size_t n)
 {
@@ -359,4 +363,33 @@ void dw_strv_free(char **v, size_t n)
     for (size_t i = 0; i < n; i++)
         free(v[i]);
     free(v);
+}
+
+int dw_open_own_file(const char *path, int flags, unsigned mode, struct dw_errors *err)
+{
+    int fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, (mode_t)mode);
+    if (fd < 0) {
+        struct stat lst;
+        if (errno == ELOOP || (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)))
+            dw_errors_add(err, "%s: is a symbolic link; refusing to follow it (remove it)", path);
+        else
+            dw_errors_add(err, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    const char *why = NULL;
+    if (fstat(fd, &st) != 0)
+        why = strerror(errno);
+    else if (!S_ISREG(st.st_mode))
+        why = "not a regular file; refusing to use it (remove it)";
+    else if (st.st_uid != geteuid())
+        why = "owned by another user; refusing to use it (remove it)";
+    else if (st.st_nlink != 1)
+        why = "has another hard link; refusing to write through it (remove it)";
+    if (why) {
+        dw_errors_add(err, "%s: %s", path, why);
+        close(fd);
+        return -1;
+    }
+    return fd;
 }

@@ -32,6 +32,7 @@
 #include "store.h"
 #include "store_prune.h"
 #include "watch_kids.h"
+#include "watch_lock.h"
 #include "watch_state.h"
 
 #define PRUNE_EVERY_US (3600 * INT64_C(1000000))
@@ -47,6 +48,7 @@ struct watch {
     struct dw_pipeline *p;
     char *predicate;
     char hash[17];
+    struct dw_dblock *lock; /* one watcher per database file */
     struct dw_pidfile *pf;
     bool log_mode; /* the log command (positions, children) */
     struct watch_kids kids;
@@ -212,13 +214,18 @@ static bool open_all(struct watch *w, struct dw_errors *err)
     w->store = store_open(o->db_path, DW_STORE_WRITE, err);
     if (!w->store)
         return false;
+    /* before anything is written: a second watcher leaves the database alone */
+    w->lock = dblock_take(o->db_path, err);
+    if (!w->lock)
+        return false;
+    const char *db = dblock_db_path(w->lock); /* resolved: where the -wal and -shm are */
     catalog_record(w->store, w->rs, err);
     if (!err->n && o->db_group)
-        watch_share_db(w->store, o->db_path, o->db_group, w->log, err);
+        watch_share_db(w->store, db, o->db_group, w->log, err);
     if (err->n)
         return false;
     if (w->log_mode) {
-        w->pf = pidfile_open(o->db_path, o->log_command, err, &notes);
+        w->pf = pidfile_open(db, o->log_command, err, &notes);
         w->kids.pf = w->pf;
         oplog_errors(w->log, "", &notes);
         if (!w->pf)
@@ -520,6 +527,7 @@ enum dw_watch_status watch_run(const struct dw_watch_opts *o, struct dw_errors *
     pidfile_close(w.pf);
     if (w.store)
         store_close(w.store);
+    dblock_release(w.lock); /* last: the next watcher starts on a closed database */
     ruleset_free(w.rs);
     free(w.predicate);
     close(signal_pipe[0]);

@@ -15,6 +15,7 @@
 #include "logpump.h"
 #include "oplog.h"
 #include "source.h"
+#include "watch_lock.h"
 
 /* catch-up starts this much before the position */
 #define WATCH_OVERLAP_US (2 * INT64_C(1000000))

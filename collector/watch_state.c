@@ -4,6 +4,7 @@
 #include "watch_state.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -131,8 +132,48 @@ int watch_state_load(struct dw_store *s, const char *hash, struct watch_position
     return err->n ? -1 : 0;
 }
 
+/* Gives gid and mode to the file at path, through a descriptor opened without
+ * following a symlink (dw_open_own_file): a planted link never hands its
+ * target to the group.  A missing file is skipped quietly (the -wal and -shm
+ * appear with the first write); any other refusal is logged. */
+static void share_file(const char *path, gid_t gid, mode_t mode, const char *group,
+                       const struct dw_oplog *log)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0 && errno == ENOENT)
+        return;
+    struct dw_errors e = {0};
+    int fd = dw_open_own_file(path, O_RDONLY, 0, &e);
+    if (fd < 0) {
+        oplog_errors(log, "--group: ", &e);
+        return;
+    }
+    if (fchown(fd, (uid_t)-1, gid) != 0 || fchmod(fd, mode) != 0)
+        oplog_say(log, "%s: cannot give group %s access: %s", path, group, strerror(errno));
+    close(fd);
+}
+
+/* The directory of the database: 0750 and the group, when it is ours and not
+ * a shared one (world-writable or sticky, like /tmp: left as it is). */
+static void share_dir(const char *dir, gid_t gid, const char *group, const struct dw_oplog *log)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        oplog_say(log, "%s: cannot give group %s access: %s", dir, group, strerror(errno));
+    } else if (st.st_uid != geteuid() || (st.st_mode & (S_ISVTX | S_IWOTH))) {
+        oplog_say(log, "%s: a directory not ours alone: its group and mode stay as they are", dir);
+    } else if (fchown(fd, (uid_t)-1, gid) != 0 || fchmod(fd, 0750) != 0) {
+        oplog_say(log, "%s: cannot give group %s access: %s", dir, group, strerror(errno));
+    }
+    if (fd >= 0)
+        close(fd);
+}
+
 /* The daemon's DB: readable by a group (admin) so that `recent` works without
- * sudo.  The -shm file must be writable for a WAL reader. */
+ * sudo.  The -shm file must be writable for a WAL reader.  db_path is
+ * resolved (no symlink in it): SQLite keeps the -wal and -shm next to the
+ * file itself, not next to a link to it. */
 void watch_share_db(struct dw_store *s, const char *db_path, const char *group,
                     const struct dw_oplog *log, struct dw_errors *err)
 {
@@ -149,11 +190,7 @@ void watch_share_db(struct dw_store *s, const char *db_path, const char *group,
     for (int i = 0; i < 3; i++) {
         struct dw_buf path = {0};
         buf_printf(&path, "%s%s", db_path, suffix[i]);
-        if (chown(buf_cstr(&path), (uid_t)-1, g->gr_gid) == 0)
-            chmod(buf_cstr(&path), mode[i]);
-        else if (i == 0)
-            oplog_say(log, "%s: cannot give group %s access: %s", buf_cstr(&path), group,
-                      strerror(errno));
+        share_file(path.data, g->gr_gid, mode[i], group, log);
         buf_free(&path);
     }
     struct dw_buf dir = {0};
@@ -161,8 +198,7 @@ void watch_share_db(struct dw_store *s, const char *db_path, const char *group,
     char *slash = strrchr(dir.data, '/');
     if (slash && slash != dir.data) {
         *slash = '\0';
-        if (chown(dir.data, (uid_t)-1, g->gr_gid) == 0)
-            chmod(dir.data, 0750);
+        share_dir(dir.data, g->gr_gid, group, log);
     }
     buf_free(&dir);
 }

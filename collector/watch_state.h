@@ -36,7 +36,9 @@ int watch_state_load(struct dw_store *s, const char *hash, struct watch_position
 
 /* Gives group read access to the database (-shm writable, the directory
  * 0750) and keeps the -wal/-shm files, so that `recent` works without sudo
- * on the daemon's database.  An unknown group is an error in err. */
+ * on the daemon's database.  db_path must be resolved (realpath).  Files
+ * are changed through descriptors opened without following a symlink;
+ * what cannot be changed is logged.  An unknown group is an error in err. */
 void watch_share_db(struct dw_store *s, const char *db_path, const char *group,
                     const struct dw_oplog *log, struct dw_errors *err);
 

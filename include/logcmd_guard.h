@@ -12,7 +12,7 @@
  *    dies on its next write once nobody reads the pipe; and it stays in
  *    dextwatch's process group, which launchd kills when the job exits
  *    (unless AbandonProcessGroup is set, which our plists never do).
- *  - The pidfile (source.h) records the child; logcmd_pid_is_ours tells
+ *  - The pidfile (collector/watch_lock.h) records the child; logcmd_pid_is_ours tells
  *    whether a recorded pid still is such a child before it is ended. */
 #ifndef DW_LOGCMD_GUARD_H
 #define DW_LOGCMD_GUARD_H

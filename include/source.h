@@ -1,7 +1,7 @@
 /* source.h - where `watch` gets its bytes, besides the `log` child itself
- * (logcmd.h): a followed file (tail -F) and the pidfile that records the
- * children so that a leftover one is ended at the next start.  stdin needs no
- * code of its own: it is polled like any descriptor. */
+ * (logcmd.h): a followed file (tail -F).  stdin needs no code of its own: it
+ * is polled like any descriptor.  (The pidfile that records the children is
+ * the service's: collector/watch_lock.h.) */
 #ifndef DW_SOURCE_H
 #define DW_SOURCE_H
 
@@ -31,19 +31,5 @@ struct dw_follow *follow_open(const char *path);
  * notes.  Returns the number of bytes delivered. */
 size_t follow_read(struct dw_follow *f, dw_source_data_fn fn, void *ctx, struct dw_errors *notes);
 void follow_close(struct dw_follow *f);
-
-/* The pidfile next to the database (`<db>-watch.pid`): locked (fcntl) for as
- * long as the watcher runs, so two watchers never share a database; it lists
- * the watcher and its `log` children.  Opening it ends a child left by a
- * previous watcher that died, after checking that the pid really is such a
- * child (logcmd_pid_is_ours): a reused pid is never killed. */
-struct dw_pidfile;
-/* NULL with the reason in err (e.g. another watcher holds the lock). */
-struct dw_pidfile *pidfile_open(const char *db_path, const char *cmd, struct dw_errors *err,
-                                struct dw_errors *notes);
-/* Rewrites the list of running children (0 entries are skipped). */
-void pidfile_record(struct dw_pidfile *pf, const pid_t *pids, size_t n);
-/* Unlocks and removes the file. */
-void pidfile_close(struct dw_pidfile *pf);
 
 #endif

@@ -79,6 +79,14 @@ void dw_errors_clear(struct dw_errors *e);
 int dw_dir_list(const char *dir, const char *suffix, char ***names, size_t *n);
 void dw_strv_free(char **v, size_t n);
 
+/* Opens path (open(2) flags, e.g. O_RDWR | O_CREAT) without following a
+ * symbolic link at its end (O_NOFOLLOW; O_NONBLOCK, so a planted FIFO never
+ * blocks) and checks that it is a regular file owned by the effective user
+ * with one link: a file another user planted, or a hard link to a file
+ * elsewhere, is refused.  The descriptor (close-on-exec), or -1 with
+ * "path: reason" in err. */
+int dw_open_own_file(const char *path, int flags, unsigned mode, struct dw_errors *err);
+
 /* Case-insensitive shell glob ('*', '?', '[...]') via fnmatch. */
 bool dw_glob_match(const char *pattern, const char *s);
 

@@ -4,7 +4,7 @@
  * correlator -> store) from one source:
  *   - the `log` command (logcmd.h): `log stream --style ndjson --level info
  *     --predicate P`, supervised: restarted with exponential backoff when it
- *     exits, ended when we exit (logcmd_guard.h, pidfile in source.h);
+ *     exits, ended when we exit (logcmd_guard.h, pidfile and the one-watcher lock in watch_lock.h);
  *   - a followed file (tail -F), or stdin.
  * With the log command, the position of the last event taken (timestamp text
  * and how many events of that exact timestamp were taken) is committed with
