@@ -13,6 +13,7 @@
 #include "input.h"
 #include "logcmd.h"
 #include "logpump.h"
+#include "outpath.h"
 #include "walk.h"
 
 #define READ_BLOCK (1u << 20)
@@ -197,9 +198,18 @@ struct scan_walk {
     struct dw_errors *err;
 };
 
+/* A file the walk found: scanned, unless it is one of our --output files
+ * (a link to it inside the directory), which is refused, not read. */
 static int scan_walked(const char *path, void *ctx)
 {
     struct scan_walk *w = ctx;
+    struct stat st;
+    const char *out = stat(path, &st) == 0 ? outputs_same_file(&w->sc->outs, &st) : NULL;
+    if (out) {
+        dw_errors_add(w->err, "%s: is the output %s; refusing to read an output as input", path,
+                      out);
+        return -1;
+    }
     return scan_path(w->sc, w->p, path, w->err);
 }
 

@@ -66,7 +66,8 @@ struct cli_opt {
         "output", 0, "FILE", NULL,                                                                 \
             "write the --format just before it to FILE (appended when FILE\n"                      \
             "is $GITHUB_STEP_SUMMARY, else replaced); at most one format\n"                        \
-            "goes to stdout"                                                                       \
+            "goes to stdout.  Never the database, an input, or a file in\n"                        \
+            "a directory being scanned (exit 2)"                                                   \
     }
 /* The values of --style (reader.h's enum dw_style, by name). */
 #define CLI_STYLE_VALUES "auto|default|syslog|compact|json|ndjson|plain|bsd"

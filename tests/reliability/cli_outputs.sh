@@ -8,6 +8,12 @@
 #    exit 2 before anything is written: the database keeps its incidents, the
 #    input its bytes.  (Before: `--output o.db` lost every incident and
 #    `--output in.log in.log` destroyed the input and exited 0.)
+#    An output inside a directory being scanned (`--output d/out.json d/`,
+#    by any spelling of either, a subdirectory, --write-baseline too) is
+#    refused the same way, before anything is written (before: exit 1, and
+#    the report was read back as input on the next run); a hidden name is
+#    fine (the walk skips it).  A link inside the directory to an output is
+#    refused when the walk meets it, never read.
 # 9. Every command whose stdout cannot be written (/dev/full) exits 2 and
 #    says so; a reader that goes away (`recent | head`, SIGPIPE ignored or
 #    not) is not an error.
@@ -69,6 +75,42 @@ PY
 # a different file is fine
 "$DW" scan --db o.db --format json --output out.json in.log >/dev/null 2>&1
 [ $? -eq 1 ] && [ -s out.json ] || bad "--output to a new file no longer works"
+
+# 2: an output inside a scanned directory
+mkdir -p d/sub
+cp in.log d/a.log
+ln -s d dl
+inside() {
+    "$@" >"$T/out" 2>"$T/err"
+    local rc=$?
+    if [ $rc -ne 2 ] || ! grep -q "refusing to write inside" "$T/err"; then
+        bad "$*: exit $rc, $(head -c 300 "$T/err")"
+    fi
+}
+inside "$DW" scan --no-store --format json --output d/out.json d/
+inside "$DW" scan --no-store --format json --output d/out.json d
+inside "$DW" scan --no-store --format junit --output d/sub/out.xml ./d
+inside "$DW" scan --no-store --format json --output "$T/d/out.json" d
+inside "$DW" scan --no-store --format json --output dl/out.json d
+inside "$DW" scan --no-store --format json --output d/out.json dl
+inside "$DW" scan --no-store --format json --output d/out.json in.log d
+inside "$DW" scan --no-store --write-baseline d/base.json d
+inside "$DW" scan --db o.db --format markdown --output d/sub/x.md d
+[ "$(ls -A d | tr '\n' ' ')" = "a.log sub " ] && [ -z "$(ls -A d/sub)" ] ||
+    bad "a refused run wrote into the scanned directory: $(ls -AR d | tr '\n' ' ')"
+# a hidden name is never read by the walk: allowed, and a rerun reads one input
+for _ in 1 2; do
+    "$DW" scan --no-store --format json --output d/.out.json d >/dev/null 2>"$T/err"
+    rc=$?
+    [ $rc -eq 1 ] && [ -s d/.out.json ] || bad "--output d/.out.json d: exit $rc, $(head -c 300 "$T/err")"
+done
+# a link in the directory to the output: refused when met, not read
+ln -s ../linked.json d/link.json
+"$DW" scan --no-store --format json --output linked.json d >/dev/null 2>"$T/err"
+rc=$?
+[ $rc -eq 2 ] && grep -q "d/link.json: is the output linked.json" "$T/err" ||
+    bad "a link to the output inside the scanned directory: exit $rc, $(head -c 300 "$T/err")"
+rm d/link.json
 
 # 9: stdout on a full device
 full() {
