@@ -26,7 +26,11 @@ static const char agent_template[] =
     "\"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n"
     "<!-- dextwatch LaunchAgent: `dextwatch agent install` writes this to\n"
     "     ~/Library/LaunchAgents/org.dextwatch.watch.plist with @BIN@ (the dextwatch\n"
-    "     binary) and @LOG@ (~/Library/Logs/dextwatch/watch.log) filled in. -->\n"
+    "     binary) and @LOG@ (~/Library/Logs/dextwatch/watch.log) filled in, and one\n"
+    "     string per argument in place of the ARGS marker: the options given to\n"
+    "     install, then the log option naming that file.  watch keeps the file within\n"
+    "     its bound itself; StandardErrorPath only catches what is said before watch\n"
+    "     opens it. -->\n"
     "<plist version=\"1.0\">\n"
     "<dict>\n"
     "\t<key>Label</key>\n"
@@ -35,7 +39,7 @@ static const char agent_template[] =
     "\t<array>\n"
     "\t\t<string>@BIN@</string>\n"
     "\t\t<string>watch</string>\n"
-    "\t</array>\n"
+    "@ARGS@\t</array>\n"
     "\t<key>RunAtLoad</key>\n"
     "\t<true/>\n"
     "\t<key>KeepAlive</key>\n"
@@ -61,8 +65,12 @@ static const char daemon_template[] =
     "<!-- dextwatch LaunchDaemon (root): `sudo dextwatch agent install` with the\n"
     "     system option writes this to /Library/LaunchDaemons/org.dextwatch.watch.plist\n"
     "     with @BIN@ (the dextwatch binary) and @LOG@ (/Library/Logs/dextwatch/watch.log)\n"
-    "     filled in.  The database is readable by the admin group, so admin users can\n"
-    "     run `dextwatch recent` on it without sudo. -->\n"
+    "     filled in, and one string per argument in place of the ARGS marker: the\n"
+    "     database (by default /Library/Application Support/dextwatch/dextwatch.db),\n"
+    "     group admin, the options given to install, then the log option naming that\n"
+    "     file.  The database is readable by the admin group, so admin users can run\n"
+    "     `dextwatch recent` on it without sudo.  watch keeps the log within its bound\n"
+    "     itself; StandardErrorPath only catches what is said before watch opens it. -->\n"
     "<plist version=\"1.0\">\n"
     "<dict>\n"
     "\t<key>Label</key>\n"
@@ -71,11 +79,7 @@ static const char daemon_template[] =
     "\t<array>\n"
     "\t\t<string>@BIN@</string>\n"
     "\t\t<string>watch</string>\n"
-    "\t\t<string>--db</string>\n"
-    "\t\t<string>/Library/Application Support/dextwatch/dextwatch.db</string>\n"
-    "\t\t<string>--group</string>\n"
-    "\t\t<string>admin</string>\n"
-    "\t</array>\n"
+    "@ARGS@\t</array>\n"
     "\t<key>RunAtLoad</key>\n"
     "\t<true/>\n"
     "\t<key>KeepAlive</key>\n"
@@ -93,7 +97,7 @@ static const char daemon_template[] =
     "</dict>\n"
     "</plist>\n";
 
-void agent_xml_escape(struct dw_buf *out, const char *s)
+int agent_xml_escape(struct dw_buf *out, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
@@ -112,25 +116,89 @@ void agent_xml_escape(struct dw_buf *out, const char *s)
         case '\'':
             buf_puts(out, "&apos;");
             break;
+        case '\t':
+        case '\n':
+        case '\r':
+            buf_printf(out, "&#%d;", *s);
+            break;
         default:
+            if ((unsigned char)*s < 0x20)
+                return -1;
             buf_putc(out, *s);
         }
     }
+    return 0;
 }
 
-void agent_plist(struct dw_buf *out, bool system, const struct dw_agent_paths *p)
+/* One <string> of ProgramArguments; -1 (err) when value cannot be written. */
+static int plist_arg(struct dw_buf *out, const char *value, struct dw_errors *err)
+{
+    buf_puts(out, "\t\t<string>");
+    if (agent_xml_escape(out, value) != 0) {
+        /* cli_errors escapes it for the terminal */
+        dw_errors_add(err, "'%s': a control character cannot be written in a plist", value);
+        return -1;
+    }
+    buf_puts(out, "</string>\n");
+    return 0;
+}
+
+/* The arguments of watch after `watch`, as <string> lines. */
+static int plist_args(struct dw_buf *out, bool system, const struct dw_agent_paths *p,
+                      const struct dw_agent_opts *o, struct dw_errors *err)
+{
+    struct dw_buf db = {0};
+    const char *dbv = o->db ? o->db : system ? DW_AGENT_SYSTEM_DB : NULL;
+    if (dbv && dbv[0] != '/') {
+        char cwd[PATH_MAX];
+        if (!getcwd(cwd, sizeof cwd)) {
+            dw_errors_add(err, "--db %s: cannot make it absolute: %s", dbv, strerror(errno));
+            return -1;
+        }
+        buf_printf(&db, "%s/%s", cwd, dbv);
+        dbv = db.data;
+    }
+    int rc = 0;
+    if (dbv)
+        rc |= plist_arg(out, "--db", err) | plist_arg(out, dbv, err);
+    if (system)
+        rc |= plist_arg(out, "--group", err) | plist_arg(out, "admin", err);
+    if (o->retain)
+        rc |= plist_arg(out, "--retain", err) | plist_arg(out, o->retain, err);
+    for (size_t i = 0; i < o->nforward; i++)
+        rc |= plist_arg(out, "--forward", err) | plist_arg(out, o->forward[i], err);
+    rc |= plist_arg(out, "--log", err) | plist_arg(out, p->log, err);
+    if (o->log_max)
+        rc |= plist_arg(out, "--log-max", err) | plist_arg(out, o->log_max, err);
+    buf_free(&db);
+    return rc ? -1 : 0;
+}
+
+int agent_plist(struct dw_buf *out, bool system, const struct dw_agent_paths *p,
+                const struct dw_agent_opts *o, struct dw_errors *err)
 {
     for (const char *t = system ? daemon_template : agent_template; *t;) {
         if (strncmp(t, "@BIN@", 5) == 0) {
-            agent_xml_escape(out, p->bin);
+            if (agent_xml_escape(out, p->bin) != 0) {
+                dw_errors_add(err, "the path of the dextwatch binary has a control character");
+                return -1;
+            }
             t += 5;
         } else if (strncmp(t, "@LOG@", 5) == 0) {
-            agent_xml_escape(out, p->log);
+            if (agent_xml_escape(out, p->log) != 0) {
+                dw_errors_add(err, "the log path has a control character");
+                return -1;
+            }
             t += 5;
+        } else if (strncmp(t, "@ARGS@", 6) == 0) {
+            if (plist_args(out, system, p, o, err) != 0)
+                return -1;
+            t += 6;
         } else {
             buf_putc(out, *t++);
         }
     }
+    return 0;
 }
 
 int agent_paths(bool system, struct dw_agent_paths *p, struct dw_errors *err)
@@ -197,18 +265,20 @@ static int no_launchd(struct dw_errors *err)
     return -1;
 }
 
-int agent_install(bool system, const struct dw_agent_paths *p, struct dw_errors *err)
+int agent_install(bool system, const struct dw_agent_paths *p, const struct dw_agent_opts *o,
+                  struct dw_errors *err)
 {
     if (!osdep_has_launchd())
         return no_launchd(err);
     struct dw_buf text = {0}, dir = {0}, tmp = {0};
-    agent_plist(&text, system, p);
     int rc = -1;
+    if (agent_plist(&text, system, p, o, err) != 0)
+        goto out;
     if (dir_of(p->log, &dir) == 0 && dw_mkdirs(dir.data, 0755) != 0) {
         dw_errors_add(err, "%s: %s", dir.data, strerror(errno));
         goto out;
     }
-    if (system) {
+    if (system && !o->db) {
         const char *dbdir = "/Library/Application Support/dextwatch";
         struct group *g = getgrnam("admin");
         if (dw_mkdirs(dbdir, 0750) != 0) {

@@ -11,6 +11,7 @@
 #include "logcmd.h"
 #include "logcmd_guard.h"
 #include "numparse.h"
+#include "oplog.h"
 #include "platform.h"
 #include "watch.h"
 
@@ -26,6 +27,8 @@ enum {
     WATCH_GROUP,
     WATCH_FORWARD,
     WATCH_OUTBOX_LIMIT,
+    WATCH_LOG,
+    WATCH_LOG_MAX,
     WATCH_HELP
 };
 static const struct cli_opt watch_opts[] = {
@@ -56,9 +59,18 @@ static const struct cli_opt watch_opts[] = {
     [WATCH_OUTBOX_LIMIT] = {"outbox-limit", 0, "N", NULL,
                             "keep at most N undelivered events per destination, dropping\n"
                             "the oldest (default 10000; `dextwatch stats` counts them)"},
+    [WATCH_LOG] = {"log", 0, "FILE", NULL,
+                   "write the messages (and stderr) to FILE instead, keeping\n"
+                   "it within --log-max: FILE becomes FILE.1 (the older .1 is\n"
+                   "dropped) and a new FILE starts; the launchd agent uses it"},
+    [WATCH_LOG_MAX] = {"log-max", 0, "SIZE", NULL,
+                       "the bound of --log FILE: bytes, or with K or M\n"
+                       "(default 1M)"},
     [WATCH_HELP] = CLI_OPT_HELP,
     {0},
 };
+
+#define LOG_MAX_DEFAULT (1024 * 1024)
 
 static int cmd_watch(const struct cli_cmd *self, int argc, char **argv);
 
@@ -68,7 +80,8 @@ const struct cli_cmd cmd_watch_entry = {
     .usage = "watch [--db PATH] [--rules DIR] [--log-command PATH]\n"
              "                       [--follow FILE | -] [--style S] [--retain DURATION]\n"
              "                       [--no-catch-up] [--max-catch-up DURATION] [--group NAME]\n"
-             "                       [--forward URL]... [--outbox-limit N]",
+             "                       [--forward URL]... [--outbox-limit N]\n"
+             "                       [--log FILE [--log-max SIZE]]",
     .about = "Runs until stopped: reads the live unified log, classifies and correlates it,\n"
              "and stores each incident within a fraction of a second of its first line.\n"
              "By default it supervises `log stream --style ndjson --level info --predicate P`\n"
@@ -79,7 +92,7 @@ const struct cli_cmd cmd_watch_entry = {
     .operands = "[-]",
     .epilog = "Signals: SIGTERM/SIGINT flush open incidents, commit and exit 0; SIGHUP reloads\n"
               "the rule packs (a broken pack is reported and the old rules stay).\n"
-              "Messages go to stderr, one line each, time-stamped.\n"
+              "Messages go to stderr (or --log FILE), one line each, time-stamped.\n"
               "One watch per database file: a second one, by any path to it, exits 2.\n"
               "Exit status: 0 stopped by a signal (or stdin ended); 2 usage or start-up error,\n"
               "the database could not be written (full disk: the next start catches up),\n"
@@ -88,20 +101,27 @@ const struct cli_cmd cmd_watch_entry = {
     .run = cmd_watch,
 };
 
-/* One message line on stderr: UTC time, escaped text. */
+/* One message line on stderr, or in the --log file (ctx, when not NULL):
+ * UTC time, escaped text. */
 static void log_line(void *ctx, const char *msg)
 {
-    (void)ctx;
+    struct dw_logfile *lf = ctx;
     char when[32];
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    struct dw_buf b = {0};
-    dw_escape_term(&b, msg, strlen(msg));
-    fprintf(stderr, "%s dextwatch: %s\n", when, buf_cstr(&b));
-    fflush(stderr);
-    buf_free(&b);
+    struct dw_buf esc = {0}, line = {0};
+    dw_escape_term(&esc, msg, strlen(msg));
+    buf_printf(&line, "%s dextwatch: %s\n", when, buf_cstr(&esc));
+    if (lf) {
+        logfile_write(lf, line.data, line.len);
+    } else {
+        fputs(line.data, stderr);
+        fflush(stderr);
+    }
+    buf_free(&esc);
+    buf_free(&line);
 }
 
 static int bad_duration(const char *opt, const char *val)
@@ -110,10 +130,17 @@ static int bad_duration(const char *opt, const char *val)
                            opt, val);
 }
 
+/* --log FILE and its bound. */
+struct watch_log {
+    const char *path;
+    int64_t max_bytes;
+    bool max_given;
+};
+
 /* Parses the options into o (forward: the --forward URLs, room for argc);
  * *follow and the paths are set from them.  -1 to go on, else the exit status. */
 static int watch_options(struct cli_parser *p, struct dw_watch_opts *o, const char **forward,
-                         size_t *nforward, const char **paths)
+                         size_t *nforward, const char **paths, struct watch_log *log)
 {
     while (p->status < 0) {
         int opt = cli_next(p);
@@ -165,8 +192,19 @@ static int watch_options(struct cli_parser *p, struct dw_watch_opts *o, const ch
             o->outbox_limit = n;
             break;
         }
+        case WATCH_LOG:
+            log->path = arg;
+            break;
+        case WATCH_LOG_MAX:
+            if (dw_parse_size(arg, &log->max_bytes) != 0)
+                return cli_usage_error(&cmd_watch_entry,
+                                       "--log-max: '%s' is not a size (e.g. 65536, 512K, 1M)", arg);
+            log->max_given = true;
+            break;
         }
     }
+    if (p->status < 0 && log->max_given && !log->path)
+        return cli_usage_error(&cmd_watch_entry, "--log-max needs --log FILE");
     return p->status;
 }
 
@@ -182,9 +220,10 @@ static int cmd_watch(const struct cli_cmd *self, int argc, char **argv)
     o.backoff_max_us = 60 * INT64_C(1000000);
     const char **forward = xcalloc((size_t)argc + 1, sizeof *forward);
     size_t nforward = 0;
+    struct watch_log wl = {.max_bytes = LOG_MAX_DEFAULT};
     struct cli_parser p;
     cli_parse_begin(&p, self, argc, argv);
-    int status = watch_options(&p, &o, forward, &nforward, paths);
+    int status = watch_options(&p, &o, forward, &nforward, paths, &wl);
     cli_parse_end(&p);
     if (status >= 0) {
         free(forward);
@@ -217,10 +256,19 @@ static int cmd_watch(const struct cli_cmd *self, int argc, char **argv)
     o.log_command = logcmd_path(cmd_opt);
     o.follow_path = follow;
     o.log.fn = log_line;
+    if (wl.path && !(o.log.ctx = logfile_open(wl.path, wl.max_bytes, true, &err))) {
+        cli_error("%s", err.msgs[0]);
+        dw_errors_clear(&err);
+        buf_free(&db);
+        buf_free(&rules);
+        free(forward);
+        return DW_EXIT_USAGE;
+    }
     enum dw_watch_status st = watch_run(&o, &err);
     for (size_t i = 0; i < err.n; i++)
-        log_line(NULL, err.msgs[i]);
+        log_line(o.log.ctx, err.msgs[i]);
     dw_errors_clear(&err);
+    logfile_close(o.log.ctx);
     buf_free(&db);
     buf_free(&rules);
     free(forward);

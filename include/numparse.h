@@ -13,4 +13,8 @@
  * 0 and *out set, or -1 (*out untouched). */
 int dw_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
 
+/* A size in bytes: a positive decimal number, optionally followed by K or M
+ * (KiB, MiB; either case): "4096", "64K", "1M".  0 and *out set, or -1. */
+int dw_parse_size(const char *s, int64_t *out);
+
 #endif

@@ -37,7 +37,7 @@ expect "--format" dextwatch rules list --fo
 expect "json text" dextwatch rules list --format ''
 expect "json text" dextwatch show --format ''
 expect "install" dextwatch agent ins
-expect "--help --print --system" dextwatch agent install --
+expect "--db --forward --help --log-max --print --retain --system" dextwatch agent install --
 expect "bash fish zsh" dextwatch completion ''
 expect "explain" dextwatch help exp
 expect "critical error info never warning" dextwatch scan --fail-on ''

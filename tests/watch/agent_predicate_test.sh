@@ -22,7 +22,11 @@ for kind in agent daemon; do
     HOME="$H" "$DW" agent install $flag --print > "$T/$kind.plist" || fail "$kind --print"
     xmllint --noout "$T/$kind.plist" || fail "$kind plist is not well-formed XML"
     b=$(esc "$BIN" | sed 's/[&|\\]/\\&/g'); l=$(esc "$log" | sed 's/[&|\\]/\\&/g')
-    sed -e "s|@BIN@|$b|g" -e "s|@LOG@|$l|g" "$SRC/packaging/launchd/dextwatch.$kind.plist.in" > "$T/$kind.want"
+    # the default arguments: the daemon's database and group, then the log
+    if [ $kind = agent ]; then args="--log\n$l"
+    else args="--db\n/Library/Application Support/dextwatch/dextwatch.db\n--group\nadmin\n--log\n$l"; fi
+    a=$(printf '%b\n' "$args" | sed 's|.*|\t\t<string>&</string>\\n|' | tr -d '\n')
+    sed -e "s|@BIN@|$b|g" -e "s|@LOG@|$l|g" -e "s|@ARGS@|$a|" "$SRC/packaging/launchd/dextwatch.$kind.plist.in" > "$T/$kind.want"
     cmp "$T/$kind.want" "$T/$kind.plist" || { diff "$T/$kind.want" "$T/$kind.plist"; fail "$kind plist differs from the template"; }
     for key in Label ProgramArguments RunAtLoad KeepAlive ThrottleInterval ProcessType LowPriorityIO StandardOutPath StandardErrorPath; do
         grep -q "<key>$key</key>" "$T/$kind.plist" || fail "$kind plist lacks $key"
