@@ -466,6 +466,8 @@ static void parse_loose(const char *s, size_t n, size_t eol, struct dw_event *ev
     } else if (j > i && j + 1 < eol && tx_is_blank(s[j]) && is_known_process(s + i, j - i)) {
         fields_put(f, F_PROCESS, s + i, j - i);
         i = text_parse_sender_subsystem(s, eol, tx_skip_blanks(s, eol, j), f);
+    } else {
+        i = text_parse_sender_source(s, eol, i, f);
     }
     put_message(s, n, i, f);
 }

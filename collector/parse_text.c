@@ -179,6 +179,22 @@ size_t text_parse_sender_subsystem(const char *s, size_t eol, size_t i, struct d
     return i;
 }
 
+size_t text_parse_sender_source(const char *s, size_t eol, size_t i, struct dw_fields *f)
+{
+    if (i >= eol || s[i] != '(')
+        return i;
+    size_t j = i + 1;
+    while (j < eol && s[j] != ')' && s[j] != '(' && !is_blank(s[j]))
+        j++;
+    if (j == i + 1 || j + 2 >= eol || s[j] != ')' || s[j + 1] != ' ' || s[j + 2] != '<')
+        return i;
+    size_t k = skip_source(s, eol, j + 2);
+    if (k == j + 2)
+        return i;
+    fields_put(f, F_SENDER, s + i + 1, j - i - 1);
+    return k;
+}
+
 /* Stores the message s[i..n) (the rest of the record, continuation lines included). */
 static void put_message(const char *s, size_t n, size_t i, struct dw_fields *f)
 {
@@ -194,10 +210,37 @@ size_t text_take_time(const char *s, size_t eol, struct dw_event *ev, struct dw_
     return k;
 }
 
+/* `log show --source` in the default style puts the caller before the process:
+ * `<image`symbol> process: ...`, or `<image> process: ...` when the symbol is
+ * unknown (`<AppleACPIPlatform`AcpiOsVprintf> kernel: (AppleACPIPlatform) ACPI:`,
+ * `<sysextd> sysextd: staging extension ...`).  The process column always
+ * comes first in this style, so a `<...> ` token there is the source.  Returns
+ * the offset of the process, or i when s[i..) does not start with one followed
+ * by a process and ": ". */
+static size_t skip_source_column(const char *s, size_t eol, size_t i)
+{
+    if (i >= eol || s[i] != '<')
+        return i;
+    size_t j = skip_source(s, eol, i);
+    if (j == i) { /* `<image>`: no blanks inside */
+        size_t k = i + 1;
+        while (k < eol && s[k] != '>' && s[k] != '<' && !is_blank(s[k]))
+            k++;
+        if (k == i + 1 || k + 1 >= eol || s[k] != '>' || s[k + 1] != ' ')
+            return i;
+        j = k + 2;
+    }
+    for (size_t p = j; p < eol; p++)
+        if (s[p] == ':' && (p + 1 == eol || s[p + 1] == ' '))
+            return p > j && !is_blank(s[j]) ? j : i;
+    return i;
+}
+
 /* `<process>: (sender) [sub:cat] message` of the default style; a record
  * without ": " keeps everything as its message. */
 static void parse_process_tail(const char *s, size_t n, size_t eol, size_t i, struct dw_fields *f)
 {
+    i = skip_source_column(s, eol, i);
     const char *colon = NULL;
     for (size_t j = i; j < eol; j++) {
         if (s[j] == ':' && (j + 1 == eol || s[j + 1] == ' ')) {

@@ -19,6 +19,10 @@ size_t text_bsd_date_len(const char *s, size_t n, int *mon, int *day);
 /* Reads `(sender) `, a `log --source` `<image`symbol>` and `[sub:cat] ` at s[i];
  * returns where the message starts. */
 size_t text_parse_sender_subsystem(const char *s, size_t eol, size_t i, struct dw_fields *f);
+/* A line whose process column was not copied: `(sender) <image`symbol> `
+ * (the `log --source` caller) at s[i]; stores the sender and returns where the
+ * message starts, or i when s[i..) is not both of them. */
+size_t text_parse_sender_source(const char *s, size_t eol, size_t i, struct dw_fields *f);
 /* `proc[pid]`, `proc(sender)[pid]` or `proc[pid:tid]` at s[i] (tid hex); returns
  * the offset after the bracket, or 0. */
 size_t text_parse_proc_pid(const char *s, size_t eol, size_t i, bool loose, struct dw_event *ev,

@@ -393,6 +393,59 @@ static void test_source_and_indent(void **state)
     run_free(&r);
 }
 
+/* `log show --source`: the caller column, before the process in the default
+ * style and after the sender in syslog; a paste without the process column
+ * keeps `(sender) <image`symbol>`.  Lines from the wild corpus (a-31, a-37,
+ * b-40) and a forum post of `log show --source --last boot`. */
+static void test_log_source_column(void **state)
+{
+    (void)state;
+    struct run r = feed_str(
+        DW_STYLE_AUTO,
+        "2020-09-01 03:04:29.453721+0530 0x3ae1     Default     0xa45f               1255   0    "
+        "<sysextd> sysextd: attempting to realize extension with identifier "
+        "com.black-dragon74.ROG-HID-Driver\n"
+        "2020-02-26 09:24:23.835315+0200 0x71       Default     0x0                  0      0    "
+        "<AppleACPIPlatform`AcpiOsVprintf> kernel: (AppleACPIPlatform) RSDP 0x000000007CEFD014 "
+        "000024 (v02 XIAOMI)\n"
+        "2020-12-11 08:18:55.879676-0800 0x1 Default 0x0 0 0 <IOHIDFamily`IOHIDDevice::"
+        "newUserClientInternal(task*, void*, OSDictionary*, IOUserClient**)> kernel: "
+        "(IOHIDFamily) VoodooI2CMT2SimulatorDevice:0x1000002c6 failed to create user client: "
+        "0xe00002c7\n"
+        "2020-02-26 09:24:23.835038+0200 0x71       Default     0x0                  0      0    "
+        "kernel: <private> stays in the message\n");
+    assert_int_equal(r.style, DW_STYLE_DEFAULT);
+    assert_int_equal(r.n, 4);
+    struct got *g = r.ev;
+    assert_string_equal(g[0].process, "sysextd");
+    assert_int_equal(g[0].pid, 1255);
+    assert_string_equal(g[0].message, "attempting to realize extension with identifier "
+                                      "com.black-dragon74.ROG-HID-Driver");
+    assert_string_equal(g[1].process, "kernel");
+    assert_string_equal(g[1].sender, "AppleACPIPlatform");
+    assert_string_equal(g[1].message, "RSDP 0x000000007CEFD014 000024 (v02 XIAOMI)");
+    assert_string_equal(g[2].process, "kernel");
+    assert_string_equal(g[2].sender, "IOHIDFamily");
+    assert_string_equal(g[2].message, "VoodooI2CMT2SimulatorDevice:0x1000002c6 failed to create "
+                                      "user client: 0xe00002c7");
+    assert_string_equal(g[3].message, "<private> stays in the message");
+    run_free(&r);
+
+    r = feed_str(DW_STYLE_AUTO,
+                 "(AppleMobileFileIntegrity) <AppleMobileFileIntegrity`"
+                 "AMFIInitializeLocalSigningPublicKey()> AMFIInitializeLocalSigningPublicKey: "
+                 "failed to get local signing public key (e00002bc)\n"
+                 "(null) is not a sender without a source\n");
+    assert_int_equal(r.n, 2);
+    assert_null(r.ev[0].process);
+    assert_string_equal(r.ev[0].sender, "AppleMobileFileIntegrity");
+    assert_string_equal(r.ev[0].message, "AMFIInitializeLocalSigningPublicKey: failed to get "
+                                         "local signing public key (e00002bc)");
+    assert_null(r.ev[1].sender);
+    assert_string_equal(r.ev[1].message, "(null) is not a sender without a source");
+    run_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -405,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_crash_reports),
         cmocka_unit_test(test_crash_report_ips),
         cmocka_unit_test(test_source_and_indent),
+        cmocka_unit_test(test_log_source_column),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
