@@ -8,6 +8,7 @@
 void fields_reset(struct dw_fields *f)
 {
     buf_reset(&f->buf);
+    f->line_skip = 0;
     for (int k = 0; k < F_COUNT; k++)
         f->off[k] = SIZE_MAX;
 }

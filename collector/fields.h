@@ -20,6 +20,10 @@ struct dw_fields {
     struct dw_buf buf;
     size_t off[8]; /* offsets of the fields below into buf, SIZE_MAX = absent */
     size_t message_len;
+    /* Lines from the record's first line to the one that states its failure
+     * (a crash report's `Exception Type:`); 0 for most records.  The event's
+     * line is the record's first line plus this. */
+    size_t line_skip;
     /* A dry run (the text styles' skip test in reader.c): fields_put stores
      * nothing and only remembers where the message is, in the record itself. */
     bool dry;

@@ -6,10 +6,13 @@
  *       `<enabled> <active> <teamID> <bundleID> (<version>) <name> [<state>]`
  *       with blanks collapsed and an empty column written `-`, e.g.
  *       `* - ABCDE12345 com.example.driver (1.0/1) MyDriver [activated waiting for user]`
- *   crash report header      -> process = the crashed process, pid, sender =
- *       its Path, time = Date/Time, message = the present ones of
+ *   crash report header      -> process = the crashed process (`Process:`;
+ *       in a paste cut above it, the last part of `Path:`, else `Identifier:`),
+ *       pid, sender = its Path, time = Date/Time, message = the present ones of
  *       `Exception Type: ...; Termination Reason: ...` (blanks collapsed), or
- *       the first line when neither is there
+ *       the first line when neither is there; the event's line is that of
+ *       Exception Type (else Termination Reason, else the first line), where
+ *       the report states the failure, not that of the header's first key
  *   `Diagnostics for <path>:` -> process kextutil, sender = the path, message
  *       = the whole block as written (lines joined by '\n')
  *
@@ -233,6 +236,44 @@ static bool key_is(const char *s, size_t key_n, const char *name)
     return strlen(name) == key_n && memcmp(s, name, key_n) == 0;
 }
 
+/* The keys of a crash report's header (macOS 10.x to 15 text reports). */
+static bool crash_known_key(const char *s, size_t key_n)
+{
+    static const char *const keys[] = {"Path",
+                                       "Identifier",
+                                       "Version",
+                                       "Code Type",
+                                       "Parent Process",
+                                       "Responsible",
+                                       "User ID",
+                                       "Date/Time",
+                                       "Launch Time",
+                                       "OS Version",
+                                       "Report Version",
+                                       "Bridge OS Version",
+                                       "Hardware Model",
+                                       "Exception Type",
+                                       "Exception Codes",
+                                       "Exception Note",
+                                       "Termination Reason",
+                                       "Termination Signal",
+                                       "Terminating Process",
+                                       "Crashed Thread",
+                                       "Triggered by Thread",
+                                       "Anonymous UUID",
+                                       "CrashReporter Key",
+                                       "Sleep/Wake UUID",
+                                       "Time Awake Since Boot",
+                                       "Time Since Wake",
+                                       "System Integrity Protection",
+                                       "Application Specific Information",
+                                       "Kernel Triage"};
+    for (size_t j = 0; j < sizeof keys / sizeof keys[0]; j++)
+        if (key_is(s, key_n, keys[j]))
+            return true;
+    return false;
+}
+
 bool crash_starts(const char *s, size_t n)
 {
     size_t k, v;
@@ -244,7 +285,10 @@ bool crash_starts(const char *s, size_t n)
         return TX_PREFIX(s + v, n - v, "EXC_");
     if (key_is(s, k, "Termination Reason"))
         return TX_PREFIX(s + v, n - v, "Namespace ");
-    return key_is(s, k, "Incident Identifier");
+    if (key_is(s, k, "Incident Identifier"))
+        return true;
+    /* a paste cut above `Process:`: any header key padded to the column */
+    return v < n && v >= k + 3 && crash_known_key(s, k);
 }
 
 bool crash_is_process_line(const char *s, size_t n)
@@ -261,38 +305,9 @@ bool crash_continues(const char *s, size_t n)
         if (key_is(s, k, "Incident Identifier"))
             return false; /* the next report */
         /* report keys are padded to a column; single-blank ones are listed */
-        static const char *const single[] = {"Path",
-                                             "Identifier",
-                                             "Version",
-                                             "Code Type",
-                                             "Parent Process",
-                                             "Responsible",
-                                             "User ID",
-                                             "Date/Time",
-                                             "Launch Time",
-                                             "OS Version",
-                                             "Report Version",
-                                             "Hardware Model",
-                                             "Exception Type",
-                                             "Exception Codes",
-                                             "Exception Note",
-                                             "Termination Reason",
-                                             "Crashed Thread",
-                                             "Triggered by Thread",
-                                             "Anonymous UUID",
-                                             "CrashReporter Key",
-                                             "Sleep/Wake UUID",
-                                             "Time Awake Since Boot",
-                                             "Time Since Wake",
-                                             "System Integrity Protection",
-                                             "Application Specific Information",
-                                             "Kernel Triage"};
         if (v == n || v >= k + 3 || s[k + 1] == '\t')
             return true;
-        for (size_t j = 0; j < sizeof single / sizeof single[0]; j++)
-            if (key_is(s, k, single[j]))
-                return true;
-        return false;
+        return crash_known_key(s, k);
     }
     if (TX_PREFIX(s, n, "Thread ") && n > 7 && tx_is_digit(s[7]))
         return true; /* `Thread 0 Crashed:`, `Thread 0 crashed with ARM Thread State` */
@@ -312,12 +327,12 @@ struct crash_value {
 
 bool crash_parse_record(const char *s, size_t n, struct dw_event *ev, struct dw_fields *f)
 {
-    enum { PROCESS, PATH, DATE, EXCEPTION, TERMINATION, NKEYS };
-    static const char *const names[NKEYS] = {"Process", "Path", "Date/Time", "Exception Type",
-                                             "Termination Reason"};
+    enum { PROCESS, PATH, IDENTIFIER, DATE, EXCEPTION, TERMINATION, NKEYS };
+    static const char *const names[NKEYS] = {"Process",   "Path",           "Identifier",
+                                             "Date/Time", "Exception Type", "Termination Reason"};
     struct crash_value val[NKEYS] = {{0}};
-    size_t first_eol = n;
-    for (size_t i = 0; i < n;) {
+    size_t first_eol = n, line_of[NKEYS] = {0}, line = 0;
+    for (size_t i = 0; i < n; line++) {
         const char *nl = memchr(s + i, '\n', n - i);
         size_t e = nl ? (size_t)(nl - s) : n, k, v;
         if (i == 0)
@@ -329,11 +344,14 @@ bool crash_parse_record(const char *s, size_t n, struct dw_event *ev, struct dw_
                     while (b > i + v && tx_is_blank(s[b - 1]))
                         b--;
                     val[j] = (struct crash_value){s + i + v, b - i - v};
+                    line_of[j] = line;
                 }
             }
         }
         i = e + 1;
     }
+    /* the event stands where the report states the failure */
+    f->line_skip = val[EXCEPTION].s ? line_of[EXCEPTION] : line_of[TERMINATION];
     if (val[PROCESS].s) { /* `name [pid]` */
         const char *p = val[PROCESS].s;
         size_t len = val[PROCESS].n, br = len;
@@ -349,6 +367,14 @@ bool crash_parse_record(const char *s, size_t n, struct dw_event *ev, struct dw_
             len--;
         if (len)
             fields_put(f, F_PROCESS, p, len);
+    } else if (val[PATH].n || val[IDENTIFIER].n) {
+        /* a paste cut above `Process:`: the executable's name, else the bundle id */
+        const char *p = val[PATH].n ? val[PATH].s : val[IDENTIFIER].s;
+        size_t len = val[PATH].n ? val[PATH].n : val[IDENTIFIER].n, b = len;
+        while (b > 0 && p[b - 1] != '/')
+            b--;
+        if (b < len)
+            fields_put(f, F_PROCESS, p + b, len - b);
     }
     if (val[PATH].s && val[PATH].n)
         fields_put(f, F_SENDER, val[PATH].s, val[PATH].n);

@@ -65,7 +65,7 @@ static void deliver(struct dw_reader *r, struct dw_event *ev, long line, const c
 {
     fields_apply(&r->fields, ev);
     ev->input = r->input;
-    ev->line = line;
+    ev->line = line + (long)r->fields.line_skip;
     ev->raw = raw;
     ev->raw_len = raw_len;
     r->st.records++;

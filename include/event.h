@@ -15,7 +15,8 @@
  * NUL bytes inside the message are replaced by U+FFFD so strings stay whole. */
 struct dw_event {
     const char *input;     /* input name as given (path, or "-" for stdin) */
-    long line;             /* 1-based line where the record starts */
+    long line;             /* 1-based line where the record starts (a crash report:
+                              the line of its Exception Type, else Termination Reason) */
     struct dw_time time;   /* kind NONE if the record had no time */
     const char *time_text; /* the timestamp exactly as written, or NULL */
     const char *process;   /* e.g. "kernel", "amfid"; NULL if unknown */

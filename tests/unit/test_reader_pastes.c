@@ -294,7 +294,8 @@ static void test_crash_reports(void **state)
     assert_int_equal(r.st.headers, 1);
     assert_int_equal(r.n, 4);
     struct got *g = r.ev;
-    assert_int_equal(g[0].line, 3);
+    assert_int_equal(g[0].line, 13); /* its Exception Type, not `Incident Identifier:` */
+    assert_true(strncmp(g[0].raw, "Incident Identifier: 5E1A2B3C", 29) == 0);
     assert_string_equal(g[0].process, "com.example.driver");
     assert_int_equal(g[0].pid, 1234);
     assert_string_equal(
@@ -305,7 +306,7 @@ static void test_crash_reports(void **state)
                         "Exception Type: EXC_CRASH (SIGKILL (Code Signature Invalid)); "
                         "Termination Reason: Namespace CODESIGNING, Code 1 Taskgated "
                         "Invalid Signature");
-    assert_int_equal(g[1].line, 22);
+    assert_int_equal(g[1].line, 23);
     assert_string_equal(g[1].process, "other");
     assert_int_equal(g[1].pid, 9);
     assert_string_equal(g[1].message, "Exception Type: EXC_BAD_ACCESS (SIGSEGV)");
@@ -314,6 +315,49 @@ static void test_crash_reports(void **state)
     assert_null(g[3].process);
     assert_string_equal(g[3].message, "Exception Type: EXC_CRASH (SIGABRT); Termination Reason: "
                                       "Namespace DYLD, Code 1 Library missing");
+    run_free(&r);
+}
+
+/* A crash report pasted from below its `Process:` line (wild a-34, posted in
+ * pqrs-org/Karabiner-DriverKit-VirtualHIDDevice#9): its header keys are one
+ * record, never process names; the process is the executable of `Path:`. */
+static void test_crash_report_cut(void **state)
+{
+    (void)state;
+    struct run r =
+        feed_str(DW_STYLE_AUTO,
+                 "Path:                  /Library/SystemExtensions/*/"
+                 "org.pqrs.Karabiner-DriverKit-VirtualHIDDevice\n"
+                 "Identifier:            org.pqrs.Karabiner-DriverKit-VirtualHIDDevice\n"
+                 "Version:               1.0.0 (1.0.0)\n"
+                 "Code Type:             X86-64 (Native)\n"
+                 "Parent Process:        launchd [1]\n"
+                 "Responsible:           org.pqrs.Karabiner-DriverKit-VirtualHIDDevice [5942]\n"
+                 "Date/Time:             2020-10-06 09:41:55.015 +0200\n"
+                 "Crashed Thread:        1  Dispatch queue: "
+                 "org_pqrs_Karabiner_DriverKit_VirtualHIDKeyboard-Default\n"
+                 "Exception Type:        EXC_BAD_ACCESS (SIGSEGV)\n"
+                 "Exception Codes:       EXC_I386_GPFLT\n"
+                 "Termination Reason:    Namespace SIGNAL, Code 0xb\n"
+                 "Application Specific Information:\n"
+                 "dyld2 mode\n"
+                 "Identifier:            com.x.y\n"
+                 "Termination Reason:    Namespace CODESIGNING, Code 0x1\n"
+                 "kernel: after\n");
+    assert_int_equal(r.n, 4);
+    struct got *g = r.ev;
+    assert_int_equal(g[0].line, 9);
+    assert_string_equal(g[0].process, "org.pqrs.Karabiner-DriverKit-VirtualHIDDevice");
+    assert_int_equal(g[0].pid, -1);
+    assert_string_equal(g[0].time_text, "2020-10-06 09:41:55.015 +0200");
+    assert_string_equal(g[0].message, "Exception Type: EXC_BAD_ACCESS (SIGSEGV); Termination "
+                                      "Reason: Namespace SIGNAL, Code 0xb");
+    assert_int_equal(g[1].line, 13);
+    assert_string_equal(g[1].message, "dyld2 mode");
+    assert_int_equal(g[2].line, 15); /* no Exception Type: the Termination Reason */
+    assert_string_equal(g[2].process, "com.x.y");
+    assert_int_equal(g[3].line, 16);
+    assert_string_equal(g[3].process, "kernel");
     run_free(&r);
 }
 
@@ -456,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_nserror_blocks),
         cmocka_unit_test(test_kextutil_diagnostics),
         cmocka_unit_test(test_crash_reports),
+        cmocka_unit_test(test_crash_report_cut),
         cmocka_unit_test(test_crash_report_ips),
         cmocka_unit_test(test_source_and_indent),
         cmocka_unit_test(test_log_source_column),
