@@ -249,8 +249,16 @@ static struct dw_finding *finding_build(struct dw_ruleset *rs, const struct dw_r
         return NULL;
     }
     if (!r->link) { /* a link finding only ever lends its keys (correlate.h) */
-        f->summary = rule_render(r->summary, f->caps, f->ncaps);
-        f->remediation = render(r->remediation, f->caps, f->ncaps, true);
+        /* the captures, then `{process}`: the event's process (a group of
+         * that name comes first and wins) */
+        struct dw_capture *caps = xcalloc(f->ncaps + 1, sizeof *caps);
+        if (f->ncaps)
+            memcpy(caps, f->caps, f->ncaps * sizeof *caps);
+        caps[f->ncaps] = (struct dw_capture){
+            .name = "process", .value = ev->process ? (char *)ev->process : "an unnamed process"};
+        f->summary = rule_render(r->summary, caps, f->ncaps + 1);
+        f->remediation = render(r->remediation, caps, f->ncaps + 1, true);
+        free(caps);
     }
     finding_derive_keys(f);
     return f;

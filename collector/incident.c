@@ -83,6 +83,93 @@ char *dw_bundle_from_path(const char *text)
     return xstrndup(start, (size_t)(end - start));
 }
 
+static bool is_id_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+}
+
+/* Reverse-DNS top labels a two-part bundle id starts with (`com.MyDriver`). */
+static bool is_top_label(const char *s, size_t n)
+{
+    static const char *const tops[] = {"com", "org", "net", "io", "de", "fr", "co", "me", "dev"};
+    for (size_t i = 0; i < sizeof tops / sizeof tops[0]; i++)
+        if (strlen(tops[i]) == n && memcmp(tops[i], s, n) == 0)
+            return true;
+    return false;
+}
+
+/* The first token of s[0..n) that reads as a bundle id: labels of letters,
+ * digits, '_' and '-', each starting with a letter, joined by '.', three or
+ * more of them (or two after com., org. ...), not Apple's own (`com.apple.*`
+ * names subsystems and entitlements far more often than a failing bundle);
+ * `.kext`/`.dext`/`.systemextension`/`.app` at the end is dropped.  NULL
+ * when there is none. */
+static char *bundle_id_in(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && (is_id_char(s[i - 1]) || s[i - 1] == '.'))
+            continue;
+        size_t j = i, labels = 0, first_len = 0;
+        bool ok = true;
+        while (ok && j < n) {
+            size_t k = j;
+            ok = (s[k] >= 'a' && s[k] <= 'z') || (s[k] >= 'A' && s[k] <= 'Z');
+            while (k < n && is_id_char(s[k]))
+                k++;
+            if (!ok || k == j)
+                break;
+            if (labels++ == 0)
+                first_len = k - j;
+            j = k;
+            if (j + 1 < n && s[j] == '.' && is_id_char(s[j + 1]))
+                j++;
+            else
+                break;
+        }
+        if (labels < 2 || (labels == 2 && !is_top_label(s + i, first_len)) ||
+            (j < n && (s[j] == '.' || is_id_char(s[j]))) || strncmp(s + i, "com.apple.", 10) == 0)
+            continue;
+        size_t len = j - i;
+        static const char *const ext[] = {".kext", ".dext", ".systemextension", ".app"};
+        for (size_t e = 0; e < sizeof ext / sizeof ext[0]; e++) {
+            size_t el = strlen(ext[e]);
+            if (len > el && memcmp(s + j - el, ext[e], el) == 0) {
+                len -= el;
+                break;
+            }
+        }
+        if (labels - (len < j - i) >= 2 || is_top_label(s + i, first_len))
+            return xstrndup(s + i, len);
+    }
+    return NULL;
+}
+
+/* `/<Name>.kext` in s: "<Name>.kext", the kext a kext tool names by path. */
+static char *kext_in(const char *s)
+{
+    for (const char *p = strstr(s, ".kext"); p; p = strstr(p + 1, ".kext")) {
+        if (is_id_char(p[5]))
+            continue;
+        const char *b = p;
+        while (b > s && b[-1] != '/' && b[-1] != ' ' && b[-1] != '\'' && b[-1] != '"')
+            b--;
+        if (b > s && b[-1] == '/' && b < p)
+            return xstrndup(b, (size_t)(p + 5 - b));
+    }
+    return NULL;
+}
+
+char *dw_subject_from_text(const char *text)
+{
+    if (!text)
+        return NULL;
+    char *b = dw_bundle_from_path(text);
+    if (!b)
+        b = bundle_id_in(text, strlen(text));
+    return b ? b : kext_in(text);
+}
+
 char *finding_subject(const struct dw_finding *f, int *rank)
 {
     const char *bundle = finding_capture(f, "bundle");
@@ -108,6 +195,15 @@ char *finding_subject(const struct dw_finding *f, int *rank)
         buf_puts(&s, tag);
         *rank = 2;
         return buf_steal(&s);
+    }
+    /* a catch-all names what its line names (a bundle id, a kext) */
+    char *named = f->class_name && strncmp(f->class_name, "other", 5) == 0 &&
+                          (f->class_name[5] == '\0' || f->class_name[5] == '.')
+                      ? dw_subject_from_text(f->message)
+                      : NULL;
+    if (named) {
+        *rank = 3;
+        return named;
     }
     *rank = 1;
     return xstrdup(f->process ? f->process : "unknown");

@@ -227,7 +227,8 @@ static bool has_group(pcre2_code *code, const char *name, size_t n)
 }
 
 /* Checks a template: `{{` and `}}` are literal braces, `{name}` must name a
- * group of the pattern; any other brace is an error (write `{{`). */
+ * group of the pattern or be `{process}` (the event's process, see
+ * classify.c); any other brace is an error (write `{{`). */
 static int check_template(struct rule_loader *lc, yaml_node_t *n, const char *id, const char *what,
                           const char *t, pcre2_code *code)
 {
@@ -250,7 +251,8 @@ static int check_template(struct rule_loader *lc, yaml_node_t *n, const char *id
                 rc = -1;
                 continue;
             }
-            if (code && !has_group(code, p + 1, (size_t)(e - p - 1))) {
+            if (code && !has_group(code, p + 1, (size_t)(e - p - 1)) &&
+                !(e - p - 1 == 7 && memcmp(p + 1, "process", 7) == 0)) {
                 loader_error(lc, &n->start_mark, id,
                              "%s: placeholder '{%.*s}' names no capture group of the pattern", what,
                              (int)(e - p - 1), p + 1);

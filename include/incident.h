@@ -67,10 +67,18 @@ void finding_set_event(struct dw_finding *f, const struct dw_event *ev);
 const char *finding_capture(const struct dw_finding *f, const char *name); /* NULL if absent */
 /* The subject a finding names, as spelled in the log: the dext bundle id from
  * capture "bundle", a "/<id>.dext/" path component (capture "path" or the
- * sender), or a sender "<id>.dext" (rank 3); else "0x<tag>" (rank 2); else the
- * process, or "unknown" when that is not known either (rank 1).  Returns a
+ * sender), or a sender "<id>.dext" (rank 3); else "0x<tag>" (rank 2); else,
+ * for a finding of class other.*, what its message names (dw_subject_from_text,
+ * rank 3); else the process, or "unknown" when that is not known either (rank 1).  Returns a
  * new string and sets *rank. */
 char *finding_subject(const struct dw_finding *f, int *rank);
+/* What a line names, for the subject of a finding no rule gave one (the
+ * catch-alls, class other.*): a "/<id>.dext/" path, else the first bundle id
+ * ("com.x.y", "org.pqrs.Karabiner-DriverKit-VirtualHIDDevice"; not
+ * com.apple.*; a trailing .kext/.dext/.systemextension/.app dropped), else a
+ * kext's file name from a path ("/Library/Extensions/Foo.kext" -> "Foo.kext").
+ * Returns a new string or NULL. */
+char *dw_subject_from_text(const char *text);
 /* Extracts "<id>" from text containing "/<id>.dext/" or ending in "<id>.dext"
  * (or "<id>.dext" followed by nothing).  Returns a new string or NULL. */
 char *dw_bundle_from_path(const char *text);

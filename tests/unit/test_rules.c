@@ -215,7 +215,8 @@ static void test_near_misses(void **state)
     }
     /* the process filter: an amfid rule does not fire for another process (one
      * whose lines with codes no rule, not even other.code-in-line, reads) */
-    struct dw_event ev = make_event("WindowServer", NULL, NULL, NULL, "/x/y signature not valid: -67050");
+    struct dw_event ev =
+        make_event("WindowServer", NULL, NULL, NULL, "/x/y signature not valid: -67050");
     assert_null(ruleset_classify(rs, &ev));
     /* ... but passes when the process is unknown (a bare paste) */
     ev = make_event(NULL, NULL, NULL, NULL, "/x/y signature not valid: -67050");
@@ -420,6 +421,79 @@ static void test_render(void **state)
     assert_null(rule_render(NULL, caps, 3));
 }
 
+/* `{process}` in a template is the event's process (issue 13: the catch-all
+ * says "unrecognised failure from <process>"); a group of that name wins; a
+ * line without a process column says so.  The catch-alls name what their
+ * line names as the subject (a bundle id, a kext), not the process. */
+static void test_process_placeholder_and_subject(void **state)
+{
+    (void)state;
+    struct dw_errors err = {0};
+    struct dw_ruleset *rs;
+    assert_int_equal(load_text("rules:\n  - id: t.one\n    class: other.unrecognised\n"
+                               "    severity: warning\n    match: '(?<a>fail.*)'\n"
+                               "    summary: 'from {process}: {a}'\n    references: [here]\n"
+                               "    examples:\n      - 'p: failed'\n"
+                               "  - id: t.two\n    class: dext.exit\n    severity: warning\n"
+                               "    match: '(?<process>\\w+) quit'\n"
+                               "    summary: 'by {process}'\n    references: [here]\n"
+                               "    examples:\n      - 'p: x quit'\n",
+                               &err, &rs),
+                     0);
+    /* lines of wild b-31 and b-30 (kextload output) */
+    struct dw_event ev =
+        make_event("kextd", NULL, NULL, NULL,
+                   "Kext com.fsb.kext.logKext failed to load - (libkern/kext) not privileged");
+    struct dw_finding *f = ruleset_classify(rs, &ev);
+    assert_non_null(f);
+    assert_string_equal(f->summary, "from kextd: failed to load - (libkern/kext) not privileged");
+    int rank;
+    char *subject = finding_subject(f, &rank);
+    assert_string_equal(subject, "com.fsb.kext.logKext");
+    assert_int_equal(rank, 3);
+    free(subject);
+    finding_free(f);
+    ev = make_event(NULL, NULL, NULL, NULL,
+                    "/tmp/AppleGraphicsPowerManagement.kext failed to load - (libkern/kext) not "
+                    "loadable (reason unspecified)");
+    f = ruleset_classify(rs, &ev);
+    assert_string_equal(f->summary, "from an unnamed process: failed to load - (libkern/kext) not "
+                                    "loadable (reason unspecified)");
+    subject = finding_subject(f, &rank);
+    assert_string_equal(subject, "AppleGraphicsPowerManagement.kext");
+    free(subject);
+    finding_free(f);
+    ev = make_event("sysextd", NULL, NULL, NULL, "failed: com.apple.developer.driverkit 1.2.3");
+    f = ruleset_classify(rs, &ev);
+    subject = finding_subject(f, &rank); /* Apple's names and versions are no subject */
+    assert_string_equal(subject, "sysextd");
+    assert_int_equal(rank, 1);
+    free(subject);
+    finding_free(f);
+    ev = make_event("kernel", NULL, NULL, NULL, "a quit");
+    f = ruleset_classify(rs, &ev);
+    assert_string_equal(f->summary, "by a");
+    subject = finding_subject(f, &rank); /* not a catch-all: the process */
+    assert_string_equal(subject, "kernel");
+    free(subject);
+    finding_free(f);
+    ruleset_free(rs);
+
+    char *named =
+        dw_subject_from_text("Prelink failed for org.hwsensors.driver.MotherboardSensors; "
+                             "aborting prelink.");
+    assert_string_equal(named, "org.hwsensors.driver.MotherboardSensors");
+    free(named);
+    named = dw_subject_from_text("sysextd: /Library/SystemExtensions/AB12/com.x.y.dext/com.x.y "
+                                 "invalid com.other.z");
+    assert_string_equal(named, "com.x.y");
+    free(named);
+    named = dw_subject_from_text("es.govost.ryan.Thunderbolt3Unblocker.kext failed to load");
+    assert_string_equal(named, "es.govost.ryan.Thunderbolt3Unblocker");
+    free(named);
+    assert_null(dw_subject_from_text("kext_tools-692.0.0.141.1/kc_staging.m.279: error 2"));
+}
+
 static void test_derive_keys(void **state)
 {
     (void)state;
@@ -593,6 +667,7 @@ int main(void)
         cmocka_unit_test(test_catastrophic_backtracking),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_render),
+        cmocka_unit_test(test_process_placeholder_and_subject),
         cmocka_unit_test(test_derive_keys),
         cmocka_unit_test(test_decode_table),
         cmocka_unit_test(test_literals_derive),
