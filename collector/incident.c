@@ -145,7 +145,8 @@ static char *bundle_id_in(const char *s, size_t n)
     return NULL;
 }
 
-/* `/<Name>.kext` in s: "<Name>.kext", the kext a kext tool names by path. */
+/* `/<Name>.kext` in s (or `<Name>.kext` at its start): "<Name>.kext", the
+ * kext a kext tool names by path. */
 static char *kext_in(const char *s)
 {
     for (const char *p = strstr(s, ".kext"); p; p = strstr(p + 1, ".kext")) {
@@ -154,7 +155,7 @@ static char *kext_in(const char *s)
         const char *b = p;
         while (b > s && b[-1] != '/' && b[-1] != ' ' && b[-1] != '\'' && b[-1] != '"')
             b--;
-        if (b > s && b[-1] == '/' && b < p)
+        if ((b == s || b[-1] == '/') && b < p)
             return xstrndup(b, (size_t)(p + 5 - b));
     }
     return NULL;
@@ -183,6 +184,8 @@ char *finding_subject(const struct dw_finding *f, int *rank)
     char *b = dw_bundle_from_path(finding_capture(f, "path"));
     if (!b)
         b = dw_bundle_from_path(f->sender);
+    if (!b && f->sender) /* kextutil's `Diagnostics for /L/E/Foo.kext:` block */
+        b = kext_in(f->sender);
     if (b) {
         *rank = 3;
         return b;

@@ -67,7 +67,8 @@ void finding_set_event(struct dw_finding *f, const struct dw_event *ev);
 const char *finding_capture(const struct dw_finding *f, const char *name); /* NULL if absent */
 /* The subject a finding names, as spelled in the log: the dext bundle id from
  * capture "bundle", a "/<id>.dext/" path component (capture "path" or the
- * sender), or a sender "<id>.dext" (rank 3); else "0x<tag>" (rank 2); else,
+ * sender), a sender "<id>.dext", or "<Name>.kext" from a sender path (kextutil's
+ * Diagnostics block) (rank 3); else "0x<tag>" (rank 2); else,
  * for a finding of class other.*, what its message names (dw_subject_from_text,
  * rank 3); else the process, or "unknown" when that is not known either (rank 1).  Returns a
  * new string and sets *rank. */

@@ -492,6 +492,22 @@ static void test_process_placeholder_and_subject(void **state)
     assert_string_equal(named, "es.govost.ryan.Thunderbolt3Unblocker");
     free(named);
     assert_null(dw_subject_from_text("kext_tools-692.0.0.141.1/kc_staging.m.279: error 2"));
+
+    /* a finding of kextutil's Diagnostics block: the kext named by its
+     * sender (the block's path; wild a-18, b-25) */
+    struct dw_finding diag = {.class_name = "codesign.unsigned",
+                              .process = "kextutil",
+                              .message = "Code Signing Failure: not code signed"};
+    const char *senders[] = {"/Library/Extensions/IOUSBHIDDriverDescriptorOverride.kext",
+                             "NVWebDriverLibValFix.kext"};
+    const char *kexts[] = {"IOUSBHIDDriverDescriptorOverride.kext", "NVWebDriverLibValFix.kext"};
+    for (int k = 0; k < 2; k++) {
+        diag.sender = (char *)senders[k];
+        named = finding_subject(&diag, &rank);
+        assert_string_equal(named, kexts[k]);
+        assert_int_equal(rank, 3);
+        free(named);
+    }
 }
 
 static void test_derive_keys(void **state)
