@@ -26,8 +26,9 @@ enum {
 static const struct cli_opt recent_opts[] = {
     [RECENT_DB] = CLI_OPT_DB,
     [RECENT_SINCE] = {"since", 0, "WHEN", NULL,
-                      "a duration back from now (30m, 2h, 7d) or an ISO 8601 time\n"
-                      "(2026-11-27T10:00, optional seconds and offset)"},
+                      "a duration back from now (30m, 2h, 7d), a date (2026-11-27:\n"
+                      "from its midnight) or a time (2026-11-27T10:00, optional\n"
+                      "seconds and offset); local time (TZ) without an offset"},
     [RECENT_CLASS] = {"class", 0, "GLOB", NULL,
                       "only incidents with a class matching GLOB (e.g. 'codesign.*')"},
     [RECENT_SUBJECT] = {"subject", 0, "GLOB", NULL, "only incidents whose subject matches GLOB"},
@@ -43,9 +44,10 @@ static int cmd_recent(const struct cli_cmd *self, int argc, char **argv);
 const struct cli_cmd cmd_recent_entry = {
     .name = "recent",
     .summary = "list recent incidents from the database",
-    .usage = "recent [--db PATH] [--since DURATION|TIME] [--class GLOB]\n"
+    .usage = "recent [--db PATH] [--since DURATION|DATE|TIME] [--class GLOB]\n"
              "                        [--subject GLOB] [--limit N] [--format F [--output FILE]]...",
-    .about = "Lists stored incidents, newest first (by the log time of their last finding).\n"
+    .about = "Lists stored incidents, newest first (by the log time of their last finding;\n"
+             "a log time without an offset is taken as local time, TZ).\n"
              "Text output opens with one line per class: how many incidents of the period\n"
              "(all that match the filters, not only the --limit listed) carry it, and a\n"
              "sparkline of them over the period (--since .. now, else first .. last).",
@@ -162,14 +164,13 @@ static int recent_options(const struct cli_cmd *self, int argc, char **argv, int
         case RECENT_DB:
             *db_opt = p.arg;
             break;
-        case RECENT_SINCE:
-            if (dw_since_parse(p.arg, now, &q->since_us) != 0)
-                p.status = cli_usage_error(self,
-                                           "--since '%s' is neither a duration (30m, 2h, "
-                                           "7d) nor an ISO 8601 time (2026-11-27T10:00)",
-                                           p.arg);
+        case RECENT_SINCE: {
+            char why[160];
+            if (dw_since_parse(p.arg, now, &q->since_us, why, sizeof why) != 0)
+                p.status = cli_usage_error(self, "--since '%s': %s", p.arg, why);
             q->has_since = true;
             break;
+        }
         case RECENT_CLASS:
             q->class_glob = p.arg;
             break;

@@ -1,7 +1,9 @@
 /* dwtime.c - parse and format the timestamps that log lines carry.
  *
- * No libc time-zone functions: a log line carries its own offset (or none),
- * and the machine reading the log is rarely the one that wrote it. */
+ * Parsing uses no libc time-zone function: a log line carries its own offset
+ * (or none), and the machine reading the log is rarely the one that wrote it.
+ * Only display (dw_time_display) and command-line times ask the local zone,
+ * through mktime, about a date the log gave without an offset. */
 #include "dwtime.h"
 
 #include <stdio.h>
@@ -59,7 +61,7 @@ static bool is_leap(int y)
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-static int days_in_month(int y, int m)
+int dw_time_days_in_month(int y, int m)
 {
     static const int dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (m < 1 || m > 12)
@@ -223,7 +225,7 @@ static inline size_t parse_iso_seconds(const char *s, size_t n, struct dw_time *
     if (memcmp(s, minute.key, 16) != 0) {
         int y = two(s) * 100 + two(s + 2), mo = two(s + 5), d = two(s + 8);
         int hh = two(s + 11), mm = two(s + 14);
-        if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || hh > 23 || mm > 59)
+        if (mo < 1 || mo > 12 || d < 1 || d > dw_time_days_in_month(y, mo) || hh > 23 || mm > 59)
             return 0;
         memcpy(minute.key, s, 16);
         minute.us = dw_time_from_civil(y, mo, d, hh, mm, 0);
@@ -271,7 +273,7 @@ static size_t parse_date_general(const char *s, size_t n, struct dw_time *t)
     i++;
     if (!digits(s, n, &i, 2, &mo) || i >= n || s[i++] != '-' || !digits(s, n, &i, 2, &d))
         return 0;
-    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
+    if (mo < 1 || mo > 12 || d < 1 || d > dw_time_days_in_month(y, mo))
         return 0;
     if (i >= n || (s[i] != ' ' && s[i] != 'T'))
         return 0;
@@ -366,5 +368,62 @@ bool dw_time_format(const struct dw_time *t, char out[DW_TIME_ISO_MAX])
     len += format_fraction(out + len, DW_TIME_ISO_MAX - (size_t)len, us, t->frac_digits);
     if (t->has_offset)
         format_offset(out + len, DW_TIME_ISO_MAX - (size_t)len, t->offset_min);
+    return true;
+}
+
+int dw_time_local_offset_min(int64_t wall_us)
+{
+    int64_t secs =
+        wall_us >= 0 ? wall_us / US_PER_SEC : -((-wall_us + US_PER_SEC - 1) / US_PER_SEC);
+    int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+    int64_t in_day = secs - days * 86400, y;
+    int m, d;
+    dw_time_civil(days, &y, &m, &d);
+    if (y < 1900 + 1 || y > 1900 + 100000) /* beyond what struct tm surely holds */
+        return 0;
+    struct tm tm = {.tm_year = (int)(y - 1900),
+                    .tm_mon = m - 1,
+                    .tm_mday = d,
+                    .tm_hour = (int)(in_day / 3600),
+                    .tm_min = (int)(in_day / 60 % 60),
+                    .tm_sec = (int)(in_day % 60),
+                    .tm_isdst = -1};
+    time_t t = mktime(&tm);
+    if (t == (time_t)-1) /* an error (or 1969-12-31T23:59:59Z, read as UTC alike) */
+        return 0;
+    int64_t off = (secs - (int64_t)t) / 60;
+    if (off > DW_TIME_OFFSET_MAX_MIN)
+        off = DW_TIME_OFFSET_MAX_MIN;
+    if (off < -DW_TIME_OFFSET_MAX_MIN)
+        off = -DW_TIME_OFFSET_MAX_MIN;
+    return (int)off;
+}
+
+int64_t dw_time_instant(const struct dw_time *t)
+{
+    if (t->kind != DW_TIME_DATE || t->has_offset)
+        return t->us;
+    return t->us - (int64_t)dw_time_local_offset_min(t->us) * 60 * US_PER_SEC;
+}
+
+bool dw_time_display(const struct dw_time *t, bool utc, char out[DW_TIME_ISO_MAX])
+{
+    struct dw_time d = *t;
+    if (t->kind == DW_TIME_DATE && utc) {
+        d.us = dw_time_instant(t);
+        d.has_offset = true;
+        d.offset_min = 0;
+    } else if (t->kind == DW_TIME_DATE && !t->has_offset) {
+        d.has_offset = true; /* the same wall-clock time, with the local offset */
+        d.offset_min = dw_time_local_offset_min(t->us);
+        d.us = t->us - (int64_t)d.offset_min * 60 * US_PER_SEC;
+    } else if (t->kind == DW_TIME_CLOCK && utc && t->has_offset) {
+        d.offset_min = 0; /* us is already the time of day in UTC */
+    }
+    if (!dw_time_format(&d, out))
+        return false;
+    size_t n = strlen(out);
+    if (utc && d.has_offset && d.offset_min == 0 && n >= 6 && strcmp(out + n - 6, "+00:00") == 0)
+        memcpy(out + n - 6, "Z", 2);
     return true;
 }

@@ -325,34 +325,116 @@ int store_recent(struct dw_store *s, const struct dw_query *q, struct dw_inciden
     return rc;
 }
 
-/* The body of store_recent, inside a read snapshot. */
-static int recent_locked(struct dw_store *s, const struct dw_query *q, struct dw_incident ***out,
-                         size_t *n, struct dw_errors *err)
+/* A row of the recent query: its id and the instant of its last finding. */
+struct recent_row {
+    int64_t id;
+    int64_t instant;
+    bool dated;
+};
+
+/* Newest instant first, undated rows last, then the higher id first. */
+static int recent_row_cmp(const void *a, const void *b)
+{
+    const struct recent_row *x = a, *y = b;
+    if (x->dated != y->dated)
+        return x->dated ? -1 : 1;
+    if (x->dated && x->instant != y->instant)
+        return x->instant > y->instant ? -1 : 1;
+    return x->id > y->id ? -1 : x->id < y->id;
+}
+
+/* A limit up to which the rows read are ranked as they come, so reading can
+ * stop early; a larger one reads every matching row. */
+#define RECENT_EARLY_STOP_MAX 1024
+#define OFFSET_MAX_US ((int64_t)DW_TIME_OFFSET_MAX_MIN * 60 * 1000000)
+
+/* Inserts instant into top[0..*n) (newest first, at most limit kept). */
+static void top_insert(int64_t *top, size_t *n, size_t limit, int64_t instant)
+{
+    size_t k = *n < limit ? (*n)++ : limit;
+    if (k == limit && (limit == 0 || instant <= top[limit - 1]))
+        return;
+    if (k == limit)
+        k--;
+    while (k > 0 && top[k - 1] < instant) {
+        top[k] = top[k - 1];
+        k--;
+    }
+    top[k] = instant;
+}
+
+/* The ids of the incidents matching q, ordered by recent_row_cmp and cut to
+ * the limit, into *ids.  The query gives rows by the stored last_seen_us; a
+ * row's instant differs from it by at most OFFSET_MAX_US (times without an
+ * offset), so once limit rows are ranked, a row stored more than that before
+ * the limit-th instant ends the reading.  0, or -1 with a message. */
+static int recent_ids(struct dw_store *s, const struct dw_query *q, int64_t **ids, size_t *nids,
+                      struct dw_errors *err)
 {
     sqlite3_stmt *st = s->st[q->has_since ? ST_RECENT_SINCE : ST_RECENT];
-    int64_t *ids = NULL;
-    size_t nids = 0, cap = 0;
-    *out = NULL;
-    *n = 0;
+    size_t limit = q->limit > 0 ? (size_t)q->limit : 0;
+    bool early = limit > 0 && limit <= RECENT_EARLY_STOP_MAX;
+    int64_t *top = early ? xcalloc(limit, sizeof *top) : NULL;
+    struct recent_row *rows = NULL;
+    size_t n = 0, cap = 0, ntop = 0;
     if (q->class_glob)
         store_bind_text(s, st, 1, q->class_glob);
     if (q->subject_glob)
         store_bind_text(s, st, 2, q->subject_glob);
-    sqlite3_bind_int64(st, 3, q->limit > 0 ? q->limit : -1);
     if (q->has_since)
-        sqlite3_bind_int64(st, 4, q->since_us);
+        sqlite3_bind_int64(st, 3,
+                           q->since_us > INT64_MIN + OFFSET_MAX_US ? q->since_us - OFFSET_MAX_US
+                                                                   : INT64_MIN);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        xgrow((void **)&ids, &cap, nids + 1, sizeof *ids);
-        ids[nids++] = sqlite3_column_int64(st, 0);
+        struct recent_row r = {.id = sqlite3_column_int64(st, 0),
+                               .dated = sqlite3_column_type(st, 1) != SQLITE_NULL};
+        if (early && ntop == limit &&
+            (!r.dated || sqlite3_column_int64(st, 1) < top[limit - 1] - OFFSET_MAX_US))
+            break; /* nothing from here on comes before the limit-th row */
+        if (r.dated) {
+            struct dw_time t = {.kind = DW_TIME_DATE,
+                                .us = sqlite3_column_int64(st, 1),
+                                .has_offset = sqlite3_column_int(st, 2) != 0};
+            r.instant = dw_time_instant(&t);
+            if (q->has_since && r.instant < q->since_us)
+                continue;
+            if (early)
+                top_insert(top, &ntop, limit, r.instant);
+        }
+        xgrow((void **)&rows, &cap, n + 1, sizeof *rows);
+        rows[n++] = r;
     }
-    if (rc != SQLITE_DONE)
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         store_fail(s, err, "cannot query incidents");
     store_reset(st);
-    if (rc != SQLITE_DONE) {
-        free(ids);
+    free(top);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        free(rows);
         return -1;
     }
+    if (n > 1)
+        qsort(rows, n, sizeof *rows, recent_row_cmp);
+    if (limit > 0 && n > limit)
+        n = limit;
+    *ids = n ? xcalloc(n, sizeof **ids) : NULL;
+    for (size_t i = 0; i < n; i++)
+        (*ids)[i] = rows[i].id;
+    *nids = n;
+    free(rows);
+    return 0;
+}
+
+/* The body of store_recent, inside a read snapshot. */
+static int recent_locked(struct dw_store *s, const struct dw_query *q, struct dw_incident ***out,
+                         size_t *n, struct dw_errors *err)
+{
+    int64_t *ids = NULL;
+    size_t nids = 0;
+    *out = NULL;
+    *n = 0;
+    if (recent_ids(s, q, &ids, &nids, err) != 0)
+        return -1;
     /* the ids were read first so that only the limited rows are loaded, and
      * no statement is reused while the query still runs */
     struct dw_incident **v = nids ? xcalloc(nids, sizeof *v) : NULL;

@@ -185,10 +185,13 @@ _Static_assert(STORE_MIGRATIONS == DW_STORE_SCHEMA_VERSION, "one migration per s
 /* The recent query: filters use our own glob functions (the same
  * case-insensitive fnmatch semantics as everywhere else in dextwatch), the
  * order is served by incidents_by_last_seen (DESC puts NULL last), and only
- * the ids of the limited rows are read. */
+ * ids and times are read: store_load.c orders by the instant (a time without
+ * offset is local time), which lies within DW_TIME_OFFSET_MAX_MIN of the
+ * stored value, and stops reading once no later row can come before. */
 #define RECENT_FILTER                                                                              \
     " (?1 IS NULL OR dw_classes_glob(?1, classes)) AND (?2 IS NULL OR dw_glob(?2, subject))"       \
-    " ORDER BY last_seen_us DESC, id DESC LIMIT ?3"
+    " ORDER BY last_seen_us DESC, id DESC"
+#define RECENT_COLUMNS "SELECT id, last_seen_us, last_time_offset_min IS NOT NULL FROM incidents"
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -255,8 +258,8 @@ static const char *const stmt_sql[ST_COUNT] = {
         "INSERT INTO incident_keys (incident_id, key, ord) VALUES (?1, ?2,"
         " (SELECT count(*) FROM incident_keys WHERE incident_id = ?1)) ON CONFLICT DO NOTHING",
     [ST_KEYS_SELECT] = "SELECT key FROM incident_keys WHERE incident_id = ?1 ORDER BY ord",
-    [ST_RECENT] = "SELECT id FROM incidents WHERE" RECENT_FILTER,
-    [ST_RECENT_SINCE] = "SELECT id FROM incidents WHERE last_seen_us >= ?4 AND" RECENT_FILTER,
+    [ST_RECENT] = RECENT_COLUMNS " WHERE" RECENT_FILTER,
+    [ST_RECENT_SINCE] = RECENT_COLUMNS " WHERE last_seen_us >= ?3 AND" RECENT_FILTER,
     [ST_STATE_SET] = "INSERT INTO state (key, value) VALUES (?1, ?2)"
                      " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     [ST_STATE_DELETE] = "DELETE FROM state WHERE key = ?1",

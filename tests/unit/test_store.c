@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <time.h>
 
 #include "catalog.h"
 #include "incident.h"
@@ -541,6 +542,18 @@ static void test_evidence_window(void **state)
 
 /* Adds an incident with the given subject, class and last-seen seconds
  * (negative: no time at all). */
+/* Saves a new incident of the one finding f (inc is new and empty); its id. */
+static int64_t save_one(struct dw_store *s, struct dw_incident *inc, struct dw_finding *f)
+{
+    incident_add(inc, f);
+    bool created;
+    size_t added;
+    save_ok(s, inc, &created, &added);
+    int64_t id = inc->id;
+    incident_free(inc);
+    return id;
+}
+
 static int64_t add_simple(struct dw_store *s, const char *subject, const char *cls, int64_t secs)
 {
     struct dw_incident *inc = incident_new();
@@ -554,13 +567,7 @@ static int64_t add_simple(struct dw_store *s, const char *subject, const char *c
         free(f->time_text);
         f->time_text = NULL;
     }
-    incident_add(inc, f);
-    bool created;
-    size_t added;
-    save_ok(s, inc, &created, &added);
-    int64_t id = inc->id;
-    incident_free(inc);
-    return id;
+    return save_one(s, inc, f);
 }
 
 static void recent_ids(struct dw_store *s, const struct dw_query *q, int64_t *ids, size_t *n)
@@ -629,6 +636,59 @@ static void test_recent_queries(void **state)
     assert_int_equal(n, 1);
     assert_int_equal(ids[0], e);
     store_close(s);
+}
+
+/* An incident whose one finding is at us, with the log's offset (UTC) or
+ * without one (a wall-clock time, stored as if UTC). */
+static int64_t add_at(struct dw_store *s, const char *subject, int64_t us, bool has_offset)
+{
+    struct dw_incident *inc = incident_new();
+    struct dw_finding *f = make_finding("dk.x", "dext.exit", 10, 1, 0, subject);
+    free(f->caps[0].value);
+    f->caps[0].value = xstrdup(subject);
+    f->time.us = us;
+    f->time.has_offset = has_offset;
+    f->time.offset_min = 0;
+    return save_one(s, inc, f);
+}
+
+/* recent orders and filters by the instant: a time without offset is local
+ * time (TZ set here: UTC+1 in January), not UTC, whatever the stored value. */
+static void test_recent_by_instant(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t min = 60 * INT64_C(1000000);
+    setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1);
+    tzset();
+    struct dw_store *s = open_ok(fx->db, DW_STORE_WRITE);
+    int64_t x = add_at(s, "com.x", T0, true);             /* 12:00Z */
+    int64_t y = add_at(s, "com.y", T0 + 30 * min, false); /* 12:30 local = 11:30Z */
+    int64_t z = add_at(s, "com.z", T0 - 45 * min, true);  /* 11:15Z */
+    int64_t far = add_at(s, "com.far", T0 - 3 * 24 * 60 * min, true);
+    int64_t ids[8];
+    size_t n;
+    struct dw_query q = {0};
+    recent_ids(s, &q, ids, &n);
+    assert_int_equal(n, 4);
+    assert_int_equal(ids[0], x);
+    assert_int_equal(ids[1], y);
+    assert_int_equal(ids[2], z);
+    assert_int_equal(ids[3], far);
+    q.limit = 1;
+    recent_ids(s, &q, ids, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(ids[0], x);
+    q = (struct dw_query){.has_since = true, .since_us = T0 - 15 * min, .limit = 2};
+    recent_ids(s, &q, ids, &n);
+    assert_int_equal(n, 1); /* y is stored after 11:45Z but happened at 11:30Z */
+    assert_int_equal(ids[0], x);
+    q.since_us = T0 - 40 * min;
+    recent_ids(s, &q, ids, &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(ids[1], y);
+    store_close(s);
+    setenv("TZ", "UTC0", 1);
+    tzset();
 }
 
 /* Class lines of `recent`: every matching incident counts (no limit), binned
@@ -1161,6 +1221,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_merge_flow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_evidence_window, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recent_queries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_recent_by_instant, setup, teardown),
         cmocka_unit_test_setup_teardown(test_class_histogram, setup, teardown),
         cmocka_unit_test_setup_teardown(test_class_histogram_hours, setup, teardown),
         cmocka_unit_test_setup_teardown(test_get_missing, setup, teardown),

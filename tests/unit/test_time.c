@@ -3,7 +3,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -228,6 +230,63 @@ static void test_format_none(void **state)
     assert_string_equal(out, "");
 }
 
+
+static void displayed(const char *in, bool utc, const char *want)
+{
+    char out[DW_TIME_ISO_MAX];
+    struct dw_time t = parse_all(in);
+    assert_true(dw_time_display(&t, utc, out));
+    assert_string_equal(out, want);
+}
+
+/* The one form of text output: the log's own offset and fraction kept; local
+ * time (TZ, set here) only for a date without offset; --utc gives Z. */
+static void test_display(void **state)
+{
+    (void)state;
+    setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1); /* Paris */
+    tzset();
+    displayed("2026-11-20 10:14:03.312040-0800", false, "2026-11-20T10:14:03.312040-08:00");
+    displayed("2026-11-20 10:14:03.312040-0800", true, "2026-11-20T18:14:03.312040Z");
+    displayed("2026-11-20 10:14:03.312", false, "2026-11-20T10:14:03.312+01:00");
+    displayed("2026-11-20 10:14:03.312", true, "2026-11-20T09:14:03.312Z");
+    displayed("2026-07-01 00:30:00", false, "2026-07-01T00:30:00+02:00");
+    displayed("2026-07-01 00:30:00", true, "2026-06-30T22:30:00Z");
+    displayed("2026-11-20T23:59:59.5+05:30", true, "2026-11-20T18:29:59.5Z");
+    displayed("10:14:03.3-0800", false, "10:14:03.3-08:00");
+    displayed("10:14:03.3-0800", true, "18:14:03.3Z");
+    displayed("10:14:03", true, "10:14:03"); /* no date, no offset: as given */
+    setenv("TZ", "PST8PDT,M3.2.0,M11.1.0", 1);
+    tzset();
+    displayed("2026-11-20 10:14:03.312", false, "2026-11-20T10:14:03.312-08:00");
+    displayed("2026-11-20 10:14:03.312", true, "2026-11-20T18:14:03.312Z");
+    setenv("TZ", "UTC0", 1);
+    tzset();
+    displayed("2026-11-20 10:14:03", false, "2026-11-20T10:14:03+00:00");
+    displayed("2026-11-20 10:14:03", true, "2026-11-20T10:14:03Z");
+    struct dw_time none = {.kind = DW_TIME_UPTIME, .us = 5};
+    char out[DW_TIME_ISO_MAX];
+    assert_false(dw_time_display(&none, true, out));
+    assert_string_equal(out, "");
+}
+
+/* The instant of a date without offset is its wall-clock time in TZ. */
+static void test_instant(void **state)
+{
+    (void)state;
+    setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1);
+    tzset();
+    struct dw_time a = parse_all("2026-11-20 10:00:00");           /* 09:00Z */
+    struct dw_time b = parse_all("2026-11-20 09:30:00+00:00");     /* 09:30Z */
+    assert_true(a.us > b.us);                                      /* as stored */
+    assert_true(dw_time_instant(&a) < dw_time_instant(&b));        /* as they happened */
+    assert_int_equal(dw_time_instant(&b), b.us);
+    assert_int_equal(dw_time_local_offset_min(a.us), 60);
+    setenv("TZ", "UTC0", 1);
+    tzset();
+    assert_int_equal(dw_time_instant(&a), a.us);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,6 +300,8 @@ int main(void)
         cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_format_none),
         cmocka_unit_test(test_fast_path_same),
+        cmocka_unit_test(test_display),
+        cmocka_unit_test(test_instant),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,10 +5,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
 #include "duration.h"
+#include "dwtime.h"
 #include "incident.h"
 #include "util.h"
 
@@ -108,15 +110,76 @@ static void test_duration(void **state)
     assert_int_equal(dw_duration_parse("-5m", &us), -1);
     assert_int_equal(dw_duration_parse("5 m", &us), -1);
     assert_int_equal(dw_duration_parse("99999999999999999999d", &us), -1);
-    assert_int_equal(dw_since_parse("2h", 10 * INT64_C(3600000000), &us), 0);
+    char why[160];
+    setenv("TZ", "UTC0", 1);
+    tzset();
+    assert_int_equal(dw_since_parse("2h", 10 * INT64_C(3600000000), &us, why, sizeof why), 0);
     assert_int_equal(us, 8 * INT64_C(3600000000));
-    assert_int_equal(dw_since_parse("1970-01-02T00:00", 0, &us), 0);
+    assert_int_equal(dw_since_parse("1970-01-02T00:00", 0, &us, why, sizeof why), 0);
     assert_int_equal(us, INT64_C(86400000000));
-    assert_int_equal(dw_since_parse("1970-01-02T01:00+01:00", 0, &us), 0);
+    assert_int_equal(dw_since_parse("1970-01-02T01:00+01:00", 0, &us, why, sizeof why), 0);
     assert_int_equal(us, INT64_C(86400000000));
-    assert_int_equal(dw_since_parse("1970-01-02T00:00:30", 0, &us), 0);
+    assert_int_equal(dw_since_parse("1970-01-02T00:00:30", 0, &us, why, sizeof why), 0);
     assert_int_equal(us, INT64_C(86430000000));
-    assert_int_equal(dw_since_parse("yesterday", 0, &us), -1);
+    assert_int_equal(dw_since_parse("yesterday", 0, &us, why, sizeof why), -1);
+}
+
+#define HOUR_US INT64_C(3600000000)
+#define DAY_US (24 * HOUR_US)
+
+/* Expects s to be refused with a reason containing want. */
+static void since_refused(const char *s, const char *want)
+{
+    char why[160] = "";
+    int64_t us = 0;
+    if (dw_since_parse(s, 0, &us, why, sizeof why) != -1)
+        fail_msg("'%s' accepted", s);
+    if (!strstr(why, want) || strchr(why, '\n'))
+        fail_msg("'%s': reason '%s', want '%s' on one line", s, why, want);
+}
+
+/* --since dates: a date alone is its local midnight; a time without offset is
+ * local time; an offset is exact (TZ set here: Paris, CET/CEST). */
+static void test_since_dates(void **state)
+{
+    (void)state;
+    char why[160];
+    int64_t us;
+    int64_t nov20 = dw_time_from_civil(2026, 11, 20, 0, 0, 0); /* as if UTC */
+    setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1);
+    tzset();
+    assert_int_equal(dw_since_parse("2026-11-20", 0, &us, why, sizeof why), 0);
+    assert_int_equal(us, nov20 - HOUR_US); /* 00:00+01:00 */
+    assert_int_equal(dw_since_parse("2026-11-20T10:00", 0, &us, why, sizeof why), 0);
+    assert_int_equal(us, nov20 + 9 * HOUR_US);
+    assert_int_equal(dw_since_parse("2026-11-20 10:00:30", 0, &us, why, sizeof why), 0);
+    assert_int_equal(us, nov20 + 9 * HOUR_US + 30000000);
+    assert_int_equal(dw_since_parse("2026-11-20T10:00Z", 0, &us, why, sizeof why), 0);
+    assert_int_equal(us, nov20 + 10 * HOUR_US);
+    assert_int_equal(dw_since_parse("2026-11-20T10:00-0800", 0, &us, why, sizeof why), 0);
+    assert_int_equal(us, nov20 + 18 * HOUR_US);
+    assert_int_equal(dw_since_parse("2026-07-01", 0, &us, why, sizeof why), 0); /* summer */
+    assert_int_equal(us, dw_time_from_civil(2026, 7, 1, 0, 0, 0) - 2 * HOUR_US);
+    assert_int_equal(dw_since_parse("7d", 10 * DAY_US, &us, why, sizeof why), 0);
+    assert_int_equal(us, 3 * DAY_US);
+    setenv("TZ", "PST8PDT,M3.2.0,M11.1.0", 1);
+    tzset();
+    assert_int_equal(dw_since_parse("2026-11-20", 0, &us, why, sizeof why), 0);
+    assert_int_equal(us, nov20 + 8 * HOUR_US);
+
+    since_refused("2026-13-01", "no month 13");
+    since_refused("2026-02-29", "2026-02 has no day 29");
+    since_refused("2026-11-2", "YYYY-MM-DD");
+    since_refused("2026-11-20T25:00", "'25:00' is not a time of day");
+    since_refused("2026-11-20T10", "'10' is not a time of day");
+    since_refused("2026-11-20T10:00 CET", "unexpected ' CET' after the time");
+    since_refused("2026-11-20x", "unexpected 'x' after the date");
+    since_refused("7x", "unknown unit 'x'");
+    since_refused("99999999999999999999d", "too long");
+    since_refused("yesterday", "a duration (30m, 2h, 7d) or a date");
+    since_refused("", "empty");
+    setenv("TZ", "UTC0", 1);
+    tzset();
 }
 
 static struct dw_finding *mk(long line, const char *rule, int prio, const char *bundle)
@@ -182,7 +245,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escape_term),      cmocka_unit_test(test_utf8_sanitize),
         cmocka_unit_test(test_utf8_seq_len),     cmocka_unit_test(test_glob),
-        cmocka_unit_test(test_duration),         cmocka_unit_test(test_incident_absorb),
+        cmocka_unit_test(test_duration), cmocka_unit_test(test_since_dates),         cmocka_unit_test(test_incident_absorb),
         cmocka_unit_test(test_bundle_from_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
