@@ -103,7 +103,8 @@ void cli_overview(const struct cli_cmd *const *cmds, FILE *out)
           "Exit status: 0 nothing at or above --fail-on, 1 incidents at or above it,\n"
           "2 usage or input error.\n"
           "Environment: DEXTWATCH_DB (database path), DEXTWATCH_RULES (rule directory),\n"
-          "NO_COLOR (no colours on a terminal).\n",
+          "NO_COLOR (no colours on a terminal unless --color=always), TZ (the local\n"
+          "time of log times without an offset).\n",
           out);
 }
 
@@ -304,8 +305,17 @@ struct dw_store *cli_open_store(const char *opt, enum dw_store_mode mode, struct
     return s;
 }
 
-bool cli_use_color(FILE *f)
+void cli_color_parse(const char *name, enum cli_color *out)
 {
+    *out = strcmp(name, "always") == 0  ? CLI_COLOR_ALWAYS
+           : strcmp(name, "never") == 0 ? CLI_COLOR_NEVER
+                                        : CLI_COLOR_AUTO;
+}
+
+bool cli_use_color(FILE *f, enum cli_color when)
+{
+    if (when != CLI_COLOR_AUTO)
+        return when == CLI_COLOR_ALWAYS;
     const char *nc = getenv("NO_COLOR");
     const char *term = getenv("TERM");
     return isatty(fileno(f)) && !(nc && *nc) && !(term && strcmp(term, "dumb") == 0);

@@ -20,6 +20,8 @@ enum {
     CHECK_OUTPUT,
     CHECK_FAIL_ON,
     CHECK_QUIET,
+    CHECK_BRIEF,
+    CHECK_COLOR,
     CHECK_HELP
 };
 static const struct cli_opt check_opts[] = {
@@ -36,6 +38,8 @@ static const struct cli_opt check_opts[] = {
     [CHECK_FAIL_ON] = {"fail-on", 0, "LEVEL", DW_FAIL_ON_NAMES,
                        "info|warning|error|critical|never (default error)"},
     [CHECK_QUIET] = {"quiet", 'q', NULL, NULL, "no summary on stderr"},
+    [CHECK_BRIEF] = CLI_OPT_BRIEF,
+    [CHECK_COLOR] = CLI_OPT_COLOR,
     [CHECK_HELP] = CLI_OPT_HELP,
     {0},
 };
@@ -46,7 +50,7 @@ const struct cli_cmd cmd_check_entry = {
     .name = "check",
     .summary = "check a dext, system extension, kext or app bundle before macOS refuses it",
     .usage = "check [--development] [--ioreg FILE] [--format F [--output FILE]]...\n"
-             "                       [--fail-on LEVEL|never] [-q] PATH...",
+             "                       [--fail-on LEVEL|never] [--brief] [--color WHEN] [-q] PATH...",
     .about = "Checks a bundle offline, before macOS refuses it: code signature (present,\n"
              "intact: page hashes of every CodeDirectory, sealed Info.plist, CodeResources and\n"
              "entitlements, CMS; ad-hoc with restricted entitlements; DER vs XML entitlements),\n"
@@ -68,6 +72,8 @@ const struct cli_cmd cmd_check_entry = {
 
 struct check_run {
     struct dw_outputs outs;
+    bool brief;           /* --brief */
+    enum cli_color color; /* --color */
     struct dw_verdict_policy policy;
     long ordinal;
     size_t findings;
@@ -173,6 +179,12 @@ static int check_option(const struct cli_cmd *self, struct check_run *r, struct 
     case CHECK_QUIET:
         *quiet = true;
         break;
+    case CHECK_BRIEF:
+        r->brief = true;
+        break;
+    case CHECK_COLOR:
+        cli_color_parse(arg, &r->color);
+        break; /* values checked */
     }
     if (rc != 0)
         cli_usage_error(self, "%s", e.msgs[0]);
@@ -211,8 +223,11 @@ static int cmd_check(const struct cli_cmd *self, int argc, char **argv)
     if (status < 0 && p.optind >= argc)
         status = cli_usage_error(self,
                                  "no PATH (a .app, .dext, .systemextension, .kext or Mach-O file)");
-    struct dw_report_opts ro = {
-        .title = "dextwatch check", .quiet = true, .verbose = true, .color = cli_use_color(stdout)};
+    struct dw_report_opts ro = {.title = "dextwatch check",
+                                .quiet = true,
+                                .verbose = true,
+                                .brief = r.brief,
+                                .color = cli_use_color(stdout, r.color)};
     if (status < 0 &&
         (outputs_settle(&r.outs, false, &err) != 0 || outputs_open(&r.outs, &ro, &err) != 0))
         status = cli_usage_error(self, "%s", err.msgs[0]);

@@ -21,6 +21,8 @@ enum {
     RECENT_LIMIT,
     RECENT_FORMAT,
     RECENT_OUTPUT,
+    RECENT_COLOR,
+    RECENT_UTC,
     RECENT_HELP
 };
 static const struct cli_opt recent_opts[] = {
@@ -35,6 +37,8 @@ static const struct cli_opt recent_opts[] = {
     [RECENT_LIMIT] = {"limit", 0, "N", NULL, "at most N incidents (default 50; 0 = all)"},
     [RECENT_FORMAT] = CLI_OPT_FORMAT,
     [RECENT_OUTPUT] = CLI_OPT_OUTPUT,
+    [RECENT_COLOR] = CLI_OPT_COLOR,
+    [RECENT_UTC] = CLI_OPT_UTC,
     [RECENT_HELP] = CLI_OPT_HELP,
     {0},
 };
@@ -44,8 +48,10 @@ static int cmd_recent(const struct cli_cmd *self, int argc, char **argv);
 const struct cli_cmd cmd_recent_entry = {
     .name = "recent",
     .summary = "list recent incidents from the database",
-    .usage = "recent [--db PATH] [--since DURATION|DATE|TIME] [--class GLOB]\n"
-             "                        [--subject GLOB] [--limit N] [--format F [--output FILE]]...",
+    .usage =
+        "recent [--db PATH] [--since DURATION|DATE|TIME] [--class GLOB]\n"
+        "                        [--subject GLOB] [--limit N] [--format F [--output FILE]]...\n"
+        "                        [--color WHEN] [--utc]",
     .about = "Lists stored incidents, newest first (by the log time of their last finding;\n"
              "a log time without an offset is taken as local time, TZ).\n"
              "Text output opens with one line per class: how many incidents of the period\n"
@@ -131,10 +137,10 @@ static void recent_report(struct dw_output *o, struct dw_incident **v, size_t n,
 
 /* Writes the incidents v to every output.  0, or -1 with messages in err. */
 static int recent_outputs(struct dw_outputs *outs, struct dw_store *store, struct dw_incident **v,
-                          size_t n, const struct dw_query *q, int64_t now, struct dw_errors *err)
+                          size_t n, const struct dw_query *q, int64_t now,
+                          const struct dw_text_style *st, struct dw_errors *err)
 {
-    struct dw_text_style st = {.color = cli_use_color(stdout)};
-    struct dw_report_opts ro = {.title = "dextwatch recent", .color = st.color};
+    struct dw_report_opts ro = {.title = "dextwatch recent", .color = st->color, .utc = st->utc};
     struct dw_buf out = {0};
     int rc = outputs_check_paths(outs, store_path(store), NULL, 0, err);
     if (rc == 0)
@@ -143,7 +149,7 @@ static int recent_outputs(struct dw_outputs *outs, struct dw_store *store, struc
         struct dw_output *o = &outs->v[k];
         if (o->format != DW_FORMAT_TEXT)
             recent_report(o, v, n, &out);
-        else if (recent_text(o, store, v, n, q, now, &st, &out, err) != 0)
+        else if (recent_text(o, store, v, n, q, now, st, &out, err) != 0)
             rc = -1;
     }
     if (outputs_close(outs, err) != 0)
@@ -154,8 +160,10 @@ static int recent_outputs(struct dw_outputs *outs, struct dw_store *store, struc
 
 /* Parses the options into q, outs and *db_opt; -1 to go on, else the exit status. */
 static int recent_options(const struct cli_cmd *self, int argc, char **argv, int64_t now,
-                          struct dw_query *q, struct dw_outputs *outs, const char **db_opt)
+                          struct dw_query *q, struct dw_outputs *outs, const char **db_opt,
+                          struct dw_text_style *st)
 {
+    enum cli_color color = CLI_COLOR_AUTO;
     struct dw_errors e = {0};
     struct cli_parser p;
     cli_parse_begin(&p, self, argc, argv);
@@ -185,6 +193,12 @@ static int recent_options(const struct cli_cmd *self, int argc, char **argv, int
             q->limit = (long)limit;
             break;
         }
+        case RECENT_COLOR:
+            cli_color_parse(p.arg, &color);
+            break;
+        case RECENT_UTC:
+            st->utc = true;
+            break;
         case RECENT_FORMAT:
         case RECENT_OUTPUT:
             if ((o == RECENT_FORMAT ? outputs_add_format(outs, p.arg, &e)
@@ -194,6 +208,7 @@ static int recent_options(const struct cli_cmd *self, int argc, char **argv, int
         }
     }
     cli_parse_end(&p);
+    st->color = cli_use_color(stdout, color);
     if (p.status < 0 && outputs_settle(outs, false, &e) != 0)
         p.status = cli_usage_error(self, "%s", e.msgs[0]);
     dw_errors_clear(&e);
@@ -206,7 +221,8 @@ static int cmd_recent(const struct cli_cmd *self, int argc, char **argv)
     struct dw_outputs outs = {0};
     const char *db_opt = NULL;
     int64_t now = dw_now_us();
-    int status = recent_options(self, argc, argv, now, &q, &outs, &db_opt);
+    struct dw_text_style st = {0};
+    int status = recent_options(self, argc, argv, now, &q, &outs, &db_opt, &st);
     if (status >= 0) {
         outputs_free(&outs);
         return status;
@@ -217,7 +233,7 @@ static int cmd_recent(const struct cli_cmd *self, int argc, char **argv)
     struct dw_store *store = cli_open_store(db_opt, DW_STORE_READ, NULL);
     status = DW_EXIT_USAGE;
     if (store && store_recent(store, &q, &v, &n, &err) == 0 &&
-        recent_outputs(&outs, store, v, n, &q, now, &err) == 0)
+        recent_outputs(&outs, store, v, n, &q, now, &st, &err) == 0)
         status = DW_EXIT_OK;
     cli_errors(&err);
     store_incidents_free(v, n);

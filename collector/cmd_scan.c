@@ -38,6 +38,9 @@ enum {
     SCAN_LOG_COMMAND,
     SCAN_RULES,
     SCAN_QUIET,
+    SCAN_BRIEF,
+    SCAN_COLOR,
+    SCAN_UTC,
     SCAN_HELP
 };
 static const struct cli_opt scan_opts[] = {
@@ -70,6 +73,9 @@ static const struct cli_opt scan_opts[] = {
          "the `log` tool (default: $DEXTWATCH_LOG_COMMAND, else\n" DW_LOG_COMMAND_DEFAULT ")"},
     [SCAN_RULES] = CLI_OPT_RULES,
     [SCAN_QUIET] = {"quiet", 'q', NULL, NULL, "no summary"},
+    [SCAN_BRIEF] = CLI_OPT_BRIEF,
+    [SCAN_COLOR] = CLI_OPT_COLOR,
+    [SCAN_UTC] = CLI_OPT_UTC,
     [SCAN_HELP] = CLI_OPT_HELP,
     {0},
 };
@@ -83,6 +89,7 @@ const struct cli_cmd cmd_scan_entry = {
              "                      [--format F [--output FILE]]... [--fail-on LEVEL|never]\n"
              "                      [--baseline FILE] [--write-baseline FILE] [--config FILE]\n"
              "                      [--require-events] [--rules DIR] [--log-command PATH]\n"
+             "                      [--brief] [--color WHEN] [--utc] [-q]\n"
              "                      [--last DURATION] [FILE|DIR|X.logarchive|- ...]",
     .about = "Reads unified-log output (any `log show`/`log stream` style, Console copies,\n"
              "forum pastes, /var/log/system.log; gzip-compressed or not), classifies it with\n"
@@ -104,7 +111,8 @@ const struct cli_cmd cmd_scan_entry = {
 /* What the options ask for. */
 struct scan_args {
     const char *db, *rules, *baseline, *write_baseline, *config, *last, *log_command;
-    bool no_config, store, quiet;
+    bool no_config, store, quiet, brief, utc;
+    enum cli_color color;
     enum dw_style style;
     enum dw_fail_on fail_on;
     char **inputs; /* the operands */
@@ -201,6 +209,15 @@ static int scan_option(struct scan_args *a, struct scan *sc, int o, const char *
         break;
     case SCAN_QUIET:
         a->quiet = true;
+        break;
+    case SCAN_BRIEF:
+        a->brief = true;
+        break;
+    case SCAN_COLOR:
+        cli_color_parse(arg, &a->color);
+        break; /* values checked */
+    case SCAN_UTC:
+        a->utc = true;
         break;
     }
     if (rc != 0)
@@ -327,8 +344,11 @@ static int scan_setup(const struct scan_args *a, struct scan *sc, struct scan_en
             catalog_record(env->store, env->rs, err) || store_commit(env->store, err))
             return -1;
     }
-    struct dw_report_opts ro = {
-        .title = "dextwatch scan", .quiet = a->quiet, .color = cli_use_color(stdout)};
+    struct dw_report_opts ro = {.title = "dextwatch scan",
+                                .quiet = a->quiet,
+                                .brief = a->brief,
+                                .utc = a->utc,
+                                .color = cli_use_color(stdout, a->color)};
     const char *db = env->store ? store_path(env->store) : NULL;
     size_t ninputs = (size_t)a->ninputs;
     if (outputs_check_paths(&sc->outs, db, a->inputs, ninputs, err) != 0 ||

@@ -1,11 +1,57 @@
 /* report_common.c - what the formats share: an incident's title and
  * status, its decoded codes, one evidence line, text split into indented
- * lines.  The formats (report_<format>.c) use it; the format table
- * (report_sink.c) uses the formats, so nothing here calls back up. */
+ * lines, and the escaping and colours of the text report and its --brief
+ * form (report_text_private.h).  The formats (report_<format>.c) use it;
+ * the format table (report_sink.c) uses the formats, so nothing here calls
+ * back up. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "report_text_private.h"
+
+const char *report_text_severity_color(int sev)
+{
+    switch (sev) {
+    case DW_SEV_CRITICAL:
+        return "\033[1;35m";
+    case DW_SEV_ERROR:
+        return "\033[1;31m";
+    case DW_SEV_WARNING:
+        return "\033[33m";
+    default:
+        return "\033[36m";
+    }
+}
+
+void report_text_escaped(struct dw_buf *out, const char *s)
+{
+    if (!s)
+        buf_putc(out, '-');
+    else
+        dw_escape_term(out, s, strlen(s));
+}
+
+void report_text_color(struct dw_buf *out, const struct dw_text_style *st, const char *code)
+{
+    if (st->color)
+        buf_puts(out, code);
+}
+
+void report_text_remedy(struct dw_buf *out, const struct dw_remedy *r, const char *indent,
+                        const struct dw_text_style *st)
+{
+    struct dw_buf deeper = {0};
+    buf_puts(out, indent);
+    report_text_color(out, st, C_BOLD);
+    buf_putc(out, '[');
+    report_text_escaped(out, r->rule_id);
+    buf_putc(out, ']');
+    report_text_color(out, st, C_RESET);
+    buf_putc(out, '\n');
+    buf_printf(&deeper, "%s  ", indent);
+    report_text_lines(out, r->text, deeper.data);
+    buf_free(&deeper);
+}
 
 void report_text_lines(struct dw_buf *out, const char *text, const char *indent)
 {

@@ -4,43 +4,11 @@
 #include <string.h>
 
 #include "correlate.h"
-#include "report.h"
-
-#define C_RESET "\033[0m"
-#define C_BOLD "\033[1m"
-#define C_DIM "\033[2m"
-
-static const char *severity_color(int sev)
-{
-    switch (sev) {
-    case DW_SEV_CRITICAL:
-        return "\033[1;35m";
-    case DW_SEV_ERROR:
-        return "\033[1;31m";
-    case DW_SEV_WARNING:
-        return "\033[33m";
-    default:
-        return "\033[36m";
-    }
-}
-
-void report_text_escaped(struct dw_buf *out, const char *s)
-{
-    if (!s)
-        buf_putc(out, '-');
-    else
-        dw_escape_term(out, s, strlen(s));
-}
-
-static void color(struct dw_buf *out, const struct dw_text_style *st, const char *code)
-{
-    if (st->color)
-        buf_puts(out, code);
-}
+#include "report_text_private.h"
 
 static void severity_label(struct dw_buf *out, int sev, const struct dw_text_style *st)
 {
-    color(out, st, severity_color(sev));
+    report_text_color(out, st, report_text_severity_color(sev));
     char up[16];
     const char *name = dw_severity_name(sev);
     size_t i = 0;
@@ -48,19 +16,20 @@ static void severity_label(struct dw_buf *out, int sev, const struct dw_text_sty
         up[i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
     up[i] = '\0';
     buf_printf(out, "%-8s", up);
-    color(out, st, C_RESET);
+    report_text_color(out, st, C_RESET);
 }
 
 void report_text_oneline(struct dw_buf *out, const struct dw_incident *inc, long long id,
                          const struct dw_text_style *st)
 {
+    char when[DW_TIME_ISO_MAX];
     buf_printf(out, "#%-5lld ", id);
-    buf_printf(out, "%-32s ", inc->last_seen_text ? inc->last_seen_text : "-");
+    buf_printf(out, "%-32s ", dw_time_display(&inc->last_seen, st->utc, when) ? when : "-");
     severity_label(out, inc->severity, st);
     buf_putc(out, ' ');
-    color(out, st, C_BOLD);
+    report_text_color(out, st, C_BOLD);
     report_text_escaped(out, inc->subject);
-    color(out, st, C_RESET);
+    report_text_color(out, st, C_RESET);
     if (inc->root) {
         buf_puts(out, "  ");
         report_text_escaped(out, inc->root->class_name);
@@ -80,10 +49,10 @@ static void evidence_line(struct dw_buf *out, const struct dw_finding *f,
                           const struct dw_text_style *st)
 {
     buf_puts(out, "    ");
-    color(out, st, C_DIM);
+    report_text_color(out, st, C_DIM);
     report_text_escaped(out, f->input);
     buf_printf(out, ":%ld", f->line);
-    color(out, st, C_RESET);
+    report_text_color(out, st, C_RESET);
     buf_puts(out, "  ");
     report_text_escaped(out, f->process);
     buf_puts(out, ": ");
@@ -103,9 +72,9 @@ static void text_incident(struct dw_buf *out, const struct dw_incident *inc, lon
 {
     severity_label(out, inc->severity, st);
     buf_putc(out, ' ');
-    color(out, st, C_BOLD);
+    report_text_color(out, st, C_BOLD);
     report_text_escaped(out, inc->subject);
-    color(out, st, C_RESET);
+    report_text_color(out, st, C_RESET);
     buf_printf(out, "  (incident #%lld, %zu finding%s)\n", id, inc->count,
                inc->count == 1 ? "" : "s");
     if (inc->root) {
@@ -128,10 +97,11 @@ static void text_incident(struct dw_buf *out, const struct dw_incident *inc, lon
     }
     buf_putc(out, '\n');
     buf_puts(out, "  seen:     ");
-    if (inc->first_seen_text) {
-        buf_puts(out, inc->first_seen_text);
-        if (inc->last_seen_text && strcmp(inc->last_seen_text, inc->first_seen_text) != 0)
-            buf_printf(out, " .. %s", inc->last_seen_text);
+    char first[DW_TIME_ISO_MAX], last[DW_TIME_ISO_MAX];
+    if (dw_time_display(&inc->first_seen, st->utc, first)) {
+        buf_puts(out, first);
+        if (dw_time_display(&inc->last_seen, st->utc, last) && strcmp(last, first) != 0)
+            buf_printf(out, " .. %s", last);
     } else {
         buf_puts(out, "(no time in log)");
     }
@@ -154,16 +124,8 @@ static void text_incident(struct dw_buf *out, const struct dw_incident *inc, lon
     buf_free(&codes);
     if (inc->nremedies)
         buf_puts(out, "  what to do:\n");
-    for (size_t i = 0; i < inc->nremedies; i++) {
-        buf_puts(out, "    ");
-        color(out, st, C_BOLD);
-        buf_putc(out, '[');
-        report_text_escaped(out, inc->remedies[i].rule_id);
-        buf_putc(out, ']');
-        color(out, st, C_RESET);
-        buf_putc(out, '\n');
-        report_text_lines(out, inc->remedies[i].text, "      ");
-    }
+    for (size_t i = 0; i < inc->nremedies; i++)
+        report_text_remedy(out, &inc->remedies[i], "    ", st);
 }
 
 void report_text_incident(struct dw_buf *out, const struct dw_incident *inc, long long id,
@@ -191,6 +153,7 @@ struct summary_row {
 
 struct text_sink {
     struct dw_report_opts opts;
+    struct report_text_remedies remedies;         /* --brief: each rule's, once */
     struct summary_row rows[4][SUMMARY_MAX_ROWS]; /* by severity, in order of appearance */
     size_t nrows[4];
     uint64_t summarized; /* incidents in all */
@@ -230,7 +193,12 @@ static void text_on_incident(void *state, const struct dw_report_item *item, str
     text_add_row(t, item);
     if (t->opts.summary_only)
         return;
-    struct dw_text_style st = {.color = t->opts.color, .verbose = t->opts.verbose};
+    struct dw_text_style st = {
+        .color = t->opts.color, .verbose = t->opts.verbose, .utc = t->opts.utc};
+    if (t->opts.brief) {
+        report_text_brief_incident(out, item, &st, &t->remedies);
+        return;
+    }
     struct dw_buf status = {0};
     report_item_status(item, &status);
     text_incident(out, item->inc, item->id, &st, buf_cstr(&status));
@@ -246,8 +214,14 @@ static void text_on_input(void *state, const struct dw_report_input *in, struct 
 static void text_finish(void *state, const struct dw_report_run *run, struct dw_buf *out)
 {
     struct text_sink *t = state;
+    if (t->opts.brief && !t->opts.summary_only) {
+        struct dw_text_style st = {.color = t->opts.color};
+        report_text_brief_remedies(out, &t->remedies, &st);
+    }
     if (t->opts.quiet || !run->have_scan_stats)
         return;
+    if (t->opts.brief && !t->opts.summary_only)
+        buf_putc(out, '\n');
     buf_printf(out, "── %llu incident%s (%llu new)", (unsigned long long)run->incidents,
                run->incidents == 1 ? "" : "s", (unsigned long long)run->new_incidents);
     for (int s = DW_SEV_CRITICAL; s >= DW_SEV_INFO; s--)
@@ -299,6 +273,7 @@ static void text_destroy(void *state)
             free(t->rows[s][i].subject);
             free(t->rows[s][i].cls);
         }
+    report_text_remedies_free(&t->remedies);
     free(t);
 }
 

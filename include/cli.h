@@ -69,6 +69,29 @@ struct cli_opt {
             "goes to stdout.  Never the database, an input, or a file in\n"                        \
             "a directory being scanned (exit 2)"                                                   \
     }
+/* --color, --utc and --brief of the commands that print text for people
+ * (scan, recent, show, check; --brief: scan and check, whose text shows
+ * incidents in full). */
+#define CLI_COLOR_VALUES "auto|always|never"
+#define CLI_OPT_COLOR                                                                              \
+    {                                                                                              \
+        "color", 0, "WHEN", CLI_COLOR_VALUES,                                                      \
+            "auto (default): colours when stdout is a terminal, NO_COLOR is\n"                     \
+            "unset or empty and TERM is not dumb; always: also when stdout\n"                      \
+            "is a pipe or file, and over NO_COLOR; never"                                          \
+    }
+#define CLI_OPT_UTC                                                                                \
+    {                                                                                              \
+        "utc", 0, NULL, NULL,                                                                      \
+            "text times in UTC (2026-11-20T18:14:03.312Z), not with the log's\n"                   \
+            "own offset (or the local one, TZ, when the log has none)"                             \
+    }
+#define CLI_OPT_BRIEF                                                                              \
+    {                                                                                              \
+        "brief", 0, NULL, NULL,                                                                    \
+            "compact text: one line per finding (#ID INPUT:LINE: severity:\n"                      \
+            "SUBJECT: summary [rule]), each rule's remediation once at the end"                    \
+    }
 /* The values of --style (reader.h's enum dw_style, by name). */
 #define CLI_STYLE_VALUES "auto|default|syslog|compact|json|ndjson|plain|bsd"
 
@@ -166,8 +189,14 @@ struct dw_ruleset *cli_load_rules(const char *opt);
  * path; path (may be NULL) receives the path.  On failure prints every
  * message and returns NULL (the caller exits with DW_EXIT_USAGE). */
 struct dw_store *cli_open_store(const char *opt, enum dw_store_mode mode, struct dw_buf *path);
-/* True when the stream is a terminal and NO_COLOR is unset. */
-bool cli_use_color(FILE *f);
+/* --color WHEN. */
+enum cli_color { CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
+/* Sets *out from a CLI_COLOR_VALUES name (the parser has checked it). */
+void cli_color_parse(const char *name, enum cli_color *out);
+/* Whether text to f gets colours: always, never, or (auto) when f is a
+ * terminal, NO_COLOR is unset or empty (no-color.org) and TERM is not
+ * "dumb".  An explicit always wins over NO_COLOR, as in ripgrep and ls. */
+bool cli_use_color(FILE *f, enum cli_color when);
 
 /* The progress meter of a long scan, on stderr when on (a terminal, not CI):
  * one line, redrawn in place, cleared before anything else is written. */

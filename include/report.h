@@ -44,8 +44,9 @@ const char *dw_format_name(enum dw_format f);
 void report_json_incident(struct dw_buf *out, const struct dw_incident *inc, long long id);
 
 struct dw_text_style {
-    bool color;   /* ANSI colours (only on a terminal) */
+    bool color;   /* ANSI colours (--color) */
     bool verbose; /* all evidence lines (show) instead of the first few (scan) */
+    bool utc;     /* times in UTC (--utc), else the log's offset (dw_time_display) */
 };
 /* Appends a multi-line human description of the incident to out. */
 void report_text_incident(struct dw_buf *out, const struct dw_incident *inc, long long id,
@@ -116,6 +117,8 @@ struct dw_report_opts {
         summary_only; /* text: only the closing summary (stderr when stdout holds another format) */
     bool quiet;       /* text: no closing summary */
     bool verbose;     /* text: every finding held, not the first eight (check: no `show`) */
+    bool utc;         /* text: times in UTC */
+    bool brief;       /* text: one line per finding, each rule's remediation once at the end */
     /* Set for each output by outputs_open (report_output.c): */
     const char *elsewhere; /* the run's other complete reports, for people ("the step summary
                               (markdown), junit.xml (junit)"); NULL or "" when there is none;

@@ -103,6 +103,20 @@ grep -q 'embedded.provisionprofile changed after signing' "$FX/modified.text" ||
     bad "modified: the replaced (sealed) profile is not named"
 grep -q 'changed after signing\|does not match the hash' "$FX/hid.text" && bad "hid: a clean seal reported"
 
+# --brief: one line per finding (as many as the full text's evidence lines), each rule's
+# remediation once; --color=always wins over NO_COLOR, auto into a file has none
+"$DW" check -q --brief bad/BadDriver.dext >"$FX/bad.brief" 2>/dev/null
+[ "$(grep -c '^#1 bad/BadDriver.dext/.*: [a-z]*: com.example.BadDriver: .* \[check\.' "$FX/bad.brief")" -eq \
+    "$(grep -c '^    bad/BadDriver.dext/.*  check: ' "$FX/bad.text")" ] ||
+    bad "check --brief: not one line per finding"
+grep -q '^what to do:$' "$FX/bad.brief" || bad "check --brief: no remediations"
+[ "$(grep -c '^  \[check\.' "$FX/bad.brief")" -eq "$(grep -c '^    \[check\.' "$FX/bad.text")" ] ||
+    bad "check --brief: a rule's remediation not exactly once"
+"$DW" check -q --color=always bad/BadDriver.dext >"$FX/bad.color" 2>/dev/null
+grep -q "$(printf '\033')\[1;31mERROR" "$FX/bad.color" || bad "check --color=always: no colour"
+"$DW" check -q --color=auto bad/BadDriver.dext >"$FX/bad.auto" 2>/dev/null
+grep -q "$(printf '\033')" "$FX/bad.auto" && bad "check --color=auto into a file: colours"
+
 # every JSON output against docs/incident.schema.json (when jsonschema is there)
 if python3 -c 'import jsonschema' 2>/dev/null; then
     python3 - "$SRC/../../docs/incident.schema.json" "$FX"/*.json <<'PY' || bad "JSON output not valid against docs/incident.schema.json"

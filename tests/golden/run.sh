@@ -22,7 +22,8 @@ UPDATE=${3:-}
 GOLD=$SRC/tests/golden
 cd "$SRC" || exit 2
 unset GITHUB_STEP_SUMMARY DEXTWATCH_RULES
-export NO_COLOR=1 CI=1
+# TZ: log times without an offset are shown in local time (dwtime.h)
+export NO_COLOR=1 CI=1 TZ=UTC0
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 pass=0 fail=0 missing=""
