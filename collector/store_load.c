@@ -346,7 +346,25 @@ static int recent_row_cmp(const void *a, const void *b)
 /* A limit up to which the rows read are ranked as they come, so reading can
  * stop early; a larger one reads every matching row. */
 #define RECENT_EARLY_STOP_MAX 1024
-#define OFFSET_MAX_US ((int64_t)DW_TIME_OFFSET_MAX_MIN * 60 * 1000000)
+#define MIN_US (60 * INT64_C(1000000))
+
+/* How much later than its stored value the instant of a time without an
+ * offset stored near around_us can be: the most the local zone lies west of
+ * UTC in January or July of that year, plus two hours for DST rules and zone
+ * changes of other years (zones east of UTC: only those two hours, as such a
+ * time happened before its stored value). */
+static int64_t local_lateness_us(int64_t around_us)
+{
+    int64_t y;
+    int m, d;
+    int64_t days = around_us / (1440 * MIN_US);
+    dw_time_civil(days, &y, &m, &d);
+    int year = y < 1902 ? 1902 : y > 9999 ? 9999 : (int)y;
+    int jan = dw_time_local_offset_min(dw_time_from_civil(year, 1, 1, 12, 0, 0));
+    int jul = dw_time_local_offset_min(dw_time_from_civil(year, 7, 1, 12, 0, 0));
+    int west = -(jan < jul ? jan : jul);
+    return ((west > 0 ? west : 0) + 120) * MIN_US;
+}
 
 /* Inserts instant into top[0..*n) (newest first, at most limit kept). */
 static void top_insert(int64_t *top, size_t *n, size_t limit, int64_t instant)
@@ -365,9 +383,10 @@ static void top_insert(int64_t *top, size_t *n, size_t limit, int64_t instant)
 
 /* The ids of the incidents matching q, ordered by recent_row_cmp and cut to
  * the limit, into *ids.  The query gives rows by the stored last_seen_us; a
- * row's instant differs from it by at most OFFSET_MAX_US (times without an
- * offset), so once limit rows are ranked, a row stored more than that before
- * the limit-th instant ends the reading.  0, or -1 with a message. */
+ * row's instant is never later than that by more than local_lateness_us
+ * (only times without an offset differ), so once limit rows are ranked, a row
+ * stored more than that before the limit-th instant ends the reading.  0, or
+ * -1 with a message. */
 static int recent_ids(struct dw_store *s, const struct dw_query *q, int64_t **ids, size_t *nids,
                       struct dw_errors *err)
 {
@@ -381,16 +400,19 @@ static int recent_ids(struct dw_store *s, const struct dw_query *q, int64_t **id
         store_bind_text(s, st, 1, q->class_glob);
     if (q->subject_glob)
         store_bind_text(s, st, 2, q->subject_glob);
-    if (q->has_since)
-        sqlite3_bind_int64(st, 3,
-                           q->since_us > INT64_MIN + OFFSET_MAX_US ? q->since_us - OFFSET_MAX_US
-                                                                   : INT64_MIN);
+    if (q->has_since) {
+        int64_t late = local_lateness_us(q->since_us);
+        sqlite3_bind_int64(st, 3, q->since_us > INT64_MIN + late ? q->since_us - late : INT64_MIN);
+    }
+    int64_t late = -1; /* from the first dated row */
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct recent_row r = {.id = sqlite3_column_int64(st, 0),
                                .dated = sqlite3_column_type(st, 1) != SQLITE_NULL};
+        if (r.dated && late < 0)
+            late = local_lateness_us(sqlite3_column_int64(st, 1));
         if (early && ntop == limit &&
-            (!r.dated || sqlite3_column_int64(st, 1) < top[limit - 1] - OFFSET_MAX_US))
+            (!r.dated || sqlite3_column_int64(st, 1) < top[limit - 1] - late))
             break; /* nothing from here on comes before the limit-th row */
         if (r.dated) {
             struct dw_time t = {.kind = DW_TIME_DATE,
