@@ -87,5 +87,8 @@ void check_resources(struct dw_check_ctx *c)
     if (st != DW_SLOT_MATCH || !b->resources)
         return;
     struct seal_walk w = {c, 0};
-    dw_plist_each(plist_dict_get_item(b->resources, "files2"), check_entry, &w);
+    plist_t files2 = plist_dict_get_item(b->resources, "files2");
+    /* a seal without files2 (written for macOS before 10.9) lists SHA-1s under files */
+    dw_plist_each(files2 ? files2 : plist_dict_get_item(b->resources, "files"), check_entry, &w);
+    check_unsealed(c);
 }

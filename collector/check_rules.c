@@ -44,6 +44,17 @@ const struct dw_check_rule dw_check_rules[] = {
      "modify the bundle afterwards; confirm with `codesign --verify --deep --strict -vv BUNDLE` "
      "(errSecCSSignatureFailed -67061, errSecCSInfoPlistFailed -67030 on the Mac).",
      REF_TN3126 "\n" REF_CS_BLOBS},
+    {"check.unsealed", "codesign.unsealed", DW_SEV_ERROR, 83,
+     "A file was put into the bundle after it was signed: the seal "
+     "(_CodeSignature/CodeResources) does not cover it, so `codesign --verify --deep --strict "
+     "-vv BUNDLE` fails (\"a sealed resource is missing or invalid\", \"file added\") and so do "
+     "Gatekeeper and notarization.  Copy every file into the bundle before the signing step "
+     "(Xcode: a Copy Files phase of the target, never a script after Code Sign) or remove it, "
+     "then sign again.",
+     "Security libsecurity_codesigning bundlediskrep.cpp (BundleDiskRep::defaultResourceRules: "
+     "rules2; adjustResources: the exclusions) and resources.cpp (ResourceBuilder)\n"
+     "TN2206 macOS Code Signing In Depth "
+     "https://developer.apple.com/library/archive/technotes/tn2206/_index.html\n" REF_TN3126},
     {"check.der-entitlements", "codesign.der-entitlements", DW_SEV_ERROR, 84,
      "Since macOS 12 the kernel and AMFI read the DER form of the entitlements; it must say "
      "what the XML form says.  Sign again with a current codesign (Xcode 13 or later writes "

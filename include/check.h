@@ -88,6 +88,9 @@ void check_host(struct dw_check_ctx *c);
 void check_ioreg(struct dw_check_ctx *c);
 void check_usb(struct dw_check_ctx *c);
 void check_resources(struct dw_check_ctx *c);
+/* Files of the bundle the seal does not cover (check_unsealed.c); called by
+ * check_resources once CodeResources is known to be the one signed. */
+void check_unsealed(struct dw_check_ctx *c);
 /* Entitlement names that only a provisioning profile can grant. */
 bool check_is_restricted(const char *entitlement);
 

@@ -23,6 +23,9 @@
 #                           the serial family entitlement, a profile for another App ID
 #   derdiff/VirtualHIDDevice.dext  hid with DER entitlements that say something else,
 #                           x86_64 only, CodeResources edited after signing
+#   unsealed/VirtualHIDDevice.dext  hid with files put in after signing (a script, a
+#                           file in a new directory, a name with escapes and a newline;
+#                           a .DS_Store, which the seal omits)
 #   usb/USBDriver.dext      knightsc/USBApp-shaped; transport.usb idVendor as a hex string
 #   Host.app                an app with hid's dext in Contents/Library/SystemExtensions
 #   HostBad.app             no system-extension.install, a user-client access list
@@ -145,6 +148,16 @@ cp -R "$H" "$D"
     --der-from "$SRC/seed.entitlements" --info "$D/Info.plist" --id com.example.VirtualHIDDevice \
     --resources "$D/_CodeSignature/CodeResources" $DEV --arch x86_64
 echo '<!-- edited -->' >>"$D/_CodeSignature/CodeResources"
+
+# files added after signing: not in CodeResources' files2
+S=$DIR/unsealed/VirtualHIDDevice.dext
+mkdir -p "$DIR/unsealed"
+cp -R "$H" "$S"
+printf '#!/bin/sh\n' >"$S/postinstall.sh"
+mkdir -p "$S/Resources"
+echo extra >"$S/Resources/extra.txt"
+echo finder >"$S/.DS_Store"
+: >"$S/$(printf 'evil\033[31m\nname<b>')" # a hostile file name, escaped in every format
 
 # everything the profile and the personality can get wrong
 B=$DIR/bad/BadDriver.dext

@@ -70,6 +70,7 @@ run_case pci 0 "text json" pci/PCIDriver.dext
 run_case modified 1 "text json" modified/VirtualHIDDevice.dext
 run_case bad 1 "text json" bad/BadDriver.dext
 run_case derdiff 1 "text" derdiff/VirtualHIDDevice.dext
+run_case unsealed 1 "text json github junit markdown" unsealed/VirtualHIDDevice.dext
 run_case usb 1 "text json" usb/USBDriver.dext
 run_case host 0 "text json" Host.app
 run_case host-bad 1 "text" HostBad.app
@@ -101,7 +102,13 @@ grep -q 'arm64: 1 of 4 pages differ from their hashes in the signature (2 CodeDi
 grep -q 'Info.plist does not match' "$FX/modified.text" || bad "modified: Info.plist not named"
 grep -q 'embedded.provisionprofile changed after signing' "$FX/modified.text" ||
     bad "modified: the replaced (sealed) profile is not named"
-grep -q 'changed after signing\|does not match the hash' "$FX/hid.text" && bad "hid: a clean seal reported"
+grep -q 'changed after signing\|does not match the hash\|added after signing' "$FX/hid.text" &&
+    bad "hid: a clean seal reported"
+# files put in after signing are named; what the seal's rules omit (.DS_Store) is not
+for f in postinstall.sh Resources/extra.txt; do
+    grep -q "$f was added after signing" "$FX/unsealed.text" || bad "unsealed: $f not named"
+done
+grep -q 'DS_Store' "$FX/unsealed.text" && bad "unsealed: .DS_Store (omitted by the rules) reported"
 
 # --brief: one line per finding (as many as the full text's evidence lines), each rule's
 # remediation once; --color=always wins over NO_COLOR, auto into a file has none

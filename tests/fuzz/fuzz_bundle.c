@@ -5,7 +5,8 @@
  *   1 an Info.plist (XML or binary, libplist), then every check on a dext
  *     whose Info.plist and entitlements are that plist (personalities, PCI
  *     match strings, entitlement values against a profile of the same plist,
- *     devices of an --ioreg listing that is the same plist);
+ *     devices of an --ioreg listing that is the same plist, the rules2 of a
+ *     CodeResources seal that is the same plist);
  *   2 an embedded.provisionprofile (CMS SignedData holding a plist);
  *   3 a PCI match string (IOPCIFamily's strtoul walk).
  * Seeds: tests/fuzz/regressions/fuzz_bundle (one input per path). */
@@ -50,6 +51,12 @@ static void check_plist(const uint8_t *data, size_t size)
         /* the same plist as an ioreg listing: device walk and judgement */
         struct dw_check_opts opts = {.now = 0, .ioreg = b.info, .ioreg_path = "fuzz.ioreg"};
         check_bundle(&b, &opts, drop, NULL);
+        /* the same plist as a CodeResources seal: its rules2 compiled (no files to walk) */
+        b.resources = b.info;
+        b.content_dir = "/nonexistent/dw-fuzz";
+        struct dw_check_ctx c = {.b = &b, .opts = &opts, .inc = incident_new(), .subject = "f"};
+        check_unsealed(&c);
+        incident_free(c.inc);
     }
     plist_free(b.entitlements);
     plist_free(b.info);

@@ -7,7 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -306,6 +308,61 @@ static void test_der_entitlements(void **state)
     assert_null(dw_der_entitlements_parse(bad, sizeof bad));
 }
 
+static void touch(const char *dir, const char *rel)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fclose(f);
+}
+
+/* The seal's own rules2 decide what must be sealed: an omitted directory and
+ * the main executable are not reported, a sealed file neither, the rest is. */
+static void test_unsealed_rules(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/dw-unsealed-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char sub[600];
+    snprintf(sub, sizeof sub, "%s/skip", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    touch(dir, "sealed.txt");
+    touch(dir, "added.txt");
+    touch(dir, "Driver");
+    touch(dir, "skip/inner.txt");
+    const char xml[] =
+        "<?xml version=\"1.0\"?><plist version=\"1.0\"><dict>"
+        "<key>files2</key><dict><key>sealed.txt</key><dict><key>hash2</key><data>AA==</data>"
+        "</dict></dict><key>rules2</key><dict><key>^.*</key><true/>"
+        "<key>^skip/</key><dict><key>omit</key><true/><key>weight</key><integer>20</integer>"
+        "</dict><key>^(bad</key><true/></dict></dict></plist>";
+    const char *why = NULL;
+    char exec[600];
+    snprintf(exec, sizeof exec, "%s/Driver", dir);
+    struct dw_bundle b = {.path = dir, .name = "x.dext", .kind = DW_BUNDLE_DEXT,
+                          .content_dir = dir, .exec_path = exec};
+    b.resources = dw_plist_parse(xml, sizeof xml - 1, &why);
+    assert_non_null(b.resources);
+    struct dw_check_opts opts = {0};
+    struct dw_check_ctx c = {.b = &b, .opts = &opts, .inc = incident_new(), .subject = "x"};
+    check_unsealed(&c);
+    assert_int_equal(c.inc->count, 1);
+    assert_string_equal(incident_evidence_at(c.inc, 0)->rule_id, "check.unsealed");
+    assert_non_null(
+        strstr(incident_evidence_at(c.inc, 0)->summary, "added.txt was added after signing"));
+    incident_free(c.inc);
+    plist_free(b.resources);
+    for (const char *const *f = (const char *const[]){"sealed.txt", "added.txt", "Driver",
+                                                       "skip/inner.txt", "skip", NULL};
+         *f; f++) {
+        char p[600];
+        snprintf(p, sizeof p, "%s/%s", dir, *f);
+        remove(p);
+    }
+    remove(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -313,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_truncated_and_counts), cmocka_unit_test(test_code_directory_bounds),
         cmocka_unit_test(test_fat),             cmocka_unit_test(test_pci_match),
         cmocka_unit_test(test_plist),           cmocka_unit_test(test_der_entitlements),
+        cmocka_unit_test(test_unsealed_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
