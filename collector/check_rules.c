@@ -55,6 +55,15 @@ const struct dw_check_rule dw_check_rules[] = {
      "rules2; adjustResources: the exclusions) and resources.cpp (ResourceBuilder)\n"
      "TN2206 macOS Code Signing In Depth "
      "https://developer.apple.com/library/archive/technotes/tn2206/_index.html\n" REF_TN3126},
+    {"check.cdhashes", "codesign.cdhashes", DW_SEV_ERROR, 86,
+     "The CMS signature lists the hash of every CodeDirectory it signed (its CDHashes "
+     "attributes); a CodeDirectory that was rewritten, added or removed afterwards is a "
+     "tampered or re-assembled signature, and macOS refuses it (errSecCSSignatureFailed -67061; "
+     "`codesign --verify -vv` \"invalid signature\").  Sign the final binary again with codesign "
+     "(after lipo, strip or any patch) instead of splicing signature blobs.",
+     "Security libsecurity_codesigning SecStaticCode.cpp SecStaticCode::verifySignature (hash "
+     "agility: 1.2.840.113635.100.9.1 plist of cdhashes, 1.2.840.113635.100.9.2 digest OID and "
+     "untruncated hash per CodeDirectory)\n" REF_TN3126 "\n" REF_CS_BLOBS},
     {"check.der-entitlements", "codesign.der-entitlements", DW_SEV_ERROR, 84,
      "Since macOS 12 the kernel and AMFI read the DER form of the entitlements; it must say "
      "what the XML form says.  Sign again with a current codesign (Xcode 13 or later writes "

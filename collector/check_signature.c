@@ -36,8 +36,98 @@ static void add_restricted(const char *key, plist_t value, void *ctx)
         buf_printf(&r->list, "%s%s", r->n++ ? ", " : "", key);
 }
 
+/* The first 20 bytes of a hash in hex (what `codesign -dvvv` prints as CDHash). */
+static void hex20(char out[41], const struct dw_cdhash *h)
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t n = h->len < 20 ? h->len : 20;
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[h->hash[i] >> 4];
+        out[2 * i + 1] = digits[h->hash[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static const char *hash_name(int type);
+
+/* The CodeDirectory hashes the CMS signed (its hash-agility attributes, as
+ * SecStaticCode::verifySignature compares them) against the CodeDirectories
+ * the SuperBlob holds.  Returns true when an attribute was there and agreed;
+ * reports each disagreement unless c is NULL. */
+static bool check_cdhashes(struct dw_check_ctx *c, const char *arch, const struct dw_codesign *cs)
+{
+    const struct dw_cms_agility *ag = &cs->agility;
+    const char *file = c ? c->b->exec_path : NULL;
+    bool bad = false;
+    if (ag->v1 < 0 || ag->v2 < 0) {
+        if (c)
+            check_report(c, "check.cdhashes", -1, file, 0,
+                         "%s: the CMS's CDHashes attribute (%s) is not well formed", arch,
+                         ag->v1 < 0 ? "1.2.840.113635.100.9.1" : "1.2.840.113635.100.9.2");
+        return false;
+    }
+    char want[41], have[41];
+    if (ag->v1 && ag->v1_n != cs->n_cdhashes) {
+        if (c)
+            check_report(
+                c, "check.cdhashes", -1, file, 0,
+                "%s: the CMS signed %zu CodeDirectory hash%s (CDHashes attribute), the "
+                "signature holds %zu CodeDirector%s: one was added or removed after signing",
+                arch, ag->v1_n, ag->v1_n == 1 ? "" : "es", cs->n_cdhashes,
+                cs->n_cdhashes == 1 ? "y" : "ies");
+        bad = true;
+    } else if (ag->v1) {
+        for (size_t i = 0; i < cs->n_cdhashes; i++) {
+            size_t n = cs->cdhashes[i].len < 20 ? cs->cdhashes[i].len : 20;
+            if (ag->v1_hashes[i].len == n &&
+                memcmp(ag->v1_hashes[i].hash, cs->cdhashes[i].hash, n) == 0)
+                continue;
+            hex20(want, &ag->v1_hashes[i]);
+            hex20(have, &cs->cdhashes[i]);
+            if (c)
+                check_report(c, "check.cdhashes", -1, file, 0,
+                             "%s: CodeDirectory %zu (slot 0x%x, %s) has CDHash %s, but the CMS "
+                             "signed %s: it was rewritten after signing",
+                             arch, i + 1, cs->cdhashes[i].slot, hash_name(cs->cdhashes[i].type),
+                             have, want);
+            bad = true;
+        }
+    }
+    if (ag->v2 && !bad) {
+        for (size_t i = 0; i < cs->n_cdhashes; i++) {
+            const struct dw_cdhash *h = &cs->cdhashes[i], *e = NULL;
+            for (size_t j = 0; j < ag->v2_n && j < DW_CS_MAX_CDS && !e; j++)
+                if (ag->v2_hashes[j].type == h->type)
+                    e = &ag->v2_hashes[j];
+            if (e && e->len == h->len && memcmp(e->hash, h->hash, h->len) == 0)
+                continue;
+            hex20(have, h);
+            if (e)
+                hex20(want, e);
+            if (c)
+                check_report(c, "check.cdhashes", -1, file, 0,
+                             "%s: CodeDirectory %zu (slot 0x%x, %s) has CDHash %s, but the CMS's "
+                             "1.2.840.113635.100.9.2 attribute %s%s",
+                             arch, i + 1, h->slot, hash_name(h->type), have,
+                             e ? "signed " : "lists no hash of its type", e ? want : "");
+            bad = true;
+        }
+        if (!bad && ag->v2_n != cs->n_cdhashes) {
+            if (c)
+                check_report(
+                    c, "check.cdhashes", -1, file, 0,
+                    "%s: the CMS's 1.2.840.113635.100.9.2 attribute lists %zu hashes for %zu "
+                    "CodeDirector%s",
+                    arch, ag->v2_n, cs->n_cdhashes, cs->n_cdhashes == 1 ? "y" : "ies");
+            bad = true;
+        }
+    }
+    return (ag->v1 || ag->v2) && !bad;
+}
+
 /* The info finding: identifier, team, signer, flags, hashes verified. */
-static void describe(struct dw_check_ctx *c, const char *arch, const struct dw_codesign *cs)
+static void describe(struct dw_check_ctx *c, const char *arch, const struct dw_codesign *cs,
+                     bool cdhashes_ok)
 {
     struct dw_buf flags = {0};
     if (cs->flags & DW_CS_ADHOC)
@@ -47,10 +137,11 @@ static void describe(struct dw_check_ctx *c, const char *arch, const struct dw_c
     if (cs->flags & DW_CS_RUNTIME)
         buf_puts(&flags, ", hardened runtime");
     check_report(c, "check.signature", -1, c->b->exec_path, 0,
-                 "%s: identifier %s, team %s, signed by %s%s%s%s; %u %s page hashes checked", arch,
-                 cs->identifier, cs->team_id ? cs->team_id : "none", cs->signer_cn ? "'" : "",
+                 "%s: identifier %s, team %s, signed by %s%s%s%s; %u %s page hashes checked%s",
+                 arch, cs->identifier, cs->team_id ? cs->team_id : "none", cs->signer_cn ? "'" : "",
                  cs->signer_cn ? cs->signer_cn : "no certificate", cs->signer_cn ? "'" : "",
-                 buf_cstr(&flags), cs->n_code_slots, hash_name(cs->hash_type));
+                 buf_cstr(&flags), cs->n_code_slots, hash_name(cs->hash_type),
+                 cdhashes_ok ? "; the CMS's CDHashes match" : "");
     buf_free(&flags);
 }
 
@@ -144,7 +235,9 @@ void check_signature(struct dw_check_ctx *c)
                          "%s: the executable has no code signature", arch);
             continue;
         }
-        describe(c, arch, &s->cs);
+        /* the description says whether they match; the mismatches follow it */
+        describe(c, arch, &s->cs, check_cdhashes(NULL, arch, &s->cs));
+        check_cdhashes(c, arch, &s->cs);
         check_intact(c, arch, &s->cs);
         bool adhoc = (s->cs.flags & DW_CS_ADHOC) || !s->cs.cms_len;
         if (adhoc && r.n)

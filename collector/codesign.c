@@ -212,7 +212,7 @@ enum dw_cs_slot_state codesign_check_slot(const struct dw_codesign *cs, int slot
     return memcmp(h, cs->special[slot], cs->hash_size) == 0 ? DW_SLOT_MATCH : DW_SLOT_MISMATCH;
 }
 
-#define MAX_CDS 6 /* slot 0 and the alternates 0x1000..0x1004 */
+#define MAX_CDS DW_CS_MAX_CDS
 
 struct blobs;
 static int verify_others(const unsigned char *buf, uint64_t slice_off, uint64_t slice_size,
@@ -226,6 +226,7 @@ struct blobs {
     const unsigned char *cds[MAX_CDS]; /* every CodeDirectory, to verify each */
     uint32_t cd_lens[MAX_CDS];
     uint64_t cd_at[MAX_CDS];
+    uint32_t cd_slot[MAX_CDS];
     size_t ncds;
 };
 
@@ -250,6 +251,7 @@ static int take_blob(struct blobs *b, uint32_t type, const unsigned char *blob, 
         if (b->ncds < MAX_CDS) {
             b->cds[b->ncds] = blob;
             b->cd_lens[b->ncds] = blen;
+            b->cd_slot[b->ncds] = type;
             b->cd_at[b->ncds++] = at;
         }
         if (type == CSSLOT_CODEDIRECTORY) {
@@ -339,6 +341,25 @@ static int verify_others(const unsigned char *buf, uint64_t slice_off, uint64_t 
     return 0;
 }
 
+/* The cdhash of each CodeDirectory (SecStaticCode::cdHashes), in slot order. */
+static void compute_cdhashes(const struct blobs *b, struct dw_codesign *cs)
+{
+    cs->n_cdhashes = 0;
+    for (uint32_t slot = 0; slot <= CSSLOT_ALTERNATE_LAST; slot = slot ? slot + 1 : 0x1000)
+        for (size_t i = 0; i < b->ncds; i++) {
+            if (b->cd_slot[i] != slot || b->cd_lens[i] < CD_MIN)
+                continue;
+            struct dw_cdhash *h = &cs->cdhashes[cs->n_cdhashes];
+            h->slot = slot;
+            h->type = b->cds[i][37];
+            if (codesign_hash(h->type, b->cds[i], b->cd_lens[i], h->hash) != 0)
+                continue;
+            h->len = (uint8_t)expected_hash_size(h->type);
+            cs->n_cdhashes++;
+            break;
+        }
+}
+
 int codesign_read(const unsigned char *buf, size_t len, uint64_t slice_off, uint64_t off,
                   uint64_t size, struct dw_codesign *cs, struct dw_errors *err)
 {
@@ -391,6 +412,7 @@ int codesign_read(const unsigned char *buf, size_t len, uint64_t slice_off, uint
         codesign_check_slot(cs, DW_CSSLOT_DER_ENTITLEMENTS, b.der, b.der_len);
     if (verify_others(buf, slice_off, slice_size, &b, cs, err) != 0)
         return -1;
+    compute_cdhashes(&b, cs);
     if (b.cms && b.cms_len) {
         cs->cms = xmalloc(b.cms_len);
         memcpy(cs->cms, b.cms, b.cms_len);

@@ -55,6 +55,28 @@ enum dw_cs_slot_state {
     DW_SLOT_MISMATCH, /* modified after signing (or bound data missing) */
 };
 
+/* One CodeDirectory's hash (its "cdhash": the whole blob hashed with its own
+ * hash type), or one hash the CMS's hash-agility attributes list. */
+struct dw_cdhash {
+    uint32_t slot; /* 0, 0x1000..0x1004 (0 for a CMS entry) */
+    uint8_t type;  /* DW_CS_HASHTYPE_* */
+    uint8_t len;
+    unsigned char hash[DW_CS_HASH_MAX];
+};
+#define DW_CS_MAX_CDS 6 /* slot 0 and the alternates 0x1000..0x1004 */
+/* The CMS's hash-agility attributes (Security SecStaticCode::verifySignature):
+ * V1 1.2.840.113635.100.9.1, a plist {cdhashes = [data, ...]} of cdhashes
+ * truncated to 20 bytes in CodeDirectory order; V2 1.2.840.113635.100.9.2,
+ * SEQUENCE {digest OID, OCTET STRING} per CodeDirectory, untruncated. */
+struct dw_cms_agility {
+    int v1; /* 0 absent, 1 read, -1 present but not a plist of data */
+    struct dw_cdhash v1_hashes[DW_CS_MAX_CDS];
+    size_t v1_n; /* entries read (more than DW_CS_MAX_CDS are counted, not kept) */
+    int v2;
+    struct dw_cdhash v2_hashes[DW_CS_MAX_CDS];
+    size_t v2_n;
+};
+
 /* One embedded signature (LC_CODE_SIGNATURE -> SuperBlob). */
 struct dw_codesign {
     bool present;        /* the slice has an LC_CODE_SIGNATURE */
@@ -86,7 +108,11 @@ struct dw_codesign {
     char *signer_ou; /* the certificate's OU: the team id in Apple certificates */
     unsigned char *signer_der;
     size_t signer_der_len;
-    int cms_state;   /* 0 none, 1 signature over the CodeDirectory verifies, -1 it does not */
+    int cms_state; /* 0 none, 1 signature over the CodeDirectory verifies, -1 it does not */
+    struct dw_cms_agility agility;
+    /* the cdhash of every CodeDirectory of the SuperBlob, in slot order */
+    struct dw_cdhash cdhashes[DW_CS_MAX_CDS];
+    size_t n_cdhashes;
     char *cms_error; /* why the CMS could not be read or did not verify */
 };
 

@@ -12,11 +12,14 @@
  *             [--cert PEM --key PEM] [--corrupt] [--unsigned] [--der-from XML]
  *             [--platform N]  (LC_BUILD_VERSION platform; default 10, DriverKit)
  *             [--resources _CodeSignature/CodeResources]  (bound in special slot 3)
- *             [--two-cds [--patch-alternate]]
+ *             [--two-cds [--patch-alternate | --drop-alternate]]
  * --two-cds writes codesign's layout for older deployment targets: a SHA-1
  * CodeDirectory in slot 0 (the one the CMS signs) and a SHA-256 one in slot
  * 0x1000; --patch-alternate then changes a page and rewrites only the SHA-256
- * directory over it (the SHA-1 one, and so the CMS, no longer match).
+ * directory over it (the SHA-1 one, and so the CMS, no longer match);
+ * --drop-alternate signs both directories and then leaves the SHA-256 one out
+ * of the SuperBlob (the CMS's CDHashes attributes still name it).
+ * A signed CMS carries codesign's CDHashes attributes (add_agility).
  *   gen_macho --xml2bin IN OUT      (an XML plist to a binary one, libplist)
  *
  * Without --cert the signature is ad-hoc (CS_ADHOC, an empty BlobWrapper);
@@ -46,7 +49,7 @@ struct opts {
     const char *out, *id, *team, *ent, *der_from, *info, *resources, *cert, *key;
     const char *arches[4];
     size_t narch;
-    bool fat64, corrupt, unsigned_, two_cds, patch_alternate;
+    bool fat64, corrupt, unsigned_, two_cds, patch_alternate, drop_alternate;
     uint32_t platform;
 };
 
@@ -284,8 +287,59 @@ static void code_directory(struct dw_buf *cd, const struct opts *o, const struct
     }
 }
 
-/* A detached CMS SignedData over the CodeDirectory (DER). */
-static void cms_sign(struct dw_buf *out, const struct opts *o, const struct dw_buf *cd)
+/* The signed attributes Apple's codesign adds (Security SecStaticCode::
+ * verifySignature reads them): 1.2.840.113635.100.9.1, a plist of the
+ * CodeDirectories' cdhashes (20 bytes each), and 1.2.840.113635.100.9.2, one
+ * SEQUENCE {digest OID, untruncated cdhash} per CodeDirectory. */
+static void add_agility(CMS_SignerInfo *si, const struct dw_buf *const *cds, size_t n)
+{
+    struct dw_buf plist = {0};
+    buf_puts(&plist, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\">\n"
+                     "<dict>\n\t<key>cdhashes</key>\n\t<array>\n");
+    ASN1_OBJECT *v1 = OBJ_txt2obj("1.2.840.113635.100.9.1", 1);
+    ASN1_OBJECT *v2 = OBJ_txt2obj("1.2.840.113635.100.9.2", 1);
+    X509_ATTRIBUTE *attr2 = X509_ATTRIBUTE_new();
+    X509_ATTRIBUTE_set1_object(attr2, v2);
+    for (size_t i = 0; i < n; i++) {
+        size_t size = cds[i]->data[37] == 1 ? 20 : 32;
+        unsigned char h[32];
+        hash_n(size, cds[i]->data, cds[i]->len, h);
+        unsigned char *b64 = xmalloc(64);
+        EVP_EncodeBlock(b64, h, 20);
+        buf_printf(&plist, "\t\t<data>%s</data>\n", b64);
+        free(b64);
+        /* SEQUENCE { OID, OCTET STRING } */
+        const char *oid = size == 20 ? "1.3.14.3.2.26" : "2.16.840.1.101.3.4.2.1";
+        ASN1_OBJECT *alg = OBJ_txt2obj(oid, 1);
+        unsigned char *oder = NULL;
+        int on = i2d_ASN1_OBJECT(alg, &oder);
+        struct dw_buf seq = {0}, body = {0};
+        buf_append(&body, oder, (size_t)on);
+        buf_putc(&body, 0x04);
+        buf_putc(&body, (char)size);
+        buf_append(&body, h, size);
+        buf_putc(&seq, 0x30);
+        buf_putc(&seq, (char)body.len);
+        buf_append(&seq, body.data, body.len);
+        X509_ATTRIBUTE_set1_data(attr2, V_ASN1_SEQUENCE, seq.data, (int)seq.len);
+        OPENSSL_free(oder);
+        ASN1_OBJECT_free(alg);
+        buf_free(&seq);
+        buf_free(&body);
+    }
+    buf_puts(&plist, "\t</array>\n</dict>\n</plist>\n");
+    CMS_signed_add1_attr_by_OBJ(si, v1, V_ASN1_OCTET_STRING, plist.data, (int)plist.len);
+    CMS_signed_add1_attr(si, attr2);
+    X509_ATTRIBUTE_free(attr2);
+    ASN1_OBJECT_free(v1);
+    ASN1_OBJECT_free(v2);
+    buf_free(&plist);
+}
+
+/* A detached CMS SignedData over the CodeDirectory (DER), with the cdhashes
+ * of cds[0..n) as codesign's signed attributes. */
+static void cms_sign(struct dw_buf *out, const struct opts *o, const struct dw_buf *cd,
+                     const struct dw_buf *const *cds, size_t ncds)
 {
     BIO *cb = BIO_new_file(o->cert, "r"), *kb = BIO_new_file(o->key, "r");
     X509 *cert = cb ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
@@ -293,9 +347,14 @@ static void cms_sign(struct dw_buf *out, const struct opts *o, const struct dw_b
     if (!cert || !key)
         die("cannot read --cert/--key");
     BIO *in = BIO_new_mem_buf(cd->data, (int)cd->len);
-    CMS_ContentInfo *cms = CMS_sign(cert, key, NULL, in, CMS_DETACHED | CMS_BINARY | CMS_NOSMIMECAP);
-    if (!cms)
+    unsigned flags = CMS_DETACHED | CMS_BINARY | CMS_NOSMIMECAP | CMS_PARTIAL;
+    CMS_ContentInfo *cms = CMS_sign(NULL, NULL, NULL, NULL, flags);
+    CMS_SignerInfo *si = cms ? CMS_add1_signer(cms, cert, key, EVP_sha256(), flags) : NULL;
+    if (!si)
         die("CMS_sign failed");
+    add_agility(si, cds, ncds);
+    if (CMS_final(cms, in, NULL, flags) != 1)
+        die("CMS_final failed");
     unsigned char *der = NULL;
     int n = i2d_CMS_ContentInfo(cms, &der);
     buf_append(out, der, (size_t)n);
@@ -384,12 +443,16 @@ static void thin_image(struct dw_buf *img, const struct opts *o, const struct pa
         return;
     struct dw_buf cd = {0}, alt = {0}, cms = {0}, sb = {0};
     code_directory(&cd, o, p, (const unsigned char *)img->data, sig_off, o->two_cds ? 20 : 32);
-    if (o->two_cds && o->patch_alternate)
-        img->data[PAGE + 20] ^= 0x33;
     if (o->two_cds)
         code_directory(&alt, o, p, (const unsigned char *)img->data, sig_off, 32);
-    if (o->cert)
-        cms_sign(&cms, o, &cd);
+    const struct dw_buf *signed_cds[2] = {&cd, &alt};
+    if (o->cert) /* the CMS names the CodeDirectories as signed, before any patch */
+        cms_sign(&cms, o, &cd, signed_cds, o->two_cds ? 2 : 1);
+    if (o->two_cds && o->patch_alternate) {
+        img->data[PAGE + 20] ^= 0x33;
+        buf_reset(&alt);
+        code_directory(&alt, o, p, (const unsigned char *)img->data, sig_off, 32);
+    }
     /* SuperBlob: index then blobs, in slot order as codesign writes them */
     struct { uint32_t type; const struct dw_buf *b; } idx[6];
     size_t n = 0;
@@ -399,7 +462,7 @@ static void thin_image(struct dw_buf *img, const struct opts *o, const struct pa
         idx[n].type = 5, idx[n++].b = &p->ent;
     if (p->der.len)
         idx[n].type = 7, idx[n++].b = &p->der;
-    if (o->two_cds)
+    if (o->two_cds && !o->drop_alternate)
         idx[n].type = 0x1000, idx[n++].b = &alt;
     struct dw_buf wrapper = {0};
     blob(&wrapper, 0xfade0b01, cms.data, cms.len);
@@ -552,6 +615,8 @@ int main(int argc, char **argv)
             o.two_cds = true;
         else if (strcmp(a, "--patch-alternate") == 0)
             o.patch_alternate = true;
+        else if (strcmp(a, "--drop-alternate") == 0)
+            o.drop_alternate = true;
         else if (!v)
             die("option without a value");
         else if (strcmp(a, "--out") == 0)

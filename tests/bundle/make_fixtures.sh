@@ -34,6 +34,8 @@
 #   hostile/Evil.dext       escapes, newlines and markup in every Info.plist string
 #   patched/PCIDriver.dext  pci with two CodeDirectories (SHA-1 primary, SHA-256
 #                           alternate); a page patched and only the SHA-256 one rewritten
+#   stripped/PCIDriver.dext  pci signed with both CodeDirectories, the SHA-256 one then
+#                           removed from the SuperBlob (only the CMS's CDHashes say so)
 #   unsigned/Tool           a Mach-O without LC_CODE_SIGNATURE
 #   broken/PCIDriver        seed's executable cut short (its signature runs past the end)
 set -eu
@@ -175,6 +177,14 @@ mkdir -p "$DIR/patched"
 cp -R "$P" "$Q"
 "$GEN" --out "$Q/PCIDriver" --entitlements "$SRC/pci.entitlements" --info "$Q/Info.plist" \
     --id com.example.PCIDriver $DEV --arch arm64 --two-cds --patch-alternate
+
+# the same layout with the SHA-256 CodeDirectory left out after signing: every page
+# and the CMS over the SHA-1 one verify, only the CMS's CDHashes attributes tell
+R=$DIR/stripped/PCIDriver.dext
+mkdir -p "$DIR/stripped"
+cp -R "$P" "$R"
+"$GEN" --out "$R/PCIDriver" --entitlements "$SRC/pci.entitlements" --info "$R/Info.plist" \
+    --id com.example.PCIDriver $DEV --arch arm64 --two-cds --drop-alternate
 
 # a USB dext whose entitlement writes idVendor as a hex string
 U=$DIR/usb/USBDriver.dext

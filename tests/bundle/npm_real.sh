@@ -40,7 +40,7 @@ expect() { # name json-file text
 out=$CACHE/deno.json
 "$DW" check -q --format json "$CACHE/deno-darwin-arm64-2.9.6/package/deno" >"$out"
 [ $? -eq 0 ] || bad "deno: exit status (a clean Developer ID binary must pass)"
-expect deno "$out" "arm64: identifier deno, team 2H4KBF436B, signed by 'Developer ID Application: Deno Land Inc. (2H4KBF436B)', hardened runtime; 19598 SHA-256 page hashes checked"
+expect deno "$out" "arm64: identifier deno, team 2H4KBF436B, signed by 'Developer ID Application: Deno Land Inc. (2H4KBF436B)', hardened runtime; 19598 SHA-256 page hashes checked; the CMS's CDHashes match"
 grep -q codesign.modified "$out" && bad "deno: a page or blob hash did not verify"
 
 out=$CACHE/esbuild.json

@@ -76,6 +76,7 @@ run_case host 0 "text json" Host.app
 run_case host-bad 1 "text" HostBad.app
 run_case hostile 1 "text json github junit markdown" hostile/Evil.dext
 run_case patched 1 "text" patched/PCIDriver.dext
+run_case stripped 1 "text json" stripped/PCIDriver.dext
 run_case unsigned 1 "text" unsigned/Tool
 run_case broken 1 "text" broken/PCIDriver
 
@@ -99,6 +100,13 @@ grep -q 'page 1 at slice offset 0x1000' "$FX/modified.text" || bad "modified: pa
 # a page patched with only the SHA-256 alternate CodeDirectory rewritten: the SHA-1 one tells
 grep -q 'arm64: 1 of 4 pages differ from their hashes in the signature (2 CodeDirectories checked; first: page 1' \
     "$FX/patched.text" || bad "patched: the page under the stale SHA-1 CodeDirectory is not found"
+# the CMS names the CodeDirectories it signed: a rewritten or removed one is named
+grep -q 'CodeDirectory 2 (slot 0x1000, SHA-256) has CDHash [0-9a-f]\{40\}, but the CMS signed' \
+    "$FX/patched.text" || bad "patched: the rewritten CodeDirectory's CDHash is not named"
+grep -q 'the CMS signed 2 CodeDirectory hashes (CDHashes attribute), the signature holds 1' \
+    "$FX/stripped.text" || bad "stripped: the removed CodeDirectory is not found"
+grep -q 'codesign.modified' "$FX/stripped.json" && bad "stripped: pages or CMS failed (only the CDHashes should)"
+grep -q "the CMS's CDHashes match" "$FX/pci.text" || bad "pci: the CDHashes attributes are not verified"
 grep -q 'Info.plist does not match' "$FX/modified.text" || bad "modified: Info.plist not named"
 grep -q 'embedded.provisionprofile changed after signing' "$FX/modified.text" ||
     bad "modified: the replaced (sealed) profile is not named"

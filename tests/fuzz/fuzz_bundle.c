@@ -8,7 +8,9 @@
  *     devices of an --ioreg listing that is the same plist, the rules2 of a
  *     CodeResources seal that is the same plist);
  *   2 an embedded.provisionprofile (CMS SignedData holding a plist);
- *   3 a PCI match string (IOPCIFamily's strtoul walk).
+ *   3 a PCI match string (IOPCIFamily's strtoul walk);
+ *   4 the CMS blob of a code signature (signer, signature over a fixed
+ *     CodeDirectory, the CDHashes attributes: a plist and DER sequences).
  * Seeds: tests/fuzz/regressions/fuzz_bundle (one input per path). */
 #include <stddef.h>
 #include <stdint.h>
@@ -67,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    unsigned kind = data[0] % 4;
+    unsigned kind = data[0] % 5;
     data++, size--;
     if (kind == 0) {
         struct dw_errors err = {0};
@@ -81,6 +83,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct dw_profile p = {0};
         profile_read(&p, "fuzz.provisionprofile", data, size);
         profile_free(&p);
+    } else if (kind == 4) {
+        static const unsigned char cd[64] = {0xfa, 0xde, 0x0c, 0x02};
+        struct dw_codesign cs = {.cms = xmalloc(size + 1), .cms_len = size};
+        memcpy(cs.cms, data, size);
+        codesign_read_cms(&cs, cd, sizeof cd);
+        if (cs.agility.v1_n > 0 && cs.agility.v1 == 0)
+            __builtin_trap();
+        codesign_free(&cs);
     } else {
         char *s = xstrndup((const char *)data, size);
         struct dw_pci_term t[DW_PCI_MAX_TERMS];
