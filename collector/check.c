@@ -51,8 +51,10 @@ static struct dw_incident *check_one(const struct dw_bundle *b, const struct dw_
     check_entitlements(&c);
     check_personalities(&c);
     check_usb(&c);
+    check_hid(&c);
     check_host(&c);
     check_ioreg(&c);
+    check_ioreg_usb(&c);
     return c.inc;
 }
 

@@ -43,38 +43,50 @@ static bool data_u32(plist_t dict, const char *key, uint32_t *out)
     return true;
 }
 
-/* Collects every entry with vendor-id and device-id, depth first. */
-static void collect(plist_t node, int depth, struct pci_device *dev, size_t *n)
+void check_ioreg_each(plist_t node, int depth, void (*fn)(plist_t entry, void *ctx), void *ctx)
 {
-    if (!node || depth > WALK_DEPTH_MAX || *n >= DEVICES_MAX)
+    if (!node || depth > WALK_DEPTH_MAX)
         return;
     if (plist_get_node_type(node) == PLIST_ARRAY) {
         for (uint32_t i = 0; i < plist_array_get_size(node); i++)
-            collect(plist_array_get_item(node, i), depth + 1, dev, n);
+            check_ioreg_each(plist_array_get_item(node, i), depth + 1, fn, ctx);
         return;
     }
     if (plist_get_node_type(node) != PLIST_DICT)
         return;
+    fn(node, ctx);
+    check_ioreg_each(plist_dict_get_item(node, "IORegistryEntryChildren"), depth + 1, fn, ctx);
+}
+
+struct pci_list {
+    struct pci_device *dev;
+    size_t n;
+};
+
+/* Keeps an entry with vendor-id and device-id (up to DEVICES_MAX). */
+static void collect(plist_t node, void *ctx)
+{
+    struct pci_list *l = ctx;
     uint32_t vendor, device;
-    if (data_u32(node, "vendor-id", &vendor) && data_u32(node, "device-id", &device)) {
-        struct pci_device *d = &dev[(*n)++];
-        memset(d, 0, sizeof *d);
-        d->name = dw_plist_string(node, "IORegistryEntryName");
-        if (!d->name)
-            d->name = "(unnamed)";
-        d->reg0 = (device & 0xffff) << 16 | (vendor & 0xffff);
-        uint32_t cls = 0, rev = 0, sv = 0, sd = 0;
-        data_u32(node, "class-code", &cls);
-        data_u32(node, "revision-id", &rev);
-        data_u32(node, "subsystem-vendor-id", &sv);
-        data_u32(node, "subsystem-id", &sd);
-        d->reg08 = cls << 8 | (rev & 0xff);
-        d->reg2c = (sd & 0xffff) << 16 | (sv & 0xffff);
-        d->builtin = plist_dict_get_item(node, "built-in") != NULL;
-        plist_t e = plist_dict_get_item(node, "IOServiceDEXTEntitlements");
-        d->dext_entitlements = e && plist_get_node_type(e) == PLIST_ARRAY ? e : NULL;
-    }
-    collect(plist_dict_get_item(node, "IORegistryEntryChildren"), depth + 1, dev, n);
+    if (l->n >= DEVICES_MAX || !data_u32(node, "vendor-id", &vendor) ||
+        !data_u32(node, "device-id", &device))
+        return;
+    struct pci_device *d = &l->dev[l->n++];
+    memset(d, 0, sizeof *d);
+    d->name = dw_plist_string(node, "IORegistryEntryName");
+    if (!d->name)
+        d->name = "(unnamed)";
+    d->reg0 = (device & 0xffff) << 16 | (vendor & 0xffff);
+    uint32_t cls = 0, rev = 0, sv = 0, sd = 0;
+    data_u32(node, "class-code", &cls);
+    data_u32(node, "revision-id", &rev);
+    data_u32(node, "subsystem-vendor-id", &sv);
+    data_u32(node, "subsystem-id", &sd);
+    d->reg08 = cls << 8 | (rev & 0xff);
+    d->reg2c = (sd & 0xffff) << 16 | (sv & 0xffff);
+    d->builtin = plist_dict_get_item(node, "built-in") != NULL;
+    plist_t e = plist_dict_get_item(node, "IOServiceDEXTEntitlements");
+    d->dext_entitlements = e && plist_get_node_type(e) == PLIST_ARRAY ? e : NULL;
 }
 
 static bool key_matches(plist_t dict, const char *key, uint32_t mask, uint32_t reg)
@@ -217,7 +229,9 @@ void check_ioreg(struct dw_check_ctx *c)
         return;
     struct pci_device *dev = xcalloc(DEVICES_MAX, sizeof *dev);
     struct ioreg_walk w = {.c = c, .dev = dev};
-    collect(c->opts->ioreg, 0, dev, &w.ndev);
+    struct pci_list list = {dev, 0};
+    check_ioreg_each(c->opts->ioreg, 0, collect, &list);
+    w.ndev = list.n;
     dw_plist_each(all, judge_personality, &w);
     if (w.pci_personalities && !w.matched)
         check_report(c, "check.ioreg-nomatch", -1, c->opts->ioreg_path, 0,

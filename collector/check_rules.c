@@ -22,6 +22,17 @@
     "com.apple.developer.driverkit.transport.pci "                                                 \
     "https://developer.apple.com/documentation/bundleresources/entitlements/"                      \
     "com.apple.developer.driverkit.transport.pci"
+#define REF_HID_ENT                                                                                \
+    "com.apple.developer.driverkit.transport.hid (a Boolean) "                                     \
+    "https://developer.apple.com/documentation/bundleresources/entitlements/"                      \
+    "com.apple.developer.driverkit.transport.hid"
+#define REF_USB_ENT                                                                                \
+    "com.apple.developer.driverkit.transport.usb "                                                 \
+    "https://developer.apple.com/documentation/bundleresources/entitlements/"                      \
+    "com.apple.developer.driverkit.transport.usb"
+#define REF_USB_MATCH                                                                              \
+    "Technical Q&A QA1076 Tips on USB driver matching "                                            \
+    "https://developer.apple.com/library/archive/qa/qa1076/_index.html"
 #define REF_IOPCI "IOPCIFamily IOPCIBridge.cpp IOPCIBridge::matchKeys / matchNubWithPropertyTable"
 #define REF_PERSONALITIES                                                                          \
     "IOKitPersonalities "                                                                          \
@@ -159,19 +170,41 @@ const struct dw_check_rule dw_check_rules[] = {
      "mask, and `&amp;` (an XML escape left in the value) makes the mask 0xa and ends the list.",
      REF_IOPCI "\n" REF_PCI_ENT},
     {"check.transport-coverage", "entitlement.transport-coverage", DW_SEV_ERROR, 66,
-     "Each PCI or USB personality must be covered by the transport entitlement "
+     "Each PCI, USB or HID personality must be covered by the transport entitlement "
      "(com.apple.developer.driverkit.transport.pci: dictionaries with IOPCIPrimaryMatch etc.; "
-     ".transport.usb: dictionaries with idVendor): the kernel matches the entitlement's "
-     "dictionary against the device as it does the personality, so a device the entitlement "
-     "does not cover fails the provider entitlements check.",
-     REF_PCI_ENT "\n" REF_DK_ENT},
+     ".transport.usb: dictionaries with idVendor; .transport.hid: true for an IOHIDInterface "
+     "provider): the kernel matches the entitlement's dictionary against the device as it does "
+     "the personality, so a device the entitlement does not cover fails the provider "
+     "entitlements check.",
+     REF_PCI_ENT "\n" REF_DK_ENT "\n" REF_HID_ENT},
     {"check.usb-entitlement", "usb.entitlement-value", DW_SEV_ERROR, 64,
      "In com.apple.developer.driverkit.transport.usb each dictionary's idVendor is an integer "
      "(<integer>1452</integer>, decimal, for 0x05ac) or, in a development profile, the string "
      "\"*\"; a hex string matches no device.",
-     "com.apple.developer.driverkit.transport.usb "
-     "https://developer.apple.com/documentation/bundleresources/entitlements/"
-     "com.apple.developer.driverkit.transport.usb"},
+     REF_USB_ENT},
+    {"check.hid-entitlement", "hid.entitlement-value", DW_SEV_ERROR, 64,
+     "com.apple.developer.driverkit.transport.hid is a Boolean: write <true/>.  Unlike "
+     "transport.usb it takes no matching dictionaries; a value of another type grants nothing, "
+     "so the dext's IOHIDInterface personalities fail the provider entitlements check.",
+     REF_HID_ENT "\n"
+                 "HID Entitlement Configuration Guide (Apple Developer Forums) "
+                 "https://developer.apple.com/forums/thread/843327"},
+    {"check.ioreg-usb-refused", "provider.refused", DW_SEV_ERROR, 91,
+     "The kernel refuses this device: a USB device or interface needs one dictionary of "
+     "com.apple.developer.driverkit.transport.usb that matches it as the personality does "
+     "(idVendor an integer, or \"*\" in a development profile), an IOHIDInterface needs "
+     "com.apple.developer.driverkit.transport.hid = true (\"provider entitlements check "
+     "failed\").  Request the entitlement for this vendor id, or narrow the personality.",
+     "xnu iokit/Kernel/IOUserServer.cpp IOUserServer::checkEntitlements\n" REF_USB_ENT
+     "\n" REF_HID_ENT "\n" REF_USB_MATCH},
+    {"check.ioreg-usb-match", "provider.match", DW_SEV_INFO, 2, NULL, REF_USB_MATCH},
+    {"check.ioreg-usb-nomatch", "provider.no-match", DW_SEV_WARNING, 49,
+     "No USB device, USB interface or HID interface of this Mac matches the dext's "
+     "personalities, so it never starts (and nothing is logged).  Compare idVendor, idProduct "
+     "and the class keys (bInterfaceClass ...; PrimaryUsagePage, PrimaryUsage for HID) with "
+     "what `ioreg -l -r -c IOUSBHostDevice` (or -c IOHIDInterface) shows; idVendor and "
+     "idProduct are decimal integers in the plist.",
+     REF_USB_MATCH "\n" REF_PERSONALITIES},
     {"check.host-app", "sysext.host-app", DW_SEV_ERROR, 68,
      "The app that activates a system extension must be signed with "
      "com.apple.developer.system-extension.install = true (OSSystemExtensionErrorDomain 2, "

@@ -30,9 +30,11 @@ static const struct cli_opt check_opts[] = {
                            "an ad-hoc signature with restricted entitlements is a\n"
                            "warning, not an error; no warning for development signing"},
     [CHECK_IOREG] = {"ioreg", 0, "FILE", NULL,
-                     "the Mac's PCI devices, from `ioreg -a -l -r -c IOPCIDevice`:\n"
-                     "for each device a personality matches, whether the kernel\n"
-                     "accepts it (transport.pci entry, built-in, IOServiceDEXTEntitlements)"},
+                     "the Mac's devices, from `ioreg -a -l -r -c IOPCIDevice`\n"
+                     "(or IOUSBHostDevice, IOHIDInterface): for each device a\n"
+                     "personality matches, whether the kernel accepts it\n"
+                     "(transport.pci/.usb entry, transport.hid, built-in,\n"
+                     "IOServiceDEXTEntitlements)"},
     [CHECK_FORMAT] = CLI_OPT_FORMAT,
     [CHECK_OUTPUT] = CLI_OPT_OUTPUT,
     [CHECK_FAIL_ON] = {"fail-on", 0, "LEVEL", DW_FAIL_ON_NAMES,
@@ -53,14 +55,15 @@ const struct cli_cmd cmd_check_entry = {
              "                       [--fail-on LEVEL|never] [--brief] [--color WHEN] [-q] PATH...",
     .about = "Checks a bundle offline, before macOS refuses it: code signature (present,\n"
              "intact: page hashes of every CodeDirectory, sealed Info.plist, CodeResources and\n"
-             "entitlements, CMS; ad-hoc with restricted entitlements; DER vs XML entitlements),\n"
+             "entitlements, CMS and the CodeDirectories it signed; files added after signing;\n"
+             "ad-hoc with restricted entitlements; DER vs XML entitlements),\n"
              "embedded.provisionprofile (present, for this bundle, unexpired, signing\n"
              "certificate, team, every restricted entitlement allowed value by value),\n"
              "com.apple.developer.driverkit and family entitlements, IOKitPersonalities\n"
              "(bundle id, IOClass, IOUserClass, IOUserServerName, IOProviderClass), PCI match\n"
              "strings as IOPCIFamily reads them (zero masks, digit counts, `&amp;`,\n"
-             "transport.pci coverage), transport.usb idVendor, the host app of a system\n"
-             "extension, and the executable's slices.  PATH is a .app (its\n"
+             "transport.pci coverage), transport.usb idVendor, transport.hid, the host app\n"
+             "of a system extension, and the executable's slices.  PATH is a .app (its\n"
              "Contents/Library/SystemExtensions/* are checked too), .dext, .systemextension,\n"
              ".kext or a Mach-O file.  Each bundle is one incident.",
     .opts = check_opts,
@@ -136,7 +139,8 @@ static plist_t load_ioreg(const char *path)
     plist_t p = dw_plist_parse(data, len, &why);
     free(data);
     if (!p)
-        cli_error("check: --ioreg %s: %s (expected the output of `ioreg -a -l -r -c IOPCIDevice`)",
+        cli_error("check: --ioreg %s: %s (expected the output of `ioreg -a -l -r -c IOPCIDevice`, "
+                  "IOUSBHostDevice or IOHIDInterface)",
                   path, why);
     return p;
 }

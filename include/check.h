@@ -20,7 +20,8 @@
 struct dw_check_opts {
     bool development; /* a development Mac (SIP off): ad-hoc signing is a warning */
     int64_t now;      /* Unix seconds, for profile expiry */
-    plist_t ioreg;    /* `ioreg -a -l -r -c IOPCIDevice` output, or NULL (borrowed) */
+    plist_t ioreg;    /* `ioreg -a -l -r -c IOPCIDevice` (or IOUSBHostDevice, IOHIDInterface)
+                         output, or NULL (borrowed) */
     const char *ioreg_path;
 };
 
@@ -87,6 +88,12 @@ void check_personalities(struct dw_check_ctx *c);
 void check_host(struct dw_check_ctx *c);
 void check_ioreg(struct dw_check_ctx *c);
 void check_usb(struct dw_check_ctx *c);
+void check_hid(struct dw_check_ctx *c);
+/* Calls fn with every registry entry (dictionary) of an ioreg -a listing:
+ * the arrays and IORegistryEntryChildren, depth first, at most 64 deep. */
+void check_ioreg_each(plist_t node, int depth, void (*fn)(plist_t entry, void *ctx), void *ctx);
+/* USB and HID personalities against an --ioreg listing (check_ioreg_usb.c). */
+void check_ioreg_usb(struct dw_check_ctx *c);
 void check_resources(struct dw_check_ctx *c);
 /* Files of the bundle the seal does not cover (check_unsealed.c); called by
  * check_resources once CodeResources is known to be the one signed. */

@@ -27,10 +27,15 @@
 #                           file in a new directory, a name with escapes and a newline;
 #                           a .DS_Store, which the seal omits)
 #   usb/USBDriver.dext      knightsc/USBApp-shaped; transport.usb idVendor as a hex string
+#   usbok/USBDriver.dext    usb with idVendor an integer (1921): clean
+#   hidif/KeyboardDriver.dext  shaped like Apple's HIDDriverKit keyboard sample (IOHIDInterface
+#                           provider), transport.hid written as an array of dictionaries
 #   Host.app                an app with hid's dext in Contents/Library/SystemExtensions
 #   HostBad.app             no system-extension.install, a user-client access list
 #                           without its dext, which another team signed
 #   ioreg-pci.plist         `ioreg -a -l -r -c IOPCIDevice`: one external, one built-in device
+#   ioreg-usb.plist         `ioreg -a -l -r -c IOUSBHostDevice`: a SanDisk stick, an Apple keyboard
+#   ioreg-hid.plist         `ioreg -a -l -r -c IOHIDInterface`: the keyboard's two interfaces
 #   hostile/Evil.dext       escapes, newlines and markup in every Info.plist string
 #   patched/PCIDriver.dext  pci with two CodeDirectories (SHA-1 primary, SHA-256
 #                           alternate); a page patched and only the SHA-256 one rewritten
@@ -193,6 +198,20 @@ dext "$U" USBDriver "$SRC/usb.Info.plist" "$SRC/usb.entitlements" --id com.examp
 profile "$U/embedded.provisionprofile" "USBDriver Development" TEAMID1234 2060-01-01T00:00:00Z \
     "$SRC/usb.entitlements"
 
+# the same USB dext with idVendor an integer, as Apple documents it
+V=$DIR/usbok/USBDriver.dext
+dext "$V" USBDriver "$SRC/usb.Info.plist" "$SRC/usbok.entitlements" --id com.example.USBDriver \
+    $DEV --arch arm64 --arch x86_64
+profile "$V/embedded.provisionprofile" "USBDriver Development" TEAMID1234 2060-01-01T00:00:00Z \
+    "$SRC/usbok.entitlements"
+
+# a HID event service on IOHIDInterface whose transport.hid is an array, not a Boolean
+K2=$DIR/hidif/KeyboardDriver.dext
+dext "$K2" KeyboardDriver "$SRC/hidif.Info.plist" "$SRC/hidif.entitlements" \
+    --id com.example.KeyboardDriver $DEV --arch arm64 --arch x86_64
+profile "$K2/embedded.provisionprofile" "KeyboardDriver Development" TEAMID1234 \
+    2060-01-01T00:00:00Z "$SRC/hidif.entitlements"
+
 # a host app with the clean dext inside
 A=$DIR/Host.app/Contents
 mkdir -p "$A/MacOS" "$A/Library/SystemExtensions"
@@ -223,7 +242,7 @@ head -c 13000 "$DIR/seed/PCIDriver.dext/PCIDriver" >"$DIR/broken/PCIDriver"
 mkdir -p "$DIR/unsigned"
 "$GEN" --out "$DIR/unsigned/Tool" --id Tool --unsigned --arch x86_64
 
-cp "$SRC/ioreg-pci.plist" "$DIR/ioreg-pci.plist"
+cp "$SRC/ioreg-pci.plist" "$SRC/ioreg-usb.plist" "$SRC/ioreg-hid.plist" "$DIR/"
 
 mkdir -p "$DIR/hostile/Evil.dext"
 cp "$SRC/hostile.Info.plist" "$DIR/hostile/Evil.dext/Info.plist"

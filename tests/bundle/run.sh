@@ -72,6 +72,11 @@ run_case bad 1 "text json" bad/BadDriver.dext
 run_case derdiff 1 "text" derdiff/VirtualHIDDevice.dext
 run_case unsealed 1 "text json github junit markdown" unsealed/VirtualHIDDevice.dext
 run_case usb 1 "text json" usb/USBDriver.dext
+run_case usb-ioreg 1 "text json github junit markdown" --ioreg ioreg-usb.plist usb/USBDriver.dext
+run_case usbok-ioreg 0 "text json" --ioreg ioreg-usb.plist usbok/USBDriver.dext
+run_case usbok-pci-ioreg 0 "text" --ioreg ioreg-pci.plist usbok/USBDriver.dext
+run_case hidif 1 "text json" hidif/KeyboardDriver.dext
+run_case hidif-ioreg 1 "text json github junit markdown" --ioreg ioreg-hid.plist hidif/KeyboardDriver.dext
 run_case host 0 "text json" Host.app
 run_case host-bad 1 "text" HostBad.app
 run_case hostile 1 "text json github junit markdown" hostile/Evil.dext
@@ -91,6 +96,19 @@ grep -q 'device pci-card (vendor 0xabcd device 0x1234, external) is matched by p
 grep -q 'device pci106b,2005 (vendor 0x106b device 0x2005, built-in) .* it is built-in and the dext lacks com.apple.developer.driverkit.builtin' \
     "$FX/seed-ioreg.text" || bad "seed-ioreg: the built-in device is not refused"
 grep -q 'pci106b,2005' "$FX/pci-ioreg.text" && bad "pci-ioreg: the narrow personality matched the built-in device"
+# USB and HID devices: which personality and entitlement entry match, and why one is refused
+grep -q "USB interface 'IOUSBHostInterface@0' (vendor 0x0781 product 0x5530, interface class 8) is matched by personality USBDriver and com.apple.developer.driverkit.transport.usb\[0\]: the provider entitlements check passes" \
+    "$FX/usbok-ioreg.text" || bad "usbok-ioreg: the stick is not accepted"
+grep -q "vendor 0x05ac" "$FX/usbok-ioreg.text" && bad "usbok-ioreg: the keyboard matched a SanDisk personality"
+grep -q "USB interface 'IOUSBHostInterface@0' (vendor 0x0781 product 0x5530, interface class 8) is matched by personality USBDriver but no com.apple.developer.driverkit.transport.usb dictionary matches it" \
+    "$FX/usb-ioreg.text" || bad "usb-ioreg: the hex-string idVendor is not refused"
+grep -q "provider.no-match\|provider.match" "$FX/usbok-pci-ioreg.text" &&
+    bad "usbok-pci-ioreg: a PCI listing said something about USB personalities"
+grep -q 'entitlement com.apple.developer.driverkit.transport.hid is an array; Apple documents it as a Boolean' \
+    "$FX/hidif.text" || bad "hidif: the array-valued transport.hid is not named"
+grep -qF "HID interface 'Magic <b>Keyboard\\nsecond line' (vendor 0x05ac product 0x0281, usage page 0x1 usage 0x6) is matched by personality KeyboardDriver but the dext lacks com.apple.developer.driverkit.transport.hid = true" \
+    "$FX/hidif-ioreg.text" || bad "hidif-ioreg: the keyboard interface is not refused"
+grep -q "usage page 0xc" "$FX/hidif-ioreg.text" && bad "hidif-ioreg: the consumer interface matched a keyboard personality"
 # --fail-on never passes; a missing PATH is exit 2
 "$DW" check -q --fail-on never seed/PCIDriver.dext >/dev/null 2>&1 || bad "--fail-on never: exit $?"
 "$DW" check -q no/such.dext >/dev/null 2>&1
