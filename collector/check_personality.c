@@ -18,22 +18,6 @@ static const struct {
     {"IOPCIClassMatch", 0xffffff00u},
 };
 
-/* The kernel-side classes of DriverKit families and the family entitlement
- * each one's IOServiceDEXTEntitlements demands ("family entitlements check
- * failed" otherwise): HIDDriverKit, NetworkingDriverKit, SerialDriverKit,
- * SCSIControllerDriverKit, as the entitlement reference pages pair them. */
-static const struct {
-    const char *io_class, *entitlement;
-} family_table[] = {
-    {"AppleUserHIDDevice", "com.apple.developer.driverkit.family.hid.device"},
-    {"AppleUserUSBHostHIDDevice", "com.apple.developer.driverkit.family.hid.device"},
-    {"AppleUserHIDEventService", "com.apple.developer.driverkit.family.hid.eventservice"},
-    {"IOUserNetworkEthernet", "com.apple.developer.driverkit.family.networking"},
-    {"IOUserSerial", "com.apple.developer.driverkit.family.serial"},
-    {"IOUserSCSIParallelInterfaceController",
-     "com.apple.developer.driverkit.family.scsicontroller"},
-};
-
 /* Where a match string came from, for messages and line numbers. */
 struct origin {
     const char *file;
@@ -135,25 +119,6 @@ static void check_coverage(struct dw_check_ctx *c, const struct origin *o, plist
                          o->what, t[i].value, t[i].mask, PCI_ENTITLEMENT);
 }
 
-/* The family entitlement the personality's IOClass needs, when the table knows it. */
-static void check_family(struct dw_check_ctx *c, const struct origin *o, plist_t pers,
-                         const char *name)
-{
-    const char *io_class = dw_plist_string(pers, "IOClass");
-    if (!io_class || !c->b->entitlements)
-        return;
-    for (size_t i = 0; i < sizeof family_table / sizeof family_table[0]; i++) {
-        if (strcmp(io_class, family_table[i].io_class) != 0)
-            continue;
-        plist_t v = plist_dict_get_item(c->b->entitlements, family_table[i].entitlement);
-        if (!v || !(plist_get_node_type(v) == PLIST_BOOLEAN && plist_bool_val_is_true(v)))
-            check_report(c, "check.family-entitlement", -1, o->file,
-                         check_info_line(c->b, name, "IOClass"),
-                         "%s: IOClass %s needs %s = true, which the signature lacks", o->what,
-                         io_class, family_table[i].entitlement);
-    }
-}
-
 /* The keys one personality needs, its bundle id, and its match strings. */
 static void check_one(const char *name, plist_t pers, void *ctx)
 {
@@ -190,7 +155,7 @@ static void check_one(const char *name, plist_t pers, void *ctx)
     check_pci_dict(c, &o, pers, name);
     if (b->kind == DW_BUNDLE_DEXT) {
         check_coverage(c, &o, pers);
-        check_family(c, &o, pers, name);
+        check_family(c, o.what, pers, name);
     }
     buf_free(&what);
 }

@@ -146,7 +146,10 @@ const struct dw_check_rule dw_check_rules[] = {
      "xnu iokit/Kernel/IOUserServer.cpp IOUserServer::checkEntitlements (the service's "
      "IOServiceDEXTEntitlements)\n"
      "com.apple.developer.driverkit.family.hid.device, .hid.eventservice, .networking, .serial, "
-     ".scsicontroller https://developer.apple.com/documentation/bundleresources/entitlements"},
+     ".scsicontroller, .block-storage-device "
+     "https://developer.apple.com/documentation/bundleresources/driverkit\n"
+     "HID Entitlement Configuration Guide https://developer.apple.com/forums/thread/843327\n"
+     "the table with a source per class: collector/check_family.c, docs/check.md"},
     {"check.personality-incomplete", "personality.incomplete", DW_SEV_ERROR, 60,
      "Each IOKitPersonalities entry of a dext needs CFBundleIdentifier (the dext's bundle id), "
      "IOClass, IOUserClass, IOUserServerName and IOProviderClass; without them the dext is "

@@ -89,6 +89,16 @@ void check_host(struct dw_check_ctx *c);
 void check_ioreg(struct dw_check_ctx *c);
 void check_usb(struct dw_check_ctx *c);
 void check_hid(struct dw_check_ctx *c);
+/* The family entitlement a personality's IOClass needs (check_family.c);
+ * what names the personality in messages. */
+void check_family(struct dw_check_ctx *c, const char *what, plist_t pers, const char *name);
+/* One row of the family table: a kernel class and the entitlement its
+ * IOServiceDEXTEntitlements demands, with the public source of the pairing. */
+struct dw_family_row {
+    const char *io_class, *entitlement, *framework, *source;
+};
+extern const struct dw_family_row dw_family_table[];
+extern const size_t dw_family_nrows;
 /* Calls fn with every registry entry (dictionary) of an ioreg -a listing:
  * the arrays and IORegistryEntryChildren, depth first, at most 64 deep. */
 void check_ioreg_each(plist_t node, int depth, void (*fn)(plist_t entry, void *ctx), void *ctx);

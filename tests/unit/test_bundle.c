@@ -363,6 +363,40 @@ static void test_unsealed_rules(void **state)
     remove(dir);
 }
 
+/* Every row of the family table names a family entitlement and its source,
+ * and a personality of a table class without the entitlement is reported. */
+static void test_family_table(void **state)
+{
+    (void)state;
+    assert_true(dw_family_nrows >= 7);
+    for (size_t i = 0; i < dw_family_nrows; i++) {
+        assert_int_equal(strncmp(dw_family_table[i].entitlement,
+                                 "com.apple.developer.driverkit.family.", 37),
+                         0);
+        assert_non_null(strstr(dw_family_table[i].source, "https://"));
+    }
+    const char xml[] = "<?xml version=\"1.0\"?><plist version=\"1.0\"><dict><key>IOClass</key>"
+                       "<string>IOUserBlockStorageDevice</string></dict></plist>";
+    const char *why = NULL;
+    plist_t pers = dw_plist_parse(xml, sizeof xml - 1, &why);
+    plist_t ent = plist_new_dict();
+    struct dw_bundle b = {.path = "x.dext", .name = "x.dext", .kind = DW_BUNDLE_DEXT,
+                          .info_path = "x.dext/Info.plist", .entitlements = ent};
+    struct dw_check_opts opts = {0};
+    struct dw_check_ctx c = {.b = &b, .opts = &opts, .inc = incident_new(), .subject = "x"};
+    check_family(&c, "personality P", pers, "P");
+    assert_int_equal(c.inc->count, 1);
+    assert_non_null(strstr(incident_evidence_at(c.inc, 0)->summary,
+                           "com.apple.developer.driverkit.family.block-storage-device"));
+    plist_dict_set_item(ent, "com.apple.developer.driverkit.family.block-storage-device",
+                        plist_new_bool(1));
+    check_family(&c, "personality P", pers, "P");
+    assert_int_equal(c.inc->count, 1);
+    incident_free(c.inc);
+    plist_free(ent);
+    plist_free(pers);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -371,6 +405,7 @@ int main(void)
         cmocka_unit_test(test_fat),             cmocka_unit_test(test_pci_match),
         cmocka_unit_test(test_plist),           cmocka_unit_test(test_der_entitlements),
         cmocka_unit_test(test_unsealed_rules),
+        cmocka_unit_test(test_family_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
