@@ -49,6 +49,7 @@ static struct dw_incident *check_one(const struct dw_bundle *b, const struct dw_
     check_signature(&c);
     check_resources(&c);
     check_entitlements(&c);
+    check_provision(&c);
     check_personalities(&c);
     check_usb(&c);
     check_hid(&c);

@@ -224,14 +224,18 @@ static void check_release_signing(struct dw_check_ctx *c, const struct dw_codesi
     bool dev_cert = cs->signer_cn && strncmp(cs->signer_cn, "Apple Development:", 18) == 0;
     if (c->opts->development || (!dev_cert && !ndev))
         return;
-    check_report(c, "check.development-signing", -1, ndev ? p->path : c->b->exec_path, 0,
-                 "signed for development (%s%s%s): it loads only on the %u Mac%s the profile "
-                 "lists, not on your users' Macs",
-                 dev_cert ? "certificate '" : "",
-                 dev_cert ? cs->signer_cn
-                          : "a profile with "
-                            "ProvisionedDevices",
-                 dev_cert ? "'" : "", ndev, ndev == 1 ? "" : "s");
+    if (!ndev) /* the profile lists none: check.profile-devices says what that means */
+        check_report(c, "check.development-signing", -1, c->b->exec_path, 0,
+                     "signed for development (certificate '%s'): it loads only on Macs a "
+                     "development profile lists, not on your users' Macs",
+                     cs->signer_cn);
+    else
+        check_report(c, "check.development-signing", -1, p->path, 0,
+                     "signed for development (%s%s%s): it loads only on the %u Mac%s the profile "
+                     "lists, not on your users' Macs",
+                     dev_cert ? "certificate '" : "",
+                     dev_cert ? cs->signer_cn : "a profile with ProvisionedDevices",
+                     dev_cert ? "'" : "", ndev, ndev == 1 ? "" : "s");
 }
 
 void check_entitlements(struct dw_check_ctx *c)

@@ -117,6 +117,18 @@ const struct dw_check_rule dw_check_rules[] = {
      "The provisioning profile has expired: regenerate it on the developer site (or let Xcode "
      "renew it), embed the new one and sign again.",
      REF_TN3125},
+    {"check.profile-expiring", "profile.expiring", DW_SEV_WARNING, 35,
+     "The provisioning profile expires within 30 days; from then on macOS refuses to load the "
+     "code it signs.  Regenerate the profile (or let Xcode renew it), embed it, sign again and "
+     "ship the update before the date.",
+     REF_TN3125},
+    {"check.profile-devices", "profile.devices", DW_SEV_WARNING, 36,
+     "A development provisioning profile lists the Macs it allows (ProvisionedDevices, each "
+     "Mac's Provisioning UDID from `system_profiler SPHardwareDataType`); a Developer ID profile "
+     "allows all (ProvisionsAllDevices) and goes with a Developer ID certificate.  Register the "
+     "test Mac under Devices in the developer account and regenerate the development profile, "
+     "or sign with the certificate the profile is for.",
+     REF_TN3125},
     {"check.profile-certificate", "profile.certificate", DW_SEV_ERROR, 72,
      "The certificate that signed the code is not one of the profile's DeveloperCertificates: "
      "sign with a certificate the profile lists, or regenerate the profile including it.  "

@@ -89,6 +89,7 @@ void check_host(struct dw_check_ctx *c);
 void check_ioreg(struct dw_check_ctx *c);
 void check_usb(struct dw_check_ctx *c);
 void check_hid(struct dw_check_ctx *c);
+void check_provision(struct dw_check_ctx *c);
 /* The family entitlement a personality's IOClass needs (check_family.c);
  * what names the personality in messages. */
 void check_family(struct dw_check_ctx *c, const char *what, plist_t pers, const char *name);

@@ -41,6 +41,8 @@
 #                           alternate); a page patched and only the SHA-256 one rewritten
 #   stripped/PCIDriver.dext  pci signed with both CodeDirectories, the SHA-256 one then
 #                           removed from the SuperBlob (only the CMS's CDHashes say so)
+#   nodevices/PCIDriver.dext  pci with a profile that lists no Macs (development certificate)
+#   expiring/PCIDriver.dext   pci with a profile that expires in ten days
 #   unsigned/Tool           a Mach-O without LC_CODE_SIGNATURE
 #   broken/PCIDriver        seed's executable cut short (its signature runs past the end)
 set -eu
@@ -72,7 +74,7 @@ profile() { # out name team expiry entitlements-file [sed-expr]
     local certb64
     certb64=$(base64 -w0 <"$K/dev.der")
     awk -v body="$body" '{ if ($0 == "@ENTITLEMENTS@") print body; else print }' \
-        "$SRC/profile.plist.in" |
+        "${TEMPLATE:-$SRC/profile.plist.in}" |
         sed -e "s|@NAME@|$2|g" -e "s|@TEAM@|$3|g" -e "s|@EXPIRY@|$4|" -e "s|@CERT@|$certb64|" \
             >"$K/$2.plist"
     openssl cms -sign -nodetach -binary -outform DER -signer "$K/profsign.pem" \
@@ -190,6 +192,20 @@ mkdir -p "$DIR/stripped"
 cp -R "$P" "$R"
 "$GEN" --out "$R/PCIDriver" --entitlements "$SRC/pci.entitlements" --info "$R/Info.plist" \
     --id com.example.PCIDriver $DEV --arch arm64 --two-cds --drop-alternate
+
+# a development-signed dext whose profile lists no Macs (a Developer ID profile's shape
+# without ProvisionsAllDevices), and one whose profile expires in ten days
+N=$DIR/nodevices/PCIDriver.dext
+mkdir -p "$DIR/nodevices"
+cp -R "$P" "$N"
+sed -e '/<key>ProvisionedDevices<\/key>/,/<\/array>/d' "$SRC/profile.plist.in" >"$K/nodevices.plist.in"
+TEMPLATE=$K/nodevices.plist.in profile "$N/embedded.provisionprofile" "PCIDriver No Devices" \
+    TEAMID1234 2060-01-01T00:00:00Z "$SRC/pci.entitlements"
+E=$DIR/expiring/PCIDriver.dext
+mkdir -p "$DIR/expiring"
+cp -R "$P" "$E"
+profile "$E/embedded.provisionprofile" "PCIDriver Expiring" TEAMID1234 \
+    "$(date -u -d '+10 days 12 hours' +%Y-%m-%dT%H:%M:%SZ)" "$SRC/pci.entitlements"
 
 # a USB dext whose entitlement writes idVendor as a hex string
 U=$DIR/usb/USBDriver.dext

@@ -82,6 +82,9 @@ run_case host-bad 1 "text" HostBad.app
 run_case hostile 1 "text json github junit markdown" hostile/Evil.dext
 run_case patched 1 "text" patched/PCIDriver.dext
 run_case stripped 1 "text json" stripped/PCIDriver.dext
+run_case nodevices 0 "text json" nodevices/PCIDriver.dext
+run_case nodevices-fail 1 "text" --fail-on warning --development nodevices/PCIDriver.dext
+run_case expiring 0 "text" --development expiring/PCIDriver.dext
 run_case unsigned 1 "text" unsigned/Tool
 run_case broken 1 "text" broken/PCIDriver
 
@@ -109,6 +112,15 @@ grep -q 'entitlement com.apple.developer.driverkit.transport.hid is an array; Ap
 grep -qF "HID interface 'Magic <b>Keyboard\\nsecond line' (vendor 0x05ac product 0x0281, usage page 0x1 usage 0x6) is matched by personality KeyboardDriver but the dext lacks com.apple.developer.driverkit.transport.hid = true" \
     "$FX/hidif-ioreg.text" || bad "hidif-ioreg: the keyboard interface is not refused"
 grep -q "usage page 0xc" "$FX/hidif-ioreg.text" && bad "hidif-ioreg: the consumer interface matched a keyboard personality"
+# the profile's devices and expiry
+grep -q "signed with a development certificate ('Apple Development: Test (TEAMID1234)') but the profile 'PCIDriver No Devices' lists no Macs" \
+    "$FX/nodevices.text" || bad "nodevices: the profile without devices is not named"
+grep -q "lists no Macs" "$FX/pci.text" && bad "pci: a profile with ProvisionedDevices said to list none"
+grep -q "the development profile 'VirtualHIDDevice Development' lists 1 Mac: the test Mac's Provisioning UDID must be one of them" \
+    "$FX/hid-development.text" || bad "hid-development: the device list is not pointed at"
+grep -q "the provisioning profile 'PCIDriver Expiring' expires in 10 days" "$FX/expiring.text" ||
+    bad "expiring: the coming expiry is not named"
+grep -q "expires in" "$FX/pci.text" && bad "pci: a profile valid until 2060 said to expire soon"
 # --fail-on never passes; a missing PATH is exit 2
 "$DW" check -q --fail-on never seed/PCIDriver.dext >/dev/null 2>&1 || bad "--fail-on never: exit $?"
 "$DW" check -q no/such.dext >/dev/null 2>&1
