@@ -54,8 +54,10 @@ static struct dw_incident *check_one(const struct dw_bundle *b, const struct dw_
     check_usb(&c);
     check_hid(&c);
     check_host(&c);
-    check_ioreg(&c);
-    check_ioreg_usb(&c);
+    for (size_t i = 0; i < opts->nioreg; i++) {
+        check_ioreg(&c, &opts->ioreg[i]);
+        check_ioreg_usb(&c, &opts->ioreg[i]);
+    }
     return c.inc;
 }
 

@@ -167,7 +167,8 @@ static const char *missing_requirement(plist_t ent, const struct pci_device *d)
 }
 
 /* One device a personality matches: can the dext start on it, and if not, why. */
-static void judge(struct dw_check_ctx *c, const char *pname, const struct pci_device *d)
+static void judge(struct dw_check_ctx *c, const char *file, const char *pname,
+                  const struct pci_device *d)
 {
     plist_t ent = c->b->entitlements;
     int entry = entitlement_entry(ent, d);
@@ -175,7 +176,6 @@ static void judge(struct dw_check_ctx *c, const char *pname, const struct pci_de
     char what[160];
     snprintf(what, sizeof what, "%s (vendor 0x%04x device 0x%04x, %s)", d->name, d->reg0 & 0xffff,
              d->reg0 >> 16, d->builtin ? "built-in" : "external");
-    const char *file = c->opts->ioreg_path;
     if (entry == -1)
         check_report(c, "check.ioreg-refused", -1, file, 0,
                      "device %s is matched by personality %s but no %s dictionary matches it: "
@@ -202,6 +202,7 @@ static void judge(struct dw_check_ctx *c, const char *pname, const struct pci_de
 
 struct ioreg_walk {
     struct dw_check_ctx *c;
+    const char *path; /* the listing's file */
     const struct pci_device *dev;
     size_t ndev, matched, pci_personalities;
 };
@@ -217,24 +218,24 @@ static void judge_personality(const char *name, plist_t pers, void *ctx)
     for (size_t i = 0; i < w->ndev; i++)
         if (dict_matches(pers, &w->dev[i])) {
             w->matched++;
-            judge(w->c, name, &w->dev[i]);
+            judge(w->c, w->path, name, &w->dev[i]);
         }
 }
 
-void check_ioreg(struct dw_check_ctx *c)
+void check_ioreg(struct dw_check_ctx *c, const struct dw_ioreg_listing *l)
 {
     const struct dw_bundle *b = c->b;
     plist_t all = b->info ? plist_dict_get_item(b->info, "IOKitPersonalities") : NULL;
-    if (!c->opts->ioreg || b->kind != DW_BUNDLE_DEXT || !all)
+    if (!l->plist || b->kind != DW_BUNDLE_DEXT || !all)
         return;
     struct pci_device *dev = xcalloc(DEVICES_MAX, sizeof *dev);
-    struct ioreg_walk w = {.c = c, .dev = dev};
+    struct ioreg_walk w = {.c = c, .path = l->path, .dev = dev};
     struct pci_list list = {dev, 0};
-    check_ioreg_each(c->opts->ioreg, 0, collect, &list);
+    check_ioreg_each(l->plist, 0, collect, &list);
     w.ndev = list.n;
     dw_plist_each(all, judge_personality, &w);
-    if (w.pci_personalities && !w.matched)
-        check_report(c, "check.ioreg-nomatch", -1, c->opts->ioreg_path, 0,
+    if (w.pci_personalities && w.ndev && !w.matched)
+        check_report(c, "check.ioreg-nomatch", -1, l->path, 0,
                      "none of the %zu PCI device%s listed matches a personality of the dext",
                      w.ndev, w.ndev == 1 ? "" : "s");
     free(dev);

@@ -211,12 +211,12 @@ static void describe_entry(const struct reg_entry *e, char *out, size_t n)
 }
 
 /* One entry a personality matches: does the transport entitlement cover it? */
-static void judge(struct dw_check_ctx *c, const char *pname, const struct reg_entry *e)
+static void judge(struct dw_check_ctx *c, const char *file, const char *pname,
+                  const struct reg_entry *e)
 {
     char what[320];
     describe_entry(e, what, sizeof what);
     plist_t ent = c->b->entitlements;
-    const char *file = c->opts->ioreg_path;
     if (e->kind == HID_INTERFACE) {
         plist_t v = ent ? plist_dict_get_item(ent, HID_ENTITLEMENT) : NULL;
         if (v && plist_get_node_type(v) == PLIST_BOOLEAN && plist_bool_val_is_true(v))
@@ -254,6 +254,7 @@ static void judge(struct dw_check_ctx *c, const char *pname, const struct reg_en
 
 struct usb_walk {
     struct dw_check_ctx *c;
+    const char *path; /* the listing's file */
     const struct reg_entry *e;
     size_t n, matched, personalities, listed[3];
 };
@@ -275,26 +276,26 @@ static void judge_personality(const char *name, plist_t pers, void *ctx)
             !(kind == HID_INTERFACE ? hid_matches(pers, e->dict) : usb_matches(pers, e->dict)))
             continue;
         w->matched++;
-        judge(w->c, name, e);
+        judge(w->c, w->path, name, e);
     }
 }
 
-void check_ioreg_usb(struct dw_check_ctx *c)
+void check_ioreg_usb(struct dw_check_ctx *c, const struct dw_ioreg_listing *l)
 {
     const struct dw_bundle *b = c->b;
     plist_t all = b->info ? plist_dict_get_item(b->info, "IOKitPersonalities") : NULL;
-    if (!c->opts->ioreg || b->kind != DW_BUNDLE_DEXT || !all)
+    if (!l->plist || b->kind != DW_BUNDLE_DEXT || !all)
         return;
     struct reg_entry *e = xcalloc(ENTRIES_MAX, sizeof *e);
-    struct usb_walk w = {.c = c, .e = e};
+    struct usb_walk w = {.c = c, .path = l->path, .e = e};
     struct entry_list list = {e, 0};
-    check_ioreg_each(c->opts->ioreg, 0, collect, &list);
+    check_ioreg_each(l->plist, 0, collect, &list);
     w.n = list.n;
     for (size_t i = 0; i < w.n; i++)
         w.listed[e[i].kind]++;
     dw_plist_each(all, judge_personality, &w);
     if (w.personalities && !w.matched)
-        check_report(c, "check.ioreg-usb-nomatch", -1, c->opts->ioreg_path, 0,
+        check_report(c, "check.ioreg-usb-nomatch", -1, l->path, 0,
                      "none of the %zu USB or HID entr%s listed matches a USB or HID personality "
                      "of the dext",
                      w.n, w.n == 1 ? "y" : "ies");

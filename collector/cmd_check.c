@@ -34,7 +34,7 @@ static const struct cli_opt check_opts[] = {
                      "(or IOUSBHostDevice, IOHIDInterface): for each device a\n"
                      "personality matches, whether the kernel accepts it\n"
                      "(transport.pci/.usb entry, transport.hid, built-in,\n"
-                     "IOServiceDEXTEntitlements)"},
+                     "IOServiceDEXTEntitlements); may be repeated (PCI, USB and HID)"},
     [CHECK_FORMAT] = CLI_OPT_FORMAT,
     [CHECK_OUTPUT] = CLI_OPT_OUTPUT,
     [CHECK_FAIL_ON] = {"fail-on", 0, "LEVEL", DW_FAIL_ON_NAMES,
@@ -51,7 +51,7 @@ static int cmd_check(const struct cli_cmd *self, int argc, char **argv);
 const struct cli_cmd cmd_check_entry = {
     .name = "check",
     .summary = "check a dext, system extension, kext or app bundle before macOS refuses it",
-    .usage = "check [--development] [--ioreg FILE] [--format F [--output FILE]]...\n"
+    .usage = "check [--development] [--ioreg FILE]... [--format F [--output FILE]]...\n"
              "                       [--fail-on LEVEL|never] [--brief] [--color WHEN] [-q] PATH...",
     .about = "Checks a bundle offline, before macOS refuses it: code signature (present,\n"
              "intact: page hashes of every CodeDirectory, sealed Info.plist, CodeResources and\n"
@@ -169,7 +169,9 @@ static int check_option(const struct cli_cmd *self, struct check_run *r, struct 
         opts->development = true;
         break;
     case CHECK_IOREG:
-        opts->ioreg_path = arg;
+        if (opts->nioreg == DW_CHECK_IOREG_MAX)
+            return cli_usage_error(self, "--ioreg: at most %d listings", DW_CHECK_IOREG_MAX);
+        opts->ioreg[opts->nioreg++].path = arg;
         break;
     case CHECK_FORMAT:
         rc = outputs_add_format(&r->outs, arg, &e);
@@ -235,8 +237,9 @@ static int cmd_check(const struct cli_cmd *self, int argc, char **argv)
     if (status < 0 &&
         (outputs_settle(&r.outs, false, &err) != 0 || outputs_open(&r.outs, &ro, &err) != 0))
         status = cli_usage_error(self, "%s", err.msgs[0]);
-    if (status < 0 && opts.ioreg_path && !(opts.ioreg = load_ioreg(opts.ioreg_path)))
-        status = DW_EXIT_USAGE;
+    for (size_t i = 0; status < 0 && i < opts.nioreg; i++)
+        if (!(opts.ioreg[i].plist = load_ioreg(opts.ioreg[i].path)))
+            status = DW_EXIT_USAGE;
     if (status < 0) {
         bool input_error = check_all(&r, &opts, argv + p.optind, argc - p.optind);
         dw_errors_clear(&err);
@@ -248,7 +251,8 @@ static int cmd_check(const struct cli_cmd *self, int argc, char **argv)
             summary(&r);
         status = verdict_exit_status(&r.run.verdicts, input_error);
     }
-    plist_free(opts.ioreg);
+    for (size_t i = 0; i < opts.nioreg; i++)
+        plist_free(opts.ioreg[i].plist);
     outputs_free(&r.outs);
     dw_errors_clear(&err);
     buf_free(&r.out);

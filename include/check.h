@@ -17,12 +17,19 @@
 #include "bundle.h"
 #include "incident.h"
 
+/* One --ioreg listing: `ioreg -a -l -r -c IOPCIDevice` (or IOUSBHostDevice,
+ * IOHIDInterface) output, and its file for the findings. */
+struct dw_ioreg_listing {
+    plist_t plist; /* borrowed */
+    const char *path;
+};
+#define DW_CHECK_IOREG_MAX 8
+
 struct dw_check_opts {
     bool development; /* a development Mac (SIP off): ad-hoc signing is a warning */
     int64_t now;      /* Unix seconds, for profile expiry */
-    plist_t ioreg;    /* `ioreg -a -l -r -c IOPCIDevice` (or IOUSBHostDevice, IOHIDInterface)
-                         output, or NULL (borrowed) */
-    const char *ioreg_path;
+    struct dw_ioreg_listing ioreg[DW_CHECK_IOREG_MAX];
+    size_t nioreg;
 };
 
 /* One static check: what it finds and what to do. */
@@ -86,7 +93,8 @@ void check_signature(struct dw_check_ctx *c);
 void check_entitlements(struct dw_check_ctx *c);
 void check_personalities(struct dw_check_ctx *c);
 void check_host(struct dw_check_ctx *c);
-void check_ioreg(struct dw_check_ctx *c);
+/* PCI personalities against one --ioreg listing (check_ioreg.c). */
+void check_ioreg(struct dw_check_ctx *c, const struct dw_ioreg_listing *l);
 void check_usb(struct dw_check_ctx *c);
 void check_hid(struct dw_check_ctx *c);
 void check_provision(struct dw_check_ctx *c);
@@ -104,7 +112,7 @@ extern const size_t dw_family_nrows;
  * the arrays and IORegistryEntryChildren, depth first, at most 64 deep. */
 void check_ioreg_each(plist_t node, int depth, void (*fn)(plist_t entry, void *ctx), void *ctx);
 /* USB and HID personalities against an --ioreg listing (check_ioreg_usb.c). */
-void check_ioreg_usb(struct dw_check_ctx *c);
+void check_ioreg_usb(struct dw_check_ctx *c, const struct dw_ioreg_listing *l);
 void check_resources(struct dw_check_ctx *c);
 /* Files of the bundle the seal does not cover (check_unsealed.c); called by
  * check_resources once CodeResources is known to be the one signed. */

@@ -74,7 +74,7 @@ run_case unsealed 1 "text json github junit markdown" unsealed/VirtualHIDDevice.
 run_case usb 1 "text json" usb/USBDriver.dext
 run_case usb-ioreg 1 "text json github junit markdown" --ioreg ioreg-usb.plist usb/USBDriver.dext
 run_case usbok-ioreg 0 "text json" --ioreg ioreg-usb.plist usbok/USBDriver.dext
-run_case usbok-pci-ioreg 0 "text" --ioreg ioreg-pci.plist usbok/USBDriver.dext
+run_case usbok-two-ioreg 0 "text" --ioreg ioreg-pci.plist --ioreg ioreg-usb.plist usbok/USBDriver.dext
 run_case hidif 1 "text json" hidif/KeyboardDriver.dext
 run_case hidif-ioreg 1 "text json github junit markdown" --ioreg ioreg-hid.plist hidif/KeyboardDriver.dext
 run_case host 0 "text json" Host.app
@@ -105,8 +105,11 @@ grep -q "USB interface 'IOUSBHostInterface@0' (vendor 0x0781 product 0x5530, int
 grep -q "vendor 0x05ac" "$FX/usbok-ioreg.text" && bad "usbok-ioreg: the keyboard matched a SanDisk personality"
 grep -q "USB interface 'IOUSBHostInterface@0' (vendor 0x0781 product 0x5530, interface class 8) is matched by personality USBDriver but no com.apple.developer.driverkit.transport.usb dictionary matches it" \
     "$FX/usb-ioreg.text" || bad "usb-ioreg: the hex-string idVendor is not refused"
-grep -q "provider.no-match\|provider.match" "$FX/usbok-pci-ioreg.text" &&
-    bad "usbok-pci-ioreg: a PCI listing said something about USB personalities"
+# two listings: the PCI one says nothing about USB personalities, the USB one names the stick
+grep -q "ioreg-pci.plist" "$FX/usbok-two-ioreg.text" &&
+    bad "usbok-two-ioreg: the PCI listing said something about USB personalities"
+grep -q "ioreg-usb.plist:0  check: USB interface 'IOUSBHostInterface@0' (vendor 0x0781" "$FX/usbok-two-ioreg.text" ||
+    bad "usbok-two-ioreg: the second listing was not read"
 grep -q 'entitlement com.apple.developer.driverkit.transport.hid is an array; Apple documents it as a Boolean' \
     "$FX/hidif.text" || bad "hidif: the array-valued transport.hid is not named"
 grep -qF "HID interface 'Magic <b>Keyboard\\nsecond line' (vendor 0x05ac product 0x0281, usage page 0x1 usage 0x6) is matched by personality KeyboardDriver but the dext lacks com.apple.developer.driverkit.transport.hid = true" \
@@ -121,6 +124,8 @@ grep -q "the development profile 'VirtualHIDDevice Development' lists 1 Mac: the
 grep -q "the provisioning profile 'PCIDriver Expiring' expires in 10 days" "$FX/expiring.text" ||
     bad "expiring: the coming expiry is not named"
 grep -q "expires in" "$FX/pci.text" && bad "pci: a profile valid until 2060 said to expire soon"
+"$DW" check -q --ioreg ioreg-usb.plist seed/PCIDriver.dext 2>/dev/null | grep -q 'none of the 0' &&
+    bad "a USB listing said no PCI device matches the seed's PCI personality"
 # --fail-on never passes; a missing PATH is exit 2
 "$DW" check -q --fail-on never seed/PCIDriver.dext >/dev/null 2>&1 || bad "--fail-on never: exit $?"
 "$DW" check -q no/such.dext >/dev/null 2>&1

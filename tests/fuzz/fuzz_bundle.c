@@ -51,7 +51,7 @@ static void check_plist(const uint8_t *data, size_t size)
         b.profile.path = "fuzz.dext/embedded.provisionprofile";
         b.profile.entitlements = b.info;
         /* the same plist as an ioreg listing: device walk and judgement */
-        struct dw_check_opts opts = {.now = 0, .ioreg = b.info, .ioreg_path = "fuzz.ioreg"};
+        struct dw_check_opts opts = {.now = 0, .ioreg = {{b.info, "fuzz.ioreg"}}, .nioreg = 1};
         check_bundle(&b, &opts, drop, NULL);
         /* the same plist as a CodeResources seal: its rules2 compiled (no files to walk) */
         b.resources = b.info;
