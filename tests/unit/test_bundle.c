@@ -363,6 +363,42 @@ static void test_unsealed_rules(void **state)
     remove(dir);
 }
 
+/* A seal without files2 (macOS before 10.9) is checked against files (SHA-1). */
+static void test_seal_files_sha1(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/dw-seal-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    touch(dir, "a.txt"); /* empty: its SHA-1 is da39a3ee..., not the zeros sealed below */
+    const char xml[] = "<?xml version=\"1.0\"?><plist version=\"1.0\"><dict><key>files</key>"
+                       "<dict><key>a.txt</key><data>AAAAAAAAAAAAAAAAAAAAAAAAAAA=</data></dict>"
+                       "</dict></plist>";
+    const char *why = NULL;
+    struct dw_macho_slice slice = {.cs = {.present = true, .identifier = "x",
+                                          .hash_type = DW_CS_HASHTYPE_SHA256, .hash_size = 32}};
+    slice.cs.has_special[DW_CSSLOT_RESOURCEDIR] = true;
+    codesign_hash(DW_CS_HASHTYPE_SHA256, xml, sizeof xml - 1,
+                  slice.cs.special[DW_CSSLOT_RESOURCEDIR]);
+    struct dw_bundle b = {.path = dir, .name = "x.dext", .kind = DW_BUNDLE_DEXT,
+                          .content_dir = dir, .resources_bytes = (unsigned char *)xml,
+                          .resources_len = sizeof xml - 1,
+                          .macho = {.slices = &slice, .nslices = 1}};
+    b.resources = dw_plist_parse(xml, sizeof xml - 1, &why);
+    assert_non_null(b.resources);
+    struct dw_check_opts opts = {0};
+    struct dw_check_ctx c = {.b = &b, .opts = &opts, .inc = incident_new(), .subject = "x"};
+    check_resources(&c);
+    assert_int_equal(c.inc->count, 1);
+    assert_non_null(strstr(incident_evidence_at(c.inc, 0)->summary,
+                           "a.txt changed after signing: its SHA-1 differs"));
+    incident_free(c.inc);
+    plist_free(b.resources);
+    char p[600];
+    snprintf(p, sizeof p, "%s/a.txt", dir);
+    remove(p);
+    remove(dir);
+}
+
 /* Every row of the family table names a family entitlement and its source,
  * and a personality of a table class without the entitlement is reported. */
 static void test_family_table(void **state)
@@ -406,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_plist),           cmocka_unit_test(test_der_entitlements),
         cmocka_unit_test(test_unsealed_rules),
         cmocka_unit_test(test_family_table),
+        cmocka_unit_test(test_seal_files_sha1),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
