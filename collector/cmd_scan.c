@@ -96,7 +96,9 @@ const struct cli_cmd cmd_scan_entry = {
              "the rule packs, correlates the findings of each failure into one incident,\n"
              "stores new incidents and reports them.  A directory is scanned recursively,\n"
              "files in name order, each once (links to directories inside it are not\n"
-             "followed); `-` reads stdin, as does no FILE at all when stdin is a pipe or\n"
+             "followed; files named *.expected.json, test expectations kept beside logs,\n"
+             "are passed over and counted on stderr); `-` reads stdin, as does no FILE at all when "
+             "stdin is a pipe or\n"
              "a file.  `--last 10m` and X.logarchive run\n"
              "`log show --style ndjson --info --predicate ...` (see `dextwatch predicate`).",
     .opts = scan_opts,

@@ -192,17 +192,42 @@ bool scan_is_logarchive(const char *path)
     return n > 11 && strncmp(path + n - 11, ".logarchive", 11) == 0;
 }
 
+/* Files a directory walk passes over, by the end of their name: artifacts
+ * that sit beside logs and are known not to be logs.  Each is counted and
+ * the count reported, never dropped silently.  A file named on the command
+ * line is always read. */
+static const char *const walk_skip_suffixes[] = {
+    ".expected.json", /* a test's expected incidents, beside its log (tests/logs/) */
+};
+
+static bool scan_walk_skips(const char *path)
+{
+    size_t n = strlen(path);
+    for (size_t i = 0; i < sizeof walk_skip_suffixes / sizeof walk_skip_suffixes[0]; i++) {
+        size_t k = strlen(walk_skip_suffixes[i]);
+        if (n > k && strcmp(path + n - k, walk_skip_suffixes[i]) == 0 && path[n - k - 1] != '/')
+            return true;
+    }
+    return false;
+}
+
 struct scan_walk {
     struct scan *sc;
     struct dw_pipeline *p;
     struct dw_errors *err;
+    uint64_t skipped; /* files passed over (scan_walk_skips) */
 };
 
-/* A file the walk found: scanned, unless it is one of our --output files
- * (a link to it inside the directory), which is refused, not read. */
+/* A file the walk found: passed over when scan_walk_skips says so, refused
+ * when it is one of our --output files (a link to it inside the
+ * directory), else scanned. */
 static int scan_walked(const char *path, void *ctx)
 {
     struct scan_walk *w = ctx;
+    if (scan_walk_skips(path)) {
+        w->skipped++;
+        return 0;
+    }
     struct stat st;
     const char *out = stat(path, &st) == 0 ? outputs_same_file(&w->sc->outs, &st) : NULL;
     if (out) {
@@ -211,6 +236,24 @@ static int scan_walked(const char *path, void *ctx)
         return -1;
     }
     return scan_path(w->sc, w->p, path, w->err);
+}
+
+/* Walks a directory; the number of files it passed over is said on stderr. */
+static int scan_dir(struct scan *sc, struct dw_pipeline *p, const char *dir, struct dw_errors *err)
+{
+    struct scan_walk w = {sc, p, err, 0};
+    int rc = dw_walk(dir, scan_walked, &w, err);
+    if (w.skipped) {
+        cli_progress_clear(&sc->progress);
+        struct dw_buf esc = {0};
+        report_text_escaped(&esc, dir);
+        fprintf(stderr,
+                "dextwatch: %s: %llu file(s) skipped, not logs (*.expected.json: test "
+                "expectations)\n",
+                esc.data, (unsigned long long)w.skipped);
+        buf_free(&esc);
+    }
+    return rc;
 }
 
 /* Scans a path: a regular file, or a directory recursively (walk.h: name
@@ -225,7 +268,7 @@ int scan_path(struct scan *sc, struct dw_pipeline *p, const char *path, struct d
         return -1;
     }
     if (S_ISDIR(st.st_mode))
-        return dw_walk(path, scan_walked, &(struct scan_walk){sc, p, err}, err);
+        return scan_dir(sc, p, path, err);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         dw_errors_add(err, "%s: %s", path, strerror(errno));
