@@ -1,14 +1,17 @@
-/* cmd_explain.c - `dextwatch explain CODE|RULE|CLASS`: offline help for an
- * error code (any shipped table), a rule id or a finding class.
+/* cmd_explain.c - `dextwatch explain CODE|SYMBOL|RULE|CLASS`: offline help for
+ * an error code (any shipped table, by value or symbol), a rule id or a
+ * finding class.
  *
  * A code may be written as it appears in logs (-67050, 0xe00002e2), or with a
  * domain or table prefix (OSSystemExtensionErrorDomain:8, sysext:8,
  * kern-return-codes:5).  The output is the decoding, the table's context line
  * (what the code usually means for a dext; data from the table file) and the
  * remediation of the rules that report it. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "platform.h"
@@ -28,16 +31,19 @@ static int cmd_explain(const struct cli_cmd *self, int argc, char **argv);
 const struct cli_cmd cmd_explain_entry = {
     .name = "explain",
     .summary = "explain an error code, a rule or a class, offline",
-    .usage = "explain [--rules DIR] CODE|RULE|CLASS",
+    .usage = "explain [--rules DIR] CODE|SYMBOL|RULE|CLASS",
     .about =
         "  CODE    an error code as logged (-67050, 0xe00002e2, 8), or DOMAIN:VALUE\n"
         "          (OSSystemExtensionErrorDomain:8, sysext:8, AppleMobileFileIntegrityError:-413,\n"
         "          amfi:-413, KMErrorDomain:29, or a table name such as kern-return-codes:5)\n"
+        "  SYMBOL  a code's symbol (errSecCSReqFailed, kIOReturnNotPermitted): exact\n"
+        "          spelling first, else ignoring case\n"
         "  RULE    a rule id (dk.provider-entitlements)\n"
         "  CLASS   a finding class (entitlement.provider-check): lists its rules",
     .opts = explain_opts,
-    .operands = "CODE|RULE|CLASS",
-    .epilog = "A negative number is an operand, not an option. Exit status 2 for unknown input.",
+    .operands = "CODE|SYMBOL|RULE|CLASS",
+    .epilog = "A negative number is an operand, not an option. Exit status 2 for unknown input\n"
+              "(with the nearest symbol, rule id or class when one is close).",
     .run = cmd_explain,
 };
 
@@ -217,6 +223,76 @@ static size_t explain_value(struct dw_ruleset *rs, const char *table, const char
     return found;
 }
 
+/* Explains the code rows whose symbol (errSecCSReqFailed) is arg: those
+ * spelt exactly so, else those equal ignoring case.  Returns the count. */
+static size_t explain_symbol(struct dw_ruleset *rs, const char *arg)
+{
+    for (int fold = 0; fold < 2; fold++) {
+        size_t found = 0;
+        for (size_t i = 0; i < codes_count(rs->codes); i++) {
+            const struct dw_code *c = codes_at(rs->codes, i);
+            if (!c->name[0] || (fold ? strcasecmp(c->name, arg) : strcmp(c->name, arg)) != 0)
+                continue;
+            if (found++)
+                printf("\n----\n\n");
+            explain_code(rs, c);
+        }
+        if (found)
+            return found;
+    }
+    return 0;
+}
+
+/* Edit distance of a and b ignoring case, or limit + 1 once it is sure to
+ * exceed limit (so a long name costs little). */
+static size_t fold_distance(const char *a, const char *b, size_t limit)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    if ((na > nb ? na - nb : nb - na) > limit || nb > 255)
+        return limit + 1;
+    size_t row[256];
+    for (size_t j = 0; j <= nb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= na; i++) {
+        size_t diag = row[0], best = row[0] = i;
+        for (size_t j = 1; j <= nb; j++) {
+            size_t up = row[j];
+            size_t sub =
+                diag + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+            size_t v = sub < up + 1 ? sub : up + 1;
+            row[j] = v < row[j - 1] + 1 ? v : row[j - 1] + 1;
+            diag = up;
+            if (row[j] < best)
+                best = row[j];
+        }
+        if (best > limit)
+            return limit + 1;
+    }
+    return row[nb];
+}
+
+/* The code symbol, rule id or class nearest arg (a typo of it), or NULL when
+ * none is within a quarter of arg's length (at least 2 edits). */
+static const char *nearest_name(const struct dw_ruleset *rs, const char *arg)
+{
+    size_t limit = strlen(arg) / 4 > 2 ? strlen(arg) / 4 : 2;
+    const char *best = NULL;
+    size_t best_d = limit + 1;
+    size_t ncodes = codes_count(rs->codes);
+    for (size_t i = 0; i < ncodes + 2 * rs->nrules; i++) {
+        const char *name = i < ncodes ? codes_at(rs->codes, i)->name
+                           : i < ncodes + rs->nrules
+                               ? rs->rules[i - ncodes].id
+                               : rs->rules[i - ncodes - rs->nrules].class_name;
+        size_t d = name[0] ? fold_distance(arg, name, limit) : limit + 1;
+        if (d < best_d) {
+            best_d = d;
+            best = name;
+        }
+    }
+    return best;
+}
+
 static bool class_matches(const char *cls, const char *want)
 {
     size_t n = strlen(want);
@@ -251,11 +327,18 @@ static int explain(struct dw_ruleset *rs, const char *arg)
     const char *table, *value;
     if (split_domain(rs, arg, &table, &value) && explain_value(rs, table, value))
         return DW_EXIT_OK;
+    if (explain_symbol(rs, arg))
+        return DW_EXIT_OK;
+    const char *near = nearest_name(rs, arg);
     struct dw_buf b = {0};
     dw_escape_term(&b, arg, strlen(arg));
-    cli_error("explain: '%s' is not a code in the shipped tables, a rule id or a class "
-              "(see `dextwatch rules list`)",
-              buf_cstr(&b));
+    if (near)
+        cli_error("explain: '%s' is not a code, code symbol, rule id or class; did you mean '%s'?",
+                  buf_cstr(&b), near);
+    else
+        cli_error("explain: '%s' is not a code, code symbol, rule id or class "
+                  "(see `dextwatch rules list`)",
+                  buf_cstr(&b));
     buf_free(&b);
     return DW_EXIT_USAGE;
 }
@@ -293,7 +376,7 @@ static int explain_options(const struct cli_cmd *self, int argc, char **argv,
         }
     }
     if (!*operand)
-        return cli_usage_error(self, "give a CODE, RULE or CLASS");
+        return cli_usage_error(self, "give a CODE, SYMBOL, RULE or CLASS");
     return -1;
 }
 

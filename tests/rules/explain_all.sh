@@ -21,6 +21,10 @@ for tsv in "$rules"/codes/*.tsv; do
         if ! printf '%s' "$out" | grep -q "For a dext:"; then
             echo "FAIL explain $table:$value: no context line"; fail=1
         fi
+        # the same row by its symbol (rows without one have none to find)
+        [ -n "$name" ] && [ "$name" != "-" ] || continue
+        "$dw" explain --rules "$rules" "$name" 2>&1 | grep -q "^$value  $name  (table $table," ||
+            { echo "FAIL explain $name: not row $table:$value"; fail=1; }
     done
 done
 # codes as they appear in logs, without a table prefix; a negative number is an operand
@@ -37,6 +41,13 @@ done
 "$dw" explain --rules "$rules" -2147409622 | grep -q 'CSSMERR_TP_NOT_TRUSTED' || { echo "FAIL CSSM decimal"; fail=1; }
 "$dw" explain --rules "$rules" KMErrorDomain:29 | grep -q 'kext.kmerror' || { echo "FAIL KMErrorDomain:29 names no rule"; fail=1; }
 "$dw" explain --rules "$rules" -67050 | grep -q 'class codesign.requirement)' || { echo "FAIL -67050 class"; fail=1; }
+# a symbol in another case; a misspelt one is refused with the nearest name
+"$dw" explain --rules "$rules" errseccsreqfailed | grep -q '^-67050  errSecCSReqFailed ' ||
+    { echo "FAIL explain by symbol ignoring case"; fail=1; }
+"$dw" explain --rules "$rules" errSecCSReqFaild >/dev/null 2>/tmp/explain_err.$$; st=$?
+[ $st -eq 2 ] && [ "$(wc -l </tmp/explain_err.$$)" -eq 1 ] &&
+    grep -q "did you mean 'errSecCSReqFailed'?" /tmp/explain_err.$$ ||
+    { echo "FAIL misspelt symbol: exit $st, $(cat /tmp/explain_err.$$)"; fail=1; }
 # every rule id and every class
 for id in $("$dw" rules list --rules "$rules" | awk '{print $1}'); do
     n=$((n + 1))
