@@ -24,4 +24,26 @@ check "scan DIR: no empty-input warning" lacks "$T/err" "no log events"
 "$DW" scan --no-store "$T/d/harmless-plain.expected.json" >"$T/out" 2>"$T/err"
 check "scan FILE.expected.json is read" lacks "$T/err" "skipped, not logs"
 
+# 2. stats --format json: one object, valid against docs/stats.schema.json,
+#    with the numbers the text form gives
+DB=$T/state/incidents.db
+"$DW" scan --db "$DB" "$LOGS/seed.default.log" >/dev/null 2>&1
+"$DW" stats --db "$DB" --format json >"$T/stats.json" 2>"$T/err"; st=$?
+check "stats json exit 0" status_is $st 0
+check "stats json one line" test "$(wc -l <"$T/stats.json")" -eq 1
+check "stats json incidents" contains "$T/stats.json" '"incidents":1,'
+check "stats json by subject" contains "$T/stats.json" '"by_subject":[{"name":"com.MyDriver","count":1}]'
+check "stats json valid against docs/stats.schema.json" python3 - "$SRC/docs/stats.schema.json" "$T/stats.json" <<'PY'
+import json, sys
+schema = json.load(open(sys.argv[1]))
+doc = json.load(open(sys.argv[2]))
+try:
+    import jsonschema
+except ImportError:  # without the validator, the required keys at least
+    sys.exit(0 if all(k in doc for k in schema["required"]) else 1)
+jsonschema.validate(doc, schema)
+PY
+"$DW" stats --db "$DB" --format yaml >/dev/null 2>"$T/err"; st=$?
+check "stats --format yaml refused" status_is $st 2
+
 finish
