@@ -277,15 +277,61 @@ void cli_errors(const struct dw_errors *err)
         cli_error("%s", err->msgs[i]);
 }
 
-struct dw_ruleset *cli_load_rules(const char *opt)
+void cli_rules_add(struct cli_rules *r, const char *dir)
 {
-    struct dw_buf dir = {0};
+    xgrow((void **)&r->dirs, &r->cap, r->ndirs + 1, sizeof *r->dirs);
+    r->dirs[r->ndirs++] = dir;
+}
+
+bool cli_rules_option(struct cli_rules *r, const struct cli_parser *p, int o)
+{
+    const char *name = p->cmd->opts[o].name;
+    if (strcmp(name, "rules") == 0)
+        cli_rules_add(r, p->arg);
+    else if (strcmp(name, "no-default-rules") == 0)
+        r->no_default = true;
+    else
+        return false;
+    return true;
+}
+
+int cli_rules_resolve(struct cli_rules *r)
+{
+    if (r->no_default && r->ndirs == 0) {
+        cli_error("--no-default-rules needs at least one --rules DIR");
+        return -1;
+    }
+    free(r->layers);
+    r->layers = xcalloc(r->ndirs + 2, sizeof *r->layers);
+    r->nlayers = 0;
+    if (!r->no_default) {
+        r->layers[r->nlayers++] = (struct dw_rule_layer){dw_rules_dir(NULL, &r->shipped), false};
+        if (dw_user_rules_dir(&r->user))
+            r->layers[r->nlayers++] = (struct dw_rule_layer){buf_cstr(&r->user), true};
+    }
+    for (size_t i = 0; i < r->ndirs; i++)
+        r->layers[r->nlayers++] = (struct dw_rule_layer){r->dirs[i], false};
+    return 0;
+}
+
+void cli_rules_free(struct cli_rules *r)
+{
+    free(r->dirs);
+    free(r->layers);
+    buf_free(&r->shipped);
+    buf_free(&r->user);
+    *r = (struct cli_rules){0};
+}
+
+struct dw_ruleset *cli_load_rules(struct cli_rules *r)
+{
+    if (cli_rules_resolve(r) != 0)
+        return NULL;
     struct dw_errors err = {0};
-    struct dw_ruleset *rs = ruleset_load_dir(dw_rules_dir(opt, &dir), &err);
+    struct dw_ruleset *rs = ruleset_load_layers(r->layers, r->nlayers, &err);
     if (!rs)
         cli_errors(&err);
     dw_errors_clear(&err);
-    buf_free(&dir);
     return rs;
 }
 

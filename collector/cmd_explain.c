@@ -19,9 +19,10 @@
 #include "report.h"
 #include "rules.h"
 
-enum { EXPLAIN_RULES, EXPLAIN_HELP };
+enum { EXPLAIN_RULES, EXPLAIN_NO_DEFAULT_RULES, EXPLAIN_HELP };
 static const struct cli_opt explain_opts[] = {
     [EXPLAIN_RULES] = CLI_OPT_RULES,
+    [EXPLAIN_NO_DEFAULT_RULES] = CLI_OPT_NO_DEFAULT_RULES,
     [EXPLAIN_HELP] = CLI_OPT_HELP,
     {0},
 };
@@ -31,7 +32,7 @@ static int cmd_explain(const struct cli_cmd *self, int argc, char **argv);
 const struct cli_cmd cmd_explain_entry = {
     .name = "explain",
     .summary = "explain an error code, a rule or a class, offline",
-    .usage = "explain [--rules DIR] CODE|SYMBOL|RULE|CLASS",
+    .usage = "explain [--rules DIR]... [--no-default-rules] CODE|SYMBOL|RULE|CLASS",
     .about =
         "  CODE    an error code as logged (-67050, 0xe00002e2, 8), or DOMAIN:VALUE\n"
         "          (OSSystemExtensionErrorDomain:8, sysext:8, AppleMobileFileIntegrityError:-413,\n"
@@ -344,10 +345,10 @@ static int explain(struct dw_ruleset *rs, const char *arg)
 }
 
 /* Options by hand: a negative number (-67050) is the operand, which getopt
- * would take for options.  Sets *rules_opt and *operand; -1 to go on, else
- * the exit status. */
+ * would take for options.  Fills rules and *operand; -1 to go on, else the
+ * exit status. */
 static int explain_options(const struct cli_cmd *self, int argc, char **argv,
-                           const char **rules_opt, const char **operand)
+                           struct cli_rules *rules, const char **operand)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -364,9 +365,11 @@ static int explain_options(const struct cli_cmd *self, int argc, char **argv,
         } else if (strcmp(a, "--rules") == 0) {
             if (i + 1 >= argc)
                 return cli_usage_error(self, "option '--rules' needs an argument (DIR)");
-            *rules_opt = argv[++i];
+            cli_rules_add(rules, argv[++i]);
         } else if (strncmp(a, "--rules=", 8) == 0) {
-            *rules_opt = a + 8;
+            cli_rules_add(rules, a + 8);
+        } else if (strcmp(a, "--no-default-rules") == 0) {
+            rules->no_default = true;
         } else if (a[0] == '-' && a[1] && !negative_number) {
             return cli_usage_error(self, "unknown option '%s'", a);
         } else if (*operand) {
@@ -382,11 +385,13 @@ static int explain_options(const struct cli_cmd *self, int argc, char **argv,
 
 static int cmd_explain(const struct cli_cmd *self, int argc, char **argv)
 {
-    const char *rules_opt = NULL, *operand = NULL;
-    int status = explain_options(self, argc, argv, &rules_opt, &operand);
+    const char *operand = NULL;
+    struct cli_rules rules = {0};
+    int status = explain_options(self, argc, argv, &rules, &operand);
+    struct dw_ruleset *rs = status >= 0 ? NULL : cli_load_rules(&rules);
+    cli_rules_free(&rules);
     if (status >= 0)
         return status;
-    struct dw_ruleset *rs = cli_load_rules(rules_opt);
     status = rs ? explain(rs, operand) : DW_EXIT_USAGE;
     ruleset_free(rs);
     return status;

@@ -8,9 +8,10 @@
 #include "predicate.h"
 #include "rules.h"
 
-enum { PREDICATE_RULES, PREDICATE_QUIET, PREDICATE_HELP };
+enum { PREDICATE_RULES, PREDICATE_NO_DEFAULT_RULES, PREDICATE_QUIET, PREDICATE_HELP };
 static const struct cli_opt predicate_opts[] = {
     [PREDICATE_RULES] = CLI_OPT_RULES,
+    [PREDICATE_NO_DEFAULT_RULES] = CLI_OPT_NO_DEFAULT_RULES,
     [PREDICATE_QUIET] = {"quiet", 'q', NULL, NULL,
                          "no warnings about rules the predicate cannot narrow"},
     [PREDICATE_HELP] = CLI_OPT_HELP,
@@ -22,7 +23,7 @@ static int cmd_predicate(const struct cli_cmd *self, int argc, char **argv);
 const struct cli_cmd cmd_predicate_entry = {
     .name = "predicate",
     .summary = "print the `log` predicate built from the rule packs",
-    .usage = "predicate [--rules DIR] [--quiet]",
+    .usage = "predicate [--rules DIR]... [--no-default-rules] [--quiet]",
     .about = "Prints the `log` predicate (NSPredicate syntax, see `log help predicates`)\n"
              "that `dextwatch watch` gives to `log stream` and `log show`: the processes and\n"
              "subsystems the rules filter on, narrowed by the rules' message literals, so that\n"
@@ -36,23 +37,17 @@ const struct cli_cmd cmd_predicate_entry = {
 
 static int cmd_predicate(const struct cli_cmd *self, int argc, char **argv)
 {
-    const char *rules_opt = NULL;
+    struct cli_rules rules = {0};
     bool quiet = false;
     struct cli_parser p;
     cli_parse_begin(&p, self, argc, argv);
-    for (int o; (o = cli_next(&p)) >= 0;) {
-        switch (o) {
-        case PREDICATE_RULES:
-            rules_opt = p.arg;
-            break;
-        case PREDICATE_QUIET:
+    for (int o; (o = cli_next(&p)) >= 0;)
+        if (!cli_rules_option(&rules, &p, o) && o == PREDICATE_QUIET)
             quiet = true;
-            break;
-        }
-    }
+    struct dw_ruleset *rs = p.status >= 0 ? NULL : cli_load_rules(&rules);
+    cli_rules_free(&rules);
     if (p.status >= 0)
         return p.status;
-    struct dw_ruleset *rs = cli_load_rules(rules_opt);
     if (!rs)
         return DW_EXIT_USAGE;
     struct dw_errors warn = {0};

@@ -1,4 +1,4 @@
-/* cmd_rules.c - `dextwatch rules list|check|test [--rules DIR] [FILE...]`. */
+/* cmd_rules.c - `dextwatch rules list|check|test [--rules DIR]... [FILE...]`. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,16 +9,22 @@
 #include "reader.h"
 #include "rules.h"
 
-enum { RULES_RULES, RULES_FORMAT, RULES_HELP };
+enum { RULES_RULES, RULES_NO_DEFAULT_RULES, RULES_FORMAT, RULES_ORIGIN, RULES_HELP };
 static const struct cli_opt list_opts[] = {
     [RULES_RULES] = CLI_OPT_RULES,
+    [RULES_NO_DEFAULT_RULES] = CLI_OPT_NO_DEFAULT_RULES,
     [RULES_FORMAT] = {"format", 0, "F", "text|json", "text (default) or json"},
+    [RULES_ORIGIN] = {"origin", 0, NULL, NULL,
+                      "the file and line each rule comes from, and the rule it\n"
+                      "overrides (\"overrides FILE:LINE\")"},
     [RULES_HELP] = CLI_OPT_HELP,
     {0},
 };
-/* check and test: list's options without --format (RULES_FORMAT never comes) */
+/* check and test: list's options without --format and --origin (which
+ * never come) */
 static const struct cli_opt check_opts[] = {
     [RULES_RULES] = CLI_OPT_RULES,
+    [RULES_NO_DEFAULT_RULES] = CLI_OPT_NO_DEFAULT_RULES,
     CLI_OPT_HELP,
     {0},
 };
@@ -28,8 +34,10 @@ static int rules_action(const struct cli_cmd *self, int argc, char **argv);
 static const struct cli_cmd rules_list_entry = {
     .name = "list",
     .summary = "one line per rule: id, class, severity, priority, pack",
-    .usage = "rules list  [--rules DIR] [--format text|json] [FILE...]",
-    .about = "FILE... only these pack files (code tables still come from DIR/codes).",
+    .usage = "rules list  [--rules DIR]... [--format text|json] [--origin] [FILE...]",
+    .about = "FILE... only these pack files (code tables still come from the shipped\n"
+             "packs' codes/).  --origin shows where each rule comes from and which\n"
+             "rule of an earlier layer it overrides.",
     .opts = list_opts,
     .operands = "[FILE...]",
     .run = rules_action,
@@ -38,7 +46,7 @@ static const struct cli_cmd rules_list_entry = {
 static const struct cli_cmd rules_check_entry = {
     .name = "check",
     .summary = "load and validate the packs; patterns that hit the PCRE2 limits are errors",
-    .usage = "rules check [--rules DIR] [FILE...]",
+    .usage = "rules check [--rules DIR]... [FILE...]",
     .about = "Loads and validates the packs and runs the examples to catch patterns that hit\n"
              "the PCRE2 match limits (catastrophic backtracking); exit 2 on any error.",
     .opts = check_opts,
@@ -49,7 +57,7 @@ static const struct cli_cmd rules_check_entry = {
 static const struct cli_cmd rules_test_entry = {
     .name = "test",
     .summary = "run every example and counterexample through the whole rule set",
-    .usage = "rules test  [--rules DIR] [FILE...]",
+    .usage = "rules test  [--rules DIR]... [FILE...]",
     .about = "Runs every example and counterexample through the whole rule set; exit 1 on a\n"
              "failure, 2 on a load error.",
     .opts = check_opts,
@@ -61,7 +69,7 @@ static const struct cli_cmd rules_test_entry = {
 static const struct cli_cmd rules_try_entry = {
     .name = "try",
     .summary = "per rule, how many lines of FILE it matched; the lines no rule matched",
-    .usage = "rules try [--rules DIR] [--style S] [--all] FILE|-",
+    .usage = "rules try [--rules DIR]... [--style S] [--all] FILE|-",
     .about = "Runs every line of FILE (any log style) through the rule packs and prints\n"
              "how many lines each rule matched, then the lines of processes the rules care\n"
              "about (and lines without a process) that no rule matched: the first 20, or\n"
@@ -75,7 +83,7 @@ static const struct cli_cmd rules_try_entry = {
 static const struct cli_cmd rules_export_entry = {
     .name = "export",
     .summary = "the patterns, one per line, for ripgrep (--format rg)",
-    .usage = "rules export [--rules DIR] --format rg",
+    .usage = "rules export [--rules DIR]... --format rg",
     .about = "Prints each rule's pattern on one line in a form ripgrep's default engine\n"
              "accepts: named groups become non-capturing (ripgrep joins -f patterns into one\n"
              "regex, where repeated names would clash), escapes Rust does not know are\n"
@@ -96,13 +104,18 @@ static const struct cli_cmd *const rules_actions[] = {
 const struct cli_cmd cmd_rules_entry = {
     .name = "rules",
     .summary = "list, check or test the rule packs",
-    .usage = "rules list  [--rules DIR] [--format text|json] [FILE...]\n"
-             "       dextwatch rules check [--rules DIR] [FILE...]\n"
-             "       dextwatch rules test  [--rules DIR] [FILE...]\n"
-             "       dextwatch rules try   [--rules DIR] [--style S] [--all] FILE|-\n"
-             "       dextwatch rules export [--rules DIR] --format rg",
-    .epilog = "FILE... means only these pack files (code tables still come from DIR/codes).\n"
-              "The rule schema is described in rules/README.md.",
+    .usage = "rules list  [--rules DIR]... [--format text|json] [--origin] [FILE...]\n"
+             "       dextwatch rules check [--rules DIR]... [FILE...]\n"
+             "       dextwatch rules test  [--rules DIR]... [FILE...]\n"
+             "       dextwatch rules try   [--rules DIR]... [--style S] [--all] FILE|-\n"
+             "       dextwatch rules export [--rules DIR]... --format rg",
+    .epilog = "Rules come in layers: the shipped packs, then the user's directory\n"
+              "($XDG_CONFIG_HOME/dextwatch/rules, else ~/.config/dextwatch/rules), then each\n"
+              "--rules DIR in order.  A rule whose id a later layer defines again is\n"
+              "replaced by it, and the later layers' rules are tried first.\n"
+              "--no-default-rules keeps only the --rules directories.\n"
+              "FILE... means only these pack files (code tables still come from the first\n"
+              "layer's codes/).  The rule schema is described in rules/README.md.",
     .actions = rules_actions,
 };
 
@@ -118,11 +131,13 @@ static void print_errors(const struct dw_errors *err)
     buf_free(&b);
 }
 
-/* The whole directory, or only the given pack files plus DIR/codes. */
-static struct dw_ruleset *load(const char *dir, char **files, int nfiles, struct dw_errors *err)
+/* The layers, or only the given pack files plus the first layer's codes/. */
+static struct dw_ruleset *load(const struct cli_rules *rules, char **files, int nfiles,
+                               struct dw_errors *err)
 {
     if (nfiles == 0)
-        return ruleset_load_dir(dir, err);
+        return ruleset_load_layers(rules->layers, rules->nlayers, err);
+    const char *dir = rules->layers[0].dir;
     struct dw_ruleset *rs = ruleset_new();
     rs->dir = xstrdup(dir);
     struct dw_buf path = {0};
@@ -165,7 +180,9 @@ static const char *pack_of(const struct dw_ruleset *rs, size_t rule)
     return "";
 }
 
-static int list_rules(const struct dw_ruleset *rs, bool json)
+/* One line per rule: id, class, severity, priority, pack; with origin, the
+ * rule's file:line and what it overrides. */
+static int list_rules(const struct dw_ruleset *rs, bool json, bool origin)
 {
     if (json) {
         json_t *arr = json_array();
@@ -180,6 +197,8 @@ static int list_rules(const struct dw_ruleset *rs, bool json)
                                                  r->priority, "pack", pack_of(rs, i), "file",
                                                  r->file, "line", r->src_line, "literals", lits,
                                                  "literals_declared", r->literals_declared));
+            json_object_set_new(json_array_get(arr, i), "overrides",
+                                r->overrides ? json_string(r->overrides) : json_null());
         }
         char *s = json_dumps(arr, JSON_INDENT(2) | JSON_ENSURE_ASCII);
         if (s)
@@ -188,17 +207,25 @@ static int list_rules(const struct dw_ruleset *rs, bool json)
         json_decref(arr);
         return DW_EXIT_OK;
     }
-    struct dw_buf b = {0};
+    struct dw_buf b = {0}, esc = {0};
     for (size_t i = 0; i < rs->nrules; i++) {
         const struct dw_rule *r = &rs->rules[i];
         const char *pack = pack_of(rs, i);
         buf_reset(&b);
         buf_printf(&b, "%-36s %-40s %-8s %4d  ", r->id, r->class_name,
                    dw_severity_name(r->severity), r->priority);
-        dw_escape_term(&b, pack, strlen(pack));
-        printf("%s\n", buf_cstr(&b));
+        buf_puts(&b, pack);
+        if (origin) {
+            buf_printf(&b, "  %s:%d", r->file, r->src_line);
+            if (r->overrides)
+                buf_printf(&b, "  overrides %s", r->overrides);
+        }
+        buf_reset(&esc);
+        dw_escape_term(&esc, buf_cstr(&b), b.len);
+        printf("%s\n", buf_cstr(&esc));
     }
     buf_free(&b);
+    buf_free(&esc);
     return DW_EXIT_OK;
 }
 
@@ -279,33 +306,33 @@ static int check_rules(struct dw_ruleset *rs)
 /* list, check and test: argv[0] is the action. */
 static int rules_action(const struct cli_cmd *self, int argc, char **argv)
 {
-    const char *rules_opt = NULL;
-    bool json = false;
+    struct cli_rules rules = {0};
+    bool json = false, origin = false;
     struct cli_parser p;
     cli_parse_begin(&p, self, argc, argv);
     for (int o; (o = cli_next(&p)) >= 0;) {
-        switch (o) {
-        case RULES_RULES:
-            rules_opt = p.arg;
-            break;
-        case RULES_FORMAT:
+        if (cli_rules_option(&rules, &p, o))
+            continue;
+        if (o == RULES_FORMAT)
             json = strcmp(p.arg, "json") == 0;
-            break;
-        }
+        else if (o == RULES_ORIGIN)
+            origin = true;
     }
-    if (p.status >= 0)
+    if (p.status < 0 && cli_rules_resolve(&rules) != 0)
+        p.status = DW_EXIT_USAGE;
+    if (p.status >= 0) {
+        cli_rules_free(&rules);
         return p.status;
-    struct dw_buf dir = {0};
+    }
     struct dw_errors err = {0};
-    struct dw_ruleset *rs =
-        load(dw_rules_dir(rules_opt, &dir), argv + p.optind, argc - p.optind, &err);
+    struct dw_ruleset *rs = load(&rules, argv + p.optind, argc - p.optind, &err);
     int status;
     if (!rs) {
         print_errors(&err);
         cli_error("rules %s: %zu error%s", self->name, err.n, err.n == 1 ? "" : "s");
         status = DW_EXIT_USAGE;
     } else if (self == &rules_list_entry) {
-        status = list_rules(rs, json);
+        status = list_rules(rs, json, origin);
     } else if (self == &rules_check_entry) {
         status = check_rules(rs);
     } else {
@@ -315,6 +342,6 @@ static int rules_action(const struct cli_cmd *self, int argc, char **argv)
     }
     ruleset_free(rs);
     dw_errors_clear(&err);
-    buf_free(&dir);
+    cli_rules_free(&rules);
     return status;
 }

@@ -18,18 +18,20 @@
 
 #define TRY_UNMATCHED_DEFAULT 20
 
-enum { TRY_RULES, TRY_STYLE, TRY_ALL, TRY_HELP };
+enum { TRY_RULES, TRY_NO_DEFAULT_RULES, TRY_STYLE, TRY_ALL, TRY_HELP };
 const struct cli_opt cmd_rules_try_opts[] = {
     [TRY_RULES] = CLI_OPT_RULES,
+    [TRY_NO_DEFAULT_RULES] = CLI_OPT_NO_DEFAULT_RULES,
     [TRY_STYLE] = {"style", 0, "S", CLI_STYLE_VALUES, "the input's style (default auto)"},
     [TRY_ALL] = {"all", 0, NULL, NULL, "every unmatched line, not the first 20"},
     [TRY_HELP] = CLI_OPT_HELP,
     {0},
 };
 
-enum { EXPORT_RULES, EXPORT_FORMAT, EXPORT_HELP };
+enum { EXPORT_RULES, EXPORT_NO_DEFAULT_RULES, EXPORT_FORMAT, EXPORT_HELP };
 const struct cli_opt cmd_rules_export_opts[] = {
     [EXPORT_RULES] = CLI_OPT_RULES,
+    [EXPORT_NO_DEFAULT_RULES] = CLI_OPT_NO_DEFAULT_RULES,
     [EXPORT_FORMAT] = {"format", 0, "F", "rg", "rg (ripgrep's default engine); required"},
     [EXPORT_HELP] = CLI_OPT_HELP,
     {0},
@@ -161,17 +163,16 @@ static void print_try_report(struct try_state *t, const struct dw_reader_stats *
 
 int cmd_rules_try_run(const struct cli_cmd *self, int argc, char **argv)
 {
-    const char *rules_opt = NULL;
+    struct cli_rules rules = {0};
     enum dw_style style = DW_STYLE_AUTO;
     size_t limit = TRY_UNMATCHED_DEFAULT;
     struct cli_parser p;
     cli_parse_begin(&p, self, argc, argv);
     p.in_order = true;
     for (int o; (o = cli_next(&p)) >= 0;) {
+        if (cli_rules_option(&rules, &p, o))
+            continue;
         switch (o) {
-        case TRY_RULES:
-            rules_opt = p.arg;
-            break;
         case TRY_STYLE:
             dw_style_parse(p.arg, &style);
             break; /* checked by the table */
@@ -180,12 +181,13 @@ int cmd_rules_try_run(const struct cli_cmd *self, int argc, char **argv)
             break;
         }
     }
+    if (p.status < 0 && argc - p.optind != 1)
+        p.status = cli_usage_error(self, "give one FILE (or - for stdin)");
+    struct dw_ruleset *rs = p.status >= 0 ? NULL : cli_load_rules(&rules);
+    cli_rules_free(&rules);
     if (p.status >= 0)
         return p.status;
-    if (argc - p.optind != 1)
-        return cli_usage_error(self, "give one FILE (or - for stdin)");
     const char *path = argv[p.optind];
-    struct dw_ruleset *rs = cli_load_rules(rules_opt);
     if (!rs)
         return DW_EXIT_USAGE;
     struct try_state t = {.rs = rs, .limit = limit};
@@ -324,25 +326,19 @@ static char *pattern_to_rust(const char *p, const char **why)
 
 int cmd_rules_export_run(const struct cli_cmd *self, int argc, char **argv)
 {
-    const char *rules_opt = NULL;
+    struct cli_rules rules = {0};
     bool format = false;
     struct cli_parser p;
     cli_parse_begin(&p, self, argc, argv);
-    for (int o; (o = cli_next(&p)) >= 0;) {
-        switch (o) {
-        case EXPORT_RULES:
-            rules_opt = p.arg;
-            break;
-        case EXPORT_FORMAT:
-            format = true;
-            break; /* rg: checked by the table */
-        }
-    }
+    for (int o; (o = cli_next(&p)) >= 0;)
+        if (!cli_rules_option(&rules, &p, o) && o == EXPORT_FORMAT)
+            format = true; /* rg: checked by the table */
+    if (p.status < 0 && !format)
+        p.status = cli_usage_error(self, "--format rg is required (the only format)");
+    struct dw_ruleset *rs = p.status >= 0 ? NULL : cli_load_rules(&rules);
+    cli_rules_free(&rules);
     if (p.status >= 0)
         return p.status;
-    if (!format)
-        return cli_usage_error(self, "--format rg is required (the only format)");
-    struct dw_ruleset *rs = cli_load_rules(rules_opt);
     if (!rs)
         return DW_EXIT_USAGE;
     for (size_t i = 0; i < rs->nrules; i++) {

@@ -37,6 +37,7 @@ enum {
     SCAN_LAST,
     SCAN_LOG_COMMAND,
     SCAN_RULES,
+    SCAN_NO_DEFAULT_RULES,
     SCAN_QUIET,
     SCAN_BRIEF,
     SCAN_COLOR,
@@ -72,6 +73,7 @@ static const struct cli_opt scan_opts[] = {
         {"log-command", 0, "PATH", NULL,
          "the `log` tool (default: $DEXTWATCH_LOG_COMMAND, else\n" DW_LOG_COMMAND_DEFAULT ")"},
     [SCAN_RULES] = CLI_OPT_RULES,
+    [SCAN_NO_DEFAULT_RULES] = CLI_OPT_NO_DEFAULT_RULES,
     [SCAN_QUIET] = {"quiet", 'q', NULL, NULL, "no summary"},
     [SCAN_BRIEF] = CLI_OPT_BRIEF,
     [SCAN_COLOR] = CLI_OPT_COLOR,
@@ -88,7 +90,7 @@ const struct cli_cmd cmd_scan_entry = {
     .usage = "scan [--db PATH | --no-store] [--style S]\n"
              "                      [--format F [--output FILE]]... [--fail-on LEVEL|never]\n"
              "                      [--baseline FILE] [--write-baseline FILE] [--config FILE]\n"
-             "                      [--require-events] [--rules DIR] [--log-command PATH]\n"
+             "                      [--require-events] [--rules DIR]... [--log-command PATH]\n"
              "                      [--brief] [--color WHEN] [--utc] [-q]\n"
              "                      [--last DURATION] [FILE|DIR|X.logarchive|- ...]",
     .about = "Reads unified-log output (any `log show`/`log stream` style, Console copies,\n"
@@ -112,7 +114,8 @@ const struct cli_cmd cmd_scan_entry = {
 
 /* What the options ask for. */
 struct scan_args {
-    const char *db, *rules, *baseline, *write_baseline, *config, *last, *log_command;
+    struct cli_rules rules; /* --rules, --no-default-rules */
+    const char *db, *baseline, *write_baseline, *config, *last, *log_command;
     bool no_config, store, quiet, brief, utc;
     enum cli_color color;
     enum dw_style style;
@@ -207,7 +210,10 @@ static int scan_option(struct scan_args *a, struct scan *sc, int o, const char *
         a->log_command = arg;
         break;
     case SCAN_RULES:
-        a->rules = arg;
+        cli_rules_add(&a->rules, arg);
+        break;
+    case SCAN_NO_DEFAULT_RULES:
+        a->rules.no_default = true;
         break;
     case SCAN_QUIET:
         a->quiet = true;
@@ -264,6 +270,8 @@ static int scan_options(const struct cli_cmd *self, int argc, char **argv, struc
         return cli_usage_error(self, "--db and --no-store exclude each other");
     if (a->config && a->no_config)
         return cli_usage_error(self, "--config and --no-config exclude each other");
+    if (cli_rules_resolve(&a->rules) != 0)
+        return DW_EXIT_USAGE;
     struct dw_errors e = {0};
     if (outputs_settle(&sc->outs, !a->quiet, &e) != 0)
         status = cli_usage_error(self, "%s", e.msgs[0]);
@@ -321,9 +329,7 @@ static int scan_resolve_aliases(const struct scan_args *a, struct scan_env *env,
 static int scan_setup(const struct scan_args *a, struct scan *sc, struct scan_env *env,
                       struct dw_errors *err)
 {
-    struct dw_buf rules_dir = {0};
-    env->rs = ruleset_load_dir(dw_rules_dir(a->rules, &rules_dir), err);
-    buf_free(&rules_dir);
+    env->rs = ruleset_load_layers(a->rules.layers, a->rules.nlayers, err);
     if (!env->rs)
         return -1;
     const char *config = a->config;
@@ -447,6 +453,7 @@ static int cmd_scan(const struct cli_cmd *self, int argc, char **argv)
     cli_errors(&err);
     dw_errors_clear(&err);
     scan_env_free(&env);
+    cli_rules_free(&a.rules);
     outputs_free(&sc.outs);
     baseline_free(sc.new_baseline);
     buf_free(&sc.out);

@@ -18,6 +18,7 @@
 enum {
     WATCH_DB,
     WATCH_RULES,
+    WATCH_NO_DEFAULT_RULES,
     WATCH_LOG_COMMAND,
     WATCH_FOLLOW,
     WATCH_STYLE,
@@ -34,6 +35,7 @@ enum {
 static const struct cli_opt watch_opts[] = {
     [WATCH_DB] = CLI_OPT_DB,
     [WATCH_RULES] = CLI_OPT_RULES,
+    [WATCH_NO_DEFAULT_RULES] = CLI_OPT_NO_DEFAULT_RULES,
     [WATCH_LOG_COMMAND] = {"log-command", 0, "PATH", NULL,
                            "the `log` tool (default: $DEXTWATCH_LOG_COMMAND or /usr/bin/log)"},
     [WATCH_FOLLOW] = {"follow", 0, "FILE", NULL,
@@ -77,7 +79,7 @@ static int cmd_watch(const struct cli_cmd *self, int argc, char **argv);
 const struct cli_cmd cmd_watch_entry = {
     .name = "watch",
     .summary = "run as a service: supervise `log stream`, store incidents live",
-    .usage = "watch [--db PATH] [--rules DIR] [--log-command PATH]\n"
+    .usage = "watch [--db PATH] [--rules DIR]... [--log-command PATH]\n"
              "                       [--follow FILE | -] [--style S] [--retain DURATION]\n"
              "                       [--no-catch-up] [--max-catch-up DURATION] [--group NAME]\n"
              "                       [--forward URL]... [--outbox-limit N]\n"
@@ -137,19 +139,22 @@ struct watch_log {
     bool max_given;
 };
 
-/* Parses the options into o (forward: the --forward URLs, room for argc);
- * *follow and the paths are set from them.  -1 to go on, else the exit status. */
+/* Parses the options into o (forward: the --forward URLs, room for argc),
+ * log and rules; *follow and the paths are set from them.  -1 to go on, else
+ * the exit status. */
 static int watch_options(struct cli_parser *p, struct dw_watch_opts *o, const char **forward,
-                         size_t *nforward, const char **paths, struct watch_log *log)
+                         size_t *nforward, const char **paths, struct watch_log *log,
+                         struct cli_rules *rules)
 {
     while (p->status < 0) {
         int opt = cli_next(p);
         if (opt == CLI_END || opt == CLI_STOP)
             break;
+        if (cli_rules_option(rules, p, opt))
+            continue;
         const char *arg = p->arg;
         switch (opt) {
         case WATCH_DB:
-        case WATCH_RULES:
         case WATCH_LOG_COMMAND:
         case WATCH_FOLLOW:
             paths[opt] = arg;
@@ -223,14 +228,18 @@ static int cmd_watch(const struct cli_cmd *self, int argc, char **argv)
     struct watch_log wl = {.max_bytes = LOG_MAX_DEFAULT};
     struct cli_parser p;
     cli_parse_begin(&p, self, argc, argv);
-    int status = watch_options(&p, &o, forward, &nforward, paths, &wl);
+    struct cli_rules rule_layers = {0};
+    int status = watch_options(&p, &o, forward, &nforward, paths, &wl, &rule_layers);
     cli_parse_end(&p);
+    if (status < 0 && cli_rules_resolve(&rule_layers) != 0)
+        status = DW_EXIT_USAGE;
     if (status >= 0) {
+        cli_rules_free(&rule_layers);
         free(forward);
         return status;
     }
     int first = p.optind; /* the first operand */
-    const char *db_opt = paths[WATCH_DB], *rules_opt = paths[WATCH_RULES];
+    const char *db_opt = paths[WATCH_DB];
     const char *cmd_opt = paths[WATCH_LOG_COMMAND], *follow = paths[WATCH_FOLLOW];
     o.forward_urls = forward;
     o.nforward = nforward;
@@ -240,19 +249,22 @@ static int cmd_watch(const struct cli_cmd *self, int argc, char **argv)
     }
     if (first < argc) {
         cli_usage_error(&cmd_watch_entry, "unexpected argument '%s'", argv[first]);
+        cli_rules_free(&rule_layers);
         free(forward);
         return DW_EXIT_USAGE;
     }
-    struct dw_buf db = {0}, rules = {0};
+    struct dw_buf db = {0};
     struct dw_errors err = {0};
     if (!dw_db_path(db_opt, &db, &err)) {
         cli_error("%s", err.msgs[0]);
         dw_errors_clear(&err);
+        cli_rules_free(&rule_layers);
         free(forward);
         return DW_EXIT_USAGE;
     }
     o.db_path = buf_cstr(&db);
-    o.rules_dir = dw_rules_dir(rules_opt, &rules);
+    o.rule_layers = rule_layers.layers;
+    o.nrule_layers = rule_layers.nlayers;
     o.log_command = logcmd_path(cmd_opt);
     o.follow_path = follow;
     o.log.fn = log_line;
@@ -260,7 +272,7 @@ static int cmd_watch(const struct cli_cmd *self, int argc, char **argv)
         cli_error("%s", err.msgs[0]);
         dw_errors_clear(&err);
         buf_free(&db);
-        buf_free(&rules);
+        cli_rules_free(&rule_layers);
         free(forward);
         return DW_EXIT_USAGE;
     }
@@ -270,7 +282,7 @@ static int cmd_watch(const struct cli_cmd *self, int argc, char **argv)
     dw_errors_clear(&err);
     logfile_close(o.log.ctx);
     buf_free(&db);
-    buf_free(&rules);
+    cli_rules_free(&rule_layers);
     free(forward);
     return st == DW_WATCH_STOPPED ? DW_EXIT_OK : DW_EXIT_USAGE;
 }

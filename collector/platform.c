@@ -67,6 +67,20 @@ const char *dw_rules_dir(const char *opt, struct dw_buf *out)
     return buf_cstr(out);
 }
 
+const char *dw_user_rules_dir(struct dw_buf *out)
+{
+    buf_reset(out);
+    const char *config = getenv("XDG_CONFIG_HOME");
+    const char *home = getenv("HOME");
+    if (config && config[0] == '/')
+        buf_printf(out, "%s/dextwatch/rules", config);
+    else if (home && *home)
+        buf_printf(out, "%s/.config/dextwatch/rules", home);
+    else
+        return NULL;
+    return out->data;
+}
+
 const char *dw_db_path(const char *opt, struct dw_buf *out, struct dw_errors *err)
 {
     buf_reset(out);

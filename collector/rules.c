@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "rules_private.h"
 
@@ -278,6 +279,39 @@ int ruleset_add_file(struct dw_ruleset *rs, const char *path, struct dw_errors *
     return rc;
 }
 
+/* Adds every <dir>/NAME.yaml in name order; all are tried even after an
+ * error, which sets *failed.  A directory that cannot be read, or holds no
+ * pack, is an error (in err, returns -1) unless optional. */
+static int add_dir_packs(struct dw_ruleset *rs, const char *dir, bool optional, int *failed,
+                         struct dw_errors *err)
+{
+    char **names;
+    size_t n;
+    if (dw_dir_list(dir, ".yaml", &names, &n) != 0) {
+        struct stat st;
+        /* optional and absent (or behind a directory we may not search,
+         * such as another user's home): nothing to load */
+        if (optional && (errno == ENOENT || errno == ENOTDIR || stat(dir, &st) != 0))
+            return 0;
+        dw_errors_add(err, "%s: cannot open rule directory: %s", dir, strerror(errno));
+        return -1;
+    }
+    struct dw_buf path = {0};
+    for (size_t i = 0; i < n; i++) {
+        buf_reset(&path);
+        buf_printf(&path, "%s/%s", dir, names[i]);
+        if (ruleset_add_file(rs, buf_cstr(&path), err) != 0)
+            *failed = 1;
+    }
+    dw_strv_free(names, n);
+    buf_free(&path);
+    if (n == 0 && !optional) {
+        dw_errors_add(err, "%s: no *.yaml rule packs", dir);
+        return -1;
+    }
+    return 0;
+}
+
 /* Loads <dir>/codes/ first (so `decode` table names can be checked), then
  * every <dir>/NAME.yaml in name order.  All packs are tried even after an error
  * so that one run reports every problem. */
@@ -299,29 +333,150 @@ struct dw_ruleset *ruleset_load_dir(const char *dir, struct dw_errors *err)
     } else {
         failed = 1;
     }
-    char **names;
-    size_t n;
-    if (dw_dir_list(dir, ".yaml", &names, &n) != 0) {
-        dw_errors_add(err, "%s: cannot open rule directory: %s", dir, strerror(errno));
-        buf_free(&path);
+    buf_free(&path);
+    if (add_dir_packs(rs, dir, false, &failed, err) != 0) {
         ruleset_free(rs);
         return NULL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        buf_reset(&path);
-        buf_printf(&path, "%s/%s", dir, names[i]);
-        if (ruleset_add_file(rs, buf_cstr(&path), err) != 0)
-            failed = 1;
-    }
-    dw_strv_free(names, n);
-    buf_free(&path);
-    if (n == 0) {
-        dw_errors_add(err, "%s: no *.yaml rule packs", dir);
-        failed = 1;
     }
     if (failed) {
         ruleset_free(rs);
         return NULL;
     }
+    return rs;
+}
+
+/* True when layers[i]'s directory is that of an earlier layer. */
+static bool layer_repeats(const struct dw_rule_layer *layers, size_t i)
+{
+    char *mine = realpath(layers[i].dir, NULL);
+    bool same = false;
+    for (size_t k = 0; mine && k < i && !same; k++) {
+        char *other = realpath(layers[k].dir, NULL);
+        same = other && strcmp(other, mine) == 0;
+        free(other);
+    }
+    free(mine);
+    return same;
+}
+
+/* Index of the rule with this id among rules[0..n), or n. */
+static size_t rule_index(const struct dw_rule *rules, size_t n, const char *id)
+{
+    size_t i = 0;
+    while (i < n && strcmp(rules[i].id, id) != 0)
+        i++;
+    return i;
+}
+
+/* Moves the packs of layer (its set's, index layer_no) to the end of
+ * rs->rules / rs->packs (both grown by the caller to fit): a rule whose id
+ * is already there is overridden by it (and cleared), a pack name already
+ * used gets "@layer_no".  layer is left without rules or packs. */
+static void take_layer(struct dw_ruleset *rs, struct dw_ruleset *layer, size_t layer_no)
+{
+    for (size_t p = 0; p < layer->npacks; p++) {
+        struct dw_rule_pack pk = layer->packs[p];
+        pk.first_rule = rs->nrules;
+        for (size_t i = 0; i < layer->packs[p].nrules; i++) {
+            struct dw_rule *r = &layer->rules[layer->packs[p].first_rule + i];
+            size_t j = rule_index(rs->rules, rs->nrules, r->id);
+            if (j < rs->nrules) {
+                if (!rs->rules[j].overrides) {
+                    struct dw_buf where = {0};
+                    buf_printf(&where, "%s:%d", r->file, r->src_line);
+                    rs->rules[j].overrides = buf_steal(&where);
+                }
+                rule_clear(r);
+                continue;
+            }
+            ensure_match_data(rs, rule_capture_count(r));
+            rs->rules[rs->nrules++] = *r;
+        }
+        pk.nrules = rs->nrules - pk.first_rule;
+        bool clash = false;
+        for (size_t k = 0; k < rs->npacks && !clash; k++)
+            clash = strcmp(rs->packs[k].name, pk.name) == 0;
+        if (clash) {
+            struct dw_buf name = {0};
+            buf_printf(&name, "%s@%zu", pk.name, layer_no);
+            free(pk.name);
+            pk.name = buf_steal(&name);
+        }
+        rs->packs[rs->npacks++] = pk;
+    }
+    free(layer->rules);
+    free(layer->packs);
+    layer->rules = NULL;
+    layer->packs = NULL;
+    layer->nrules = layer->npacks = 0;
+}
+
+/* Loads the packs of a layer after the first, with the code tables codes
+ * (borrowed).  NULL when it is skipped (a repeat, or optional and absent)
+ * or failed (*failed set, the reasons in err). */
+static struct dw_ruleset *load_upper_layer(const struct dw_rule_layer *layers, size_t i,
+                                           struct dw_codes *codes, int *failed,
+                                           struct dw_errors *err)
+{
+    if (layer_repeats(layers, i))
+        return NULL;
+    struct dw_ruleset *rs = ruleset_new();
+    codes_free(rs->codes);
+    rs->codes = codes;
+    rs->dir = xstrdup(layers[i].dir);
+    int bad = 0;
+    if (add_dir_packs(rs, layers[i].dir, layers[i].optional, &bad, err) != 0 || bad) {
+        *failed = 1;
+        rs->codes = NULL;
+        ruleset_free(rs);
+        return NULL;
+    }
+    return rs;
+}
+
+struct dw_ruleset *ruleset_load_layers(const struct dw_rule_layer *layers, size_t n,
+                                       struct dw_errors *err)
+{
+    if (n == 0) {
+        dw_errors_add(err, "no rule directory given");
+        return NULL;
+    }
+    struct dw_ruleset *base = ruleset_load_dir(layers[0].dir, err);
+    if (!base)
+        return NULL;
+    struct dw_ruleset **upper = xcalloc(n, sizeof *upper);
+    int failed = 0;
+    size_t rules_max = base->nrules, packs_max = base->npacks;
+    for (size_t i = 1; i < n; i++) {
+        upper[i] = load_upper_layer(layers, i, base->codes, &failed, err);
+        if (upper[i]) {
+            rules_max += upper[i]->nrules;
+            packs_max += upper[i]->npacks;
+        }
+    }
+    struct dw_ruleset *rs = NULL;
+    if (!failed) {
+        /* the later layers first: base's rules and packs move behind theirs */
+        struct dw_ruleset lower = {.rules = base->rules,
+                                   .nrules = base->nrules,
+                                   .packs = base->packs,
+                                   .npacks = base->npacks};
+        base->rules = xcalloc(rules_max ? rules_max : 1, sizeof *base->rules);
+        base->packs = xcalloc(packs_max ? packs_max : 1, sizeof *base->packs);
+        base->nrules = base->npacks = 0;
+        for (size_t i = n; i-- > 1;)
+            if (upper[i])
+                take_layer(base, upper[i], i);
+        take_layer(base, &lower, 0);
+        rs = base;
+    }
+    for (size_t i = 1; i < n; i++)
+        if (upper[i]) {
+            upper[i]->codes = NULL; /* base's */
+            ruleset_free(upper[i]);
+        }
+    free(upper);
+    if (!rs)
+        ruleset_free(base);
     return rs;
 }

@@ -84,6 +84,7 @@ enum {
 
 void rule_clear(struct dw_rule *r)
 {
+    free(r->overrides);
     free(r->id);
     free(r->class_name);
     for (size_t i = 0; i < r->nprocesses; i++)

@@ -175,10 +175,11 @@ static void set_predicate(struct watch *w, char *p)
 static void reload(struct watch *w)
 {
     struct dw_errors e = {0};
-    struct dw_ruleset *rs = ruleset_load_dir(w->o->rules_dir, &e);
+    struct dw_ruleset *rs = ruleset_load_layers(w->o->rule_layers, w->o->nrule_layers, &e);
     if (!rs) {
-        oplog_say(w->log, "SIGHUP: the rules in %s do not load; keeping the rules in use:",
-                  w->o->rules_dir);
+        oplog_say(w->log, "SIGHUP: the rules in %s%s do not load; keeping the rules in use:",
+                  w->o->nrule_layers ? w->o->rule_layers[w->o->nrule_layers - 1].dir : "?",
+                  w->o->nrule_layers > 1 ? " and the layers below" : "");
         oplog_errors(w->log, "  ", &e);
         return;
     }
@@ -208,7 +209,7 @@ static bool open_all(struct watch *w, struct dw_errors *err)
 {
     const struct dw_watch_opts *o = w->o;
     struct dw_errors notes = {0};
-    w->rs = ruleset_load_dir(o->rules_dir, err);
+    w->rs = ruleset_load_layers(o->rule_layers, o->nrule_layers, err);
     if (!w->rs)
         return false;
     w->store = store_open(o->db_path, DW_STORE_WRITE, err);

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "rules.h"
 #include "store.h"
 
 #define DW_EXIT_OK 0
@@ -48,8 +49,15 @@ struct cli_opt {
 #define CLI_OPT_RULES                                                                              \
     {                                                                                              \
         "rules", 0, "DIR", NULL,                                                                   \
-            "rule packs (default: $DEXTWATCH_RULES, the source tree's rules/\n"                    \
-            "for a binary in its build tree, else the installed ones)"                             \
+            "more rule packs, after the shipped ones and the user's\n"                             \
+            "(~/.config/dextwatch/rules); may be repeated, a later rule\n"                         \
+            "with the same id overrides (`rules list --origin`)"                                   \
+    }
+#define CLI_OPT_NO_DEFAULT_RULES                                                                   \
+    {                                                                                              \
+        "no-default-rules", 0, NULL, NULL,                                                         \
+            "only the --rules directories: not the shipped packs\n"                                \
+            "($DEXTWATCH_RULES, else the installed ones) nor the user's"                           \
     }
 /* --format and --output of the commands that report incidents (scan, recent,
  * check): the same output machinery (report.h's dw_outputs), one text.  The
@@ -181,10 +189,33 @@ bool cli_value_in(const char *values, const char *value);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Every message of err through cli_error. */
 void cli_errors(const struct dw_errors *err);
-/* Loads the rule packs from --rules (opt), $DEXTWATCH_RULES, the source tree
- * or the installed ones; on failure prints every "file:line:col: reason" and
- * returns NULL (the caller exits with DW_EXIT_USAGE). */
-struct dw_ruleset *cli_load_rules(const char *opt);
+/* The rule layers a command loads (rules.h, ruleset_load_layers): the
+ * shipped packs ($DEXTWATCH_RULES, the source tree's rules/ for a binary in
+ * its build tree, else the installed ones), the user's directory
+ * (platform.h, dw_user_rules_dir; skipped when absent), then each --rules
+ * DIR in order.  --no-default-rules leaves only the --rules directories, the
+ * first of which then gives the code tables. */
+struct cli_rules {
+    const char **dirs; /* --rules, in order (borrowed from argv) */
+    size_t ndirs, cap;
+    bool no_default;
+    /* filled by cli_rules_resolve: */
+    struct dw_rule_layer *layers;
+    size_t nlayers;
+    struct dw_buf shipped, user;
+};
+void cli_rules_add(struct cli_rules *r, const char *dir);
+/* In a cli_next loop: true when option o of p's command is --rules or
+ * --no-default-rules (CLI_OPT_RULES, CLI_OPT_NO_DEFAULT_RULES), taken into r. */
+bool cli_rules_option(struct cli_rules *r, const struct cli_parser *p, int o);
+/* Fills r->layers.  -1 (message printed) for --no-default-rules without
+ * --rules. */
+int cli_rules_resolve(struct cli_rules *r);
+void cli_rules_free(struct cli_rules *r);
+/* cli_rules_resolve and ruleset_load_layers; on failure prints every
+ * "file:line:col: reason" and returns NULL (the caller exits with
+ * DW_EXIT_USAGE). */
+struct dw_ruleset *cli_load_rules(struct cli_rules *r);
 /* Opens the database of --db (opt), else $DEXTWATCH_DB, else the default
  * path; path (may be NULL) receives the path.  On failure prints every
  * message and returns NULL (the caller exits with DW_EXIT_USAGE). */

@@ -13,6 +13,12 @@
  * returns out->data. */
 const char *dw_rules_dir(const char *opt, struct dw_buf *out);
 
+/* The user's rule directory, on every system:
+ * $XDG_CONFIG_HOME/dextwatch/rules (when set to an absolute path), else
+ * $HOME/.config/dextwatch/rules.  Writes into out; returns out->data, or NULL
+ * when neither variable is set. */
+const char *dw_user_rules_dir(struct dw_buf *out);
+
 /* Default DB path: $DEXTWATCH_DB, else osdep_default_db:
  *   macOS:  ~/Library/Application Support/dextwatch/dextwatch.db
  *   others: $XDG_STATE_HOME/dextwatch/dextwatch.db (~/.local/state/...)

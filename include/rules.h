@@ -72,6 +72,9 @@ struct dw_rule {
     bool code_required;
     char *file; /* pack path */
     int src_line, src_col;
+    /* "file:line" of the rule with the same id in an earlier layer that this
+     * one replaced (ruleset_load_layers), or NULL */
+    char *overrides;
     uint64_t limit_hits; /* matches of this rule abandoned at a PCRE2 limit */
 };
 
@@ -98,6 +101,23 @@ struct dw_ruleset {
 /* Loads every <dir>/NAME.yaml in name order and <dir>/codes/NAME.tsv.  Returns NULL on any
  * error (all of them in err, each "file:line:col: reason"). */
 struct dw_ruleset *ruleset_load_dir(const char *dir, struct dw_errors *err);
+/* One directory of rule packs in a layered set (ruleset_load_layers). */
+struct dw_rule_layer {
+    const char *dir;
+    bool optional; /* a missing directory, or one without packs, is no error (the user's) */
+};
+/* Loads layers[0] as ruleset_load_dir does (its codes/ are the set's code
+ * tables), then the NAME.yaml packs of each later layer, checked against
+ * those tables.  A rule id defined again in a later layer replaces the
+ * earlier rule (the winner's `overrides` says which it replaced); within one
+ * layer a repeated id is an error, as in ruleset_load_dir.  Classification
+ * tries the later layers first: the last layer's rules, ..., then layers[0]'s.
+ * A layer whose directory is one already loaded (same real path) is skipped;
+ * an optional layer that is missing or has no pack is skipped too.  A pack
+ * whose name an earlier-tried pack has is named NAME@N (N its layer's index).
+ * NULL on any error (all in err, each "file:line:col: reason"). */
+struct dw_ruleset *ruleset_load_layers(const struct dw_rule_layer *layers, size_t n,
+                                       struct dw_errors *err);
 /* Building blocks of ruleset_load_dir, for tests and `rules check FILE`. */
 struct dw_ruleset *ruleset_new(void);
 int ruleset_add_file(struct dw_ruleset *rs, const char *path, struct dw_errors *err);

@@ -26,11 +26,15 @@
 
 #include "oplog.h"
 #include "reader.h"
+#include "rules.h"
 #include "util.h"
 
 struct dw_watch_opts {
-    const char *db_path;     /* resolved */
-    const char *rules_dir;   /* resolved */
+    const char *db_path; /* resolved */
+    /* the rule layers, resolved (rules.h: ruleset_load_layers; SIGHUP loads
+     * them again) */
+    const struct dw_rule_layer *rule_layers;
+    size_t nrule_layers;
     const char *log_command; /* resolved path (logcmd_path) */
     const char *follow_path; /* NULL: the log command; "-": stdin; else a file to follow */
     enum dw_style style;     /* of a followed file or stdin (AUTO detects) */

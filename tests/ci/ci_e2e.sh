@@ -29,7 +29,7 @@ scan() { "$DW" scan --no-store "$@"; }
 
 # 1. several formats in one run; each equals its golden file
 printf 'earlier step\n' >"$T/summary.md"
-GITHUB_STEP_SUMMARY=$T/summary.md scan --rules $GR --format github \
+GITHUB_STEP_SUMMARY=$T/summary.md scan --no-default-rules --rules $GR --format github \
     --format markdown --output "$T/summary.md" --format junit --output "$T/j.xml" \
     --format json --output "$T/o.json" $LOGS/seed.plain.log >"$T/gh" 2>"$T/err"; st=$?
 check "multi: exit 1" status_is $st 1

@@ -71,7 +71,7 @@ for log in tests/logs/*.log; do
     case=$(basename "$log" .log)
     for f in text json github junit markdown; do
         out=$T/$case.$(ext_of $f)
-        "$DW" scan --no-store --rules tests/golden/rules --format $f "$log" >"$out" 2>/dev/null
+        "$DW" scan --no-store --no-default-rules --rules tests/golden/rules --format $f "$log" >"$out" 2>/dev/null
         st=$?
         [ $st -le 1 ] || bad "$case $f: exit $st"
         clean_bytes "$out" || bad "$case $f: raw control byte in the output"

@@ -168,14 +168,14 @@ rules:
     counterexamples:
       - 'kernel: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!'
 EOF
-"$DW" rules check --rules "$T/rules" >/dev/null 2>"$T/err"
+"$DW" rules check --no-default-rules --rules "$T/rules" >/dev/null 2>"$T/err"
 st=$?
 if [ $st -eq 2 ] && grep -q "zz-patho.yaml:3:5: rule 'patho.backtrack': 1 match abandoned at the PCRE2" "$T/err"; then
     ok "rules check: exit 2, $(head -1 "$T/err" | cut -c1-120)..."
 else
     bad "rules check on a backtracking rule: exit $st: $(cat "$T/err")"
 fi
-"$DW" rules test --rules "$T/rules" >/dev/null 2>"$T/err"
+"$DW" rules test --no-default-rules --rules "$T/rules" >/dev/null 2>"$T/err"
 st=$?
 if [ $st -eq 1 ] && grep -q "rule 'patho.backtrack'" "$T/err"; then
     ok "rules test: exit 1, names the rule"
@@ -188,7 +188,7 @@ for i in range(1000):
     sys.stdout.write('kernel: ' + 'a' * (60 + i % 20) + '!\n')
 " >"$T/backtrack.log"
 cat "$SRC/tests/logs/seed.plain.log" >>"$T/backtrack.log"
-if "$RUN" "$MB" "$SECS" -o "$T/out" -e "$T/err" -x 1 -- "$DW" scan --no-store --rules "$T/rules" \
+if "$RUN" "$MB" "$SECS" -o "$T/out" -e "$T/err" -x 1 -- "$DW" scan --no-store --no-default-rules --rules "$T/rules" \
     "$T/backtrack.log" >"$T/usage" &&
     grep -q "warning: .*zz-patho.yaml:3:5: rule 'patho.backtrack': 1000 matches abandoned" "$T/err"; then
     ok "scan with a backtracking rule: $(cat "$T/usage"), warns: 1000 matches abandoned, rule named"
@@ -196,7 +196,7 @@ else
     bad "scan with a backtracking rule: $(cat "$T/usage") $(cat "$T/err")"
 fi
 
-"$DW" rules try --rules "$T/rules" "$T/backtrack.log" >/dev/null 2>"$T/err"
+"$DW" rules try --no-default-rules --rules "$T/rules" "$T/backtrack.log" >/dev/null 2>"$T/err"
 if grep -q "warning: .*rule 'patho.backtrack': 1000 matches abandoned" "$T/err"; then
     ok "rules try with a backtracking rule: warns with the rule id"
 else
