@@ -68,14 +68,20 @@ static const struct cli_cmd rules_test_entry = {
 /* The pattern actions; their code is in cmd_rules_try.c. */
 static const struct cli_cmd rules_try_entry = {
     .name = "try",
-    .summary = "per rule, how many lines of FILE it matched; the lines no rule matched",
-    .usage = "rules try [--rules DIR]... [--style S] [--all] FILE|-",
+    .summary = "per rule, how many lines of FILE it matched; or try one REGEX on FILE",
+    .usage = "rules try [--rules DIR]... [--style S] [--all] FILE|- [REGEX]",
     .about = "Runs every line of FILE (any log style) through the rule packs and prints\n"
-             "how many lines each rule matched, then the lines of processes the rules care\n"
-             "about (and lines without a process) that no rule matched: the first 20, or\n"
-             "all with --all; then the time taken.",
+             "first the lines only a catch-all (class other.*) matched, with its rule (what\n"
+             "to write a rule for), then how many lines each rule matched, then the lines of\n"
+             "processes the rules care about (and lines without a process) that no rule\n"
+             "matched; then the time taken.\n"
+             "With REGEX (PCRE2, as a rule's `match`), no packs are used: the pattern is\n"
+             "matched against each event's message, like fail2ban-regex, and the lines it\n"
+             "matched are printed (escaped) with the counts: lines read, events, matched,\n"
+             "skipped as unparseable.  A bad REGEX is PCRE2's error with its offset (exit 2).\n"
+             "Lists show the first 20, or all with --all.",
     .opts = cmd_rules_try_opts,
-    .operands = "FILE|-",
+    .operands = "FILE|- [REGEX]",
     .run = cmd_rules_try_run,
     .parent = &cmd_rules_entry,
 };
@@ -107,7 +113,7 @@ const struct cli_cmd cmd_rules_entry = {
     .usage = "rules list  [--rules DIR]... [--format text|json] [--origin] [FILE...]\n"
              "       dextwatch rules check [--rules DIR]... [FILE...]\n"
              "       dextwatch rules test  [--rules DIR]... [FILE...]\n"
-             "       dextwatch rules try   [--rules DIR]... [--style S] [--all] FILE|-\n"
+             "       dextwatch rules try   [--rules DIR]... [--style S] [--all] FILE|- [REGEX]\n"
              "       dextwatch rules export [--rules DIR]... --format rg",
     .epilog = "Rules come in layers: the shipped packs, then the user's directory\n"
               "($XDG_CONFIG_HOME/dextwatch/rules, else ~/.config/dextwatch/rules), then each\n"

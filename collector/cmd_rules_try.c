@@ -1,8 +1,11 @@
 /* cmd_rules_try.c - two `rules` actions that look at patterns rather than
  * packs:
- *   rules try FILE|-        a rule tester in the spirit of fail2ban-regex: how
+ *   rules try FILE|-        a rule tester in the spirit of fail2ban-regex: the
+ *                           lines the catch-alls (class other.*) took, how
  *                           many lines each rule matched, the lines of the
  *                           rules' processes that no rule matched, the time
+ *   rules try FILE|- REGEX  one ad-hoc PCRE2 pattern against each event's
+ *                           message: the lines it matched and the counts
  *   rules export --format rg  the patterns, one per line, for ripgrep's
  *                           default (Rust regex) engine */
 #include <errno.h>
@@ -38,14 +41,48 @@ const struct cli_opt cmd_rules_export_opts[] = {
 };
 
 struct try_state {
-    struct dw_ruleset *rs;
-    size_t *counts;   /* per rule */
-    char **processes; /* union of the rules' process filters */
+    struct dw_ruleset *rs;     /* the packs, or NULL with a pattern */
+    struct dw_pattern *regex;  /* the ad-hoc pattern, or NULL */
+    uint64_t regex_limit_hits; /* its matches abandoned at a PCRE2 limit */
+    size_t *counts;            /* per rule */
+    char **processes;          /* union of the rules' process filters */
     size_t nprocesses;
     size_t events, matched, unmatched_relevant, shown;
-    size_t limit;      /* 0: all */
-    struct dw_buf out; /* the unmatched lines to print */
+    size_t other, other_shown; /* findings of class other.* (the catch-alls) */
+    size_t limit;              /* 0: all */
+    struct dw_buf out;         /* the unmatched (or, with a pattern, matched) lines */
+    struct dw_buf other_out;   /* the catch-alls' lines */
 };
+
+/* "  LINE: raw text" (escaped, without its line end) to out. */
+static void put_line(struct dw_buf *out, const struct dw_event *ev)
+{
+    buf_printf(out, "  %6ld: ", ev->line);
+    size_t n = ev->raw_len;
+    while (n && (ev->raw[n - 1] == '\n' || ev->raw[n - 1] == '\r'))
+        n--;
+    dw_escape_term(out, ev->raw, n);
+    buf_putc(out, '\n');
+}
+
+/* Adds the event's line to the list t->out, unless the list is full (the
+ * first 20; --all: never full). */
+static void list_line(struct try_state *t, const struct dw_event *ev)
+{
+    if (t->limit && t->shown >= t->limit)
+        return;
+    t->shown++;
+    put_line(&t->out, ev);
+}
+
+/* With a pattern: the event's message against it. */
+static void try_regex_event(struct try_state *t, const struct dw_event *ev)
+{
+    if (!pattern_match(t->regex, ev->message, ev->message_len, &t->regex_limit_hits))
+        return;
+    t->matched++;
+    list_line(t, ev);
+}
 
 static bool process_relevant(const struct try_state *t, const char *process)
 {
@@ -61,9 +98,20 @@ static void try_event(const struct dw_event *ev, void *ctx)
 {
     struct try_state *t = ctx;
     t->events++;
+    if (t->regex) {
+        try_regex_event(t, ev);
+        return;
+    }
     struct dw_finding *f = ruleset_classify(t->rs, ev);
     if (f) {
         t->matched++;
+        bool other = strncmp(f->class_name, "other.", 6) == 0;
+        t->other += other;
+        if (other && (!t->limit || t->other_shown < t->limit)) {
+            t->other_shown++;
+            buf_printf(&t->other_out, "  [%s]\n", f->rule_id);
+            put_line(&t->other_out, ev);
+        }
         for (size_t i = 0; i < t->rs->nrules; i++)
             if (strcmp(t->rs->rules[i].id, f->rule_id) == 0) {
                 t->counts[i]++;
@@ -75,15 +123,7 @@ static void try_event(const struct dw_event *ev, void *ctx)
     if (!process_relevant(t, ev->process))
         return;
     t->unmatched_relevant++;
-    if (t->limit && t->shown >= t->limit)
-        return;
-    t->shown++;
-    buf_printf(&t->out, "  %6ld: ", ev->line);
-    size_t n = ev->raw_len;
-    while (n && (ev->raw[n - 1] == '\n' || ev->raw[n - 1] == '\r'))
-        n--;
-    dw_escape_term(&t->out, ev->raw, n);
-    buf_putc(&t->out, '\n');
+    list_line(t, ev);
 }
 
 /* Collects the distinct process names of all rule filters. */
@@ -134,11 +174,41 @@ static int feed_input(struct dw_reader *rd, const char *path)
     return 0;
 }
 
+/* The reader's unparseable lines, then the time. */
+static void print_try_tail(const struct dw_reader_stats *st, double seconds)
+{
+    if (st->malformed)
+        printf("\n%llu line%s could not be parsed (first at line %ld: %s)\n",
+               (unsigned long long)st->malformed, st->malformed == 1 ? "" : "s",
+               st->first_malformed_line, st->first_malformed_why);
+    printf("\nTime: %.3f s (%.0f lines/s)\n", seconds,
+           seconds > 0 ? (double)st->lines / seconds : 0.0);
+}
+
+/* With a pattern: the counts, the lines it matched. */
+static void print_regex_report(struct try_state *t, const struct dw_reader_stats *st,
+                               double seconds)
+{
+    printf("Lines: %llu lines, %zu events, %zu matched, %llu skipped as unparseable\n\n",
+           (unsigned long long)st->lines, t->events, t->matched,
+           (unsigned long long)(st->malformed + st->oversized));
+    printf("Lines the pattern matched");
+    if (t->matched > t->shown)
+        printf(" (first %zu of %zu; --all for all)", t->shown, t->matched);
+    printf(":\n%s", t->shown ? buf_cstr(&t->out) : "  (none)\n");
+    print_try_tail(st, seconds);
+}
+
 static void print_try_report(struct try_state *t, const struct dw_reader_stats *st, double seconds)
 {
     printf("Lines: %llu lines, %zu events, %zu matched, %zu not matched from the rules' "
            "processes\n\n",
            (unsigned long long)st->lines, t->events, t->matched, t->unmatched_relevant);
+    /* first what no specific rule knows: the lines to write a rule for */
+    printf("Lines only a catch-all (class other.*) matched, to write a rule for");
+    if (t->other > t->other_shown)
+        printf(" (first %zu of %zu; --all for all)", t->other_shown, t->other);
+    printf(":\n%s\n", t->other_shown ? buf_cstr(&t->other_out) : "  (none)\n");
     printf("Rules that matched:\n");
     size_t any = 0;
     for (size_t i = 0; i < t->rs->nrules; i++)
@@ -153,12 +223,7 @@ static void print_try_report(struct try_state *t, const struct dw_reader_stats *
     if (t->unmatched_relevant > t->shown)
         printf(" (first %zu of %zu; --all for all)", t->shown, t->unmatched_relevant);
     printf(":\n%s", t->shown ? buf_cstr(&t->out) : "  (none)\n");
-    if (st->malformed)
-        printf("\n%llu line%s could not be parsed (first at line %ld: %s)\n",
-               (unsigned long long)st->malformed, st->malformed == 1 ? "" : "s",
-               st->first_malformed_line, st->first_malformed_why);
-    printf("\nTime: %.3f s (%.0f lines/s)\n", seconds,
-           seconds > 0 ? (double)st->lines / seconds : 0.0);
+    print_try_tail(st, seconds);
 }
 
 int cmd_rules_try_run(const struct cli_cmd *self, int argc, char **argv)
@@ -181,31 +246,51 @@ int cmd_rules_try_run(const struct cli_cmd *self, int argc, char **argv)
             break;
         }
     }
-    if (p.status < 0 && argc - p.optind != 1)
-        p.status = cli_usage_error(self, "give one FILE (or - for stdin)");
-    struct dw_ruleset *rs = p.status >= 0 ? NULL : cli_load_rules(&rules);
+    int nops = argc - p.optind;
+    if (p.status < 0 && nops != 1 && nops != 2)
+        p.status = cli_usage_error(self, "give FILE (or - for stdin) and, to try one, a REGEX");
+    struct try_state t = {.limit = limit};
+    if (p.status < 0 && nops == 2) {
+        struct dw_buf why = {0};
+        t.regex = pattern_compile(argv[p.optind + 1], &why);
+        if (!t.regex) {
+            cli_error("rules try: REGEX: %s", buf_cstr(&why));
+            p.status = DW_EXIT_USAGE;
+        }
+        buf_free(&why);
+    }
+    struct dw_ruleset *rs = p.status >= 0 || t.regex ? NULL : cli_load_rules(&rules);
     cli_rules_free(&rules);
     if (p.status >= 0)
         return p.status;
     const char *path = argv[p.optind];
-    if (!rs)
+    if (!rs && !t.regex)
         return DW_EXIT_USAGE;
-    struct try_state t = {.rs = rs, .limit = limit};
-    t.counts = xcalloc(rs->nrules ? rs->nrules : 1, sizeof(*t.counts));
-    collect_processes(&t);
+    t.rs = rs;
+    t.counts = xcalloc(rs && rs->nrules ? rs->nrules : 1, sizeof(*t.counts));
+    if (rs)
+        collect_processes(&t);
     double start = now_seconds();
     struct dw_reader *rd = reader_new(path, style, try_event, &t);
     int rc = feed_input(rd, path);
     double seconds = now_seconds() - start;
-    if (rc == 0)
+    if (rc == 0 && t.regex)
+        print_regex_report(&t, reader_stats(rd), seconds);
+    else if (rc == 0)
         print_try_report(&t, reader_stats(rd), seconds);
+    if (t.regex_limit_hits)
+        cli_error("warning: REGEX: %llu match(es) abandoned at the PCRE2 match/depth limit "
+                  "(catastrophic backtracking?); those lines were taken as not matching",
+                  (unsigned long long)t.regex_limit_hits);
     struct dw_errors limits = {0}; /* rules that hit the PCRE2 limits, by id */
     ruleset_limit_report(rs, &limits);
     for (size_t i = 0; i < limits.n; i++)
         cli_error("warning: %s", limits.msgs[i]);
     dw_errors_clear(&limits);
     reader_free(rd);
+    pattern_free(t.regex);
     buf_free(&t.out);
+    buf_free(&t.other_out);
     free(t.counts);
     free(t.processes);
     ruleset_free(rs);

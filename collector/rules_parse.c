@@ -270,21 +270,18 @@ static int check_template(struct rule_loader *lc, yaml_node_t *n, const char *id
     return rc;
 }
 
-/* Compiles the pattern with UTF and invalid-UTF tolerance (log text is not
- * always valid UTF-8), then JIT-compiles it when the platform supports JIT. */
-static int compile_pattern(struct rule_loader *lc, yaml_node_t *n, struct dw_rule *r)
+void *rule_pattern_compile(const char *pattern, struct dw_buf *why)
 {
     int errcode;
     PCRE2_SIZE erroff;
-    pcre2_code *code = pcre2_compile((PCRE2_SPTR)r->pattern, PCRE2_ZERO_TERMINATED,
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
                                      PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &errcode, &erroff, NULL);
     if (!code) {
         PCRE2_UCHAR msg[256];
         if (pcre2_get_error_message(errcode, msg, sizeof(msg)) < 0)
             snprintf((char *)msg, sizeof(msg), "error %d", errcode);
-        loader_error(lc, &n->start_mark, r->id, "match: %s at offset %zu (PCRE2)", (char *)msg,
-                     (size_t)erroff);
-        return -1;
+        buf_printf(why, "%s at offset %zu (PCRE2)", (char *)msg, (size_t)erroff);
+        return NULL;
     }
     /* no JIT: interpreter, silently (same results and limits).  Valgrind
      * cannot follow JIT code (false "uninitialised" reports), so the tests
@@ -292,8 +289,17 @@ static int compile_pattern(struct rule_loader *lc, yaml_node_t *n, struct dw_rul
     const char *jit = getenv("DEXTWATCH_PCRE2_JIT");
     if (!jit || strcmp(jit, "0") != 0)
         (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
-    r->code = code;
-    return 0;
+    return code;
+}
+
+static int compile_pattern(struct rule_loader *lc, yaml_node_t *n, struct dw_rule *r)
+{
+    struct dw_buf why = {0};
+    r->code = rule_pattern_compile(r->pattern, &why);
+    if (!r->code)
+        loader_error(lc, &n->start_mark, r->id, "match: %s", buf_cstr(&why));
+    buf_free(&why);
+    return r->code ? 0 : -1;
 }
 
 /* Reads one example: a line string, or {line: ..., captures: {name: value}}. */

@@ -34,6 +34,12 @@ bool rules_id_valid(const char *s);
 /* A class of the taxonomy (rules/README.md), optionally with one `.part`. */
 bool rules_class_valid(const char *s);
 
+/* Compiles a rule pattern with UTF and invalid-UTF tolerance (log text is
+ * not always valid UTF-8), then JIT-compiles it when the platform supports
+ * JIT (and DEXTWATCH_PCRE2_JIT is not 0).  A pcre2_code_8 *, or NULL with
+ * "MESSAGE at offset N (PCRE2)" in why. */
+void *rule_pattern_compile(const char *pattern, struct dw_buf *why);
+
 /* Number of capture groups of a compiled rule pattern. */
 uint32_t rule_capture_count(const struct dw_rule *r);
 

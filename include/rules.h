@@ -125,6 +125,17 @@ int ruleset_add_buffer(struct dw_ruleset *rs, const char *name, const char *yaml
                        struct dw_errors *err);
 void ruleset_free(struct dw_ruleset *rs);
 
+/* An ad-hoc pattern (`rules try FILE REGEX`): compiled and matched as rule
+ * patterns are (rules_pattern.c: UTF, invalid UTF tolerated, JIT, the same
+ * match limits). */
+struct dw_pattern;
+/* NULL with "MESSAGE at offset N (PCRE2)" in why. */
+struct dw_pattern *pattern_compile(const char *source, struct dw_buf *why);
+/* True when the pattern matches s[0..n); a match abandoned at a limit is
+ * false and counted in *limit_hits. */
+bool pattern_match(struct dw_pattern *p, const char *s, size_t n, uint64_t *limit_hits);
+void pattern_free(struct dw_pattern *p);
+
 /* Classifies one event.  Returns a new finding (caller owns it) for the first
  * matching rule, with event fields, captures, rendered summary/remediation,
  * decoded error codes and correlation keys filled in; NULL if no rule matches. */
