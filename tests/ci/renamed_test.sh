@@ -47,13 +47,13 @@ cp -R "$src/rules" "$tmp/rules"
 sed -i.bak 's/^  - id: dk\.checkin-token$/  - id: dk.checkin-token-mismatch/' "$tmp/rules/driverkit.yaml"
 grep -q 'id: dk.checkin-token-mismatch$' "$tmp/rules/driverkit.yaml" || fail "the rename did not apply"
 printf 'rule\tdk.checkin-token\tdk.checkin-token-mismatch\t2026-12-04\t0.2.0\n' >>"$tmp/rules/aliases.tsv"
-"$dw" scan --no-store --no-config --rules "$tmp/rules" --baseline "$d/baseline-553655b.json" \
+"$dw" scan --no-store --no-config --no-default-rules --rules "$tmp/rules" --baseline "$d/baseline-553655b.json" \
     --format json "$d/renamed.log" >"$tmp/out.json" 2>"$tmp/err"
 st=$?
 [ $st -eq 0 ] || fail "old baseline, renamed rule: exit $st, want 0: $(cat "$tmp/err")"
 verdicts "$tmp/out.json" | grep -qx 'com.example.Token dk.checkin-token-mismatch dext.exit.checkin-token baselined' ||
     fail "old baseline, renamed rule: $(verdicts "$tmp/out.json")"
-"$dw" scan --no-store --config "$d/dextwatch-old-id.yaml" --rules "$tmp/rules" --format json \
+"$dw" scan --no-store --config "$d/dextwatch-old-id.yaml" --no-default-rules --rules "$tmp/rules" --format json \
     "$d/renamed.log" >"$tmp/out.json" 2>"$tmp/err"
 st=$?
 [ $st -eq 1 ] || fail "old config id: exit $st, want 1 (the three others fail): $(cat "$tmp/err")"
@@ -64,14 +64,14 @@ grep -q "dextwatch-old-id.yaml:3:5: rule 'dk.checkin-token' is 'dk.checkin-token
 
 # 3. Old and new id both in a config: one rule listed twice, exit 2.
 { cat "$d/dextwatch-old-id.yaml"; printf '  - id: dk.checkin-token-mismatch\n    severity: warning\n    reason: x\n'; } >"$tmp/both.yaml"
-"$dw" scan --no-store --config "$tmp/both.yaml" --rules "$tmp/rules" "$d/renamed.log" >/dev/null 2>"$tmp/err"
+"$dw" scan --no-store --config "$tmp/both.yaml" --no-default-rules --rules "$tmp/rules" "$d/renamed.log" >/dev/null 2>"$tmp/err"
 st=$?
 [ $st -eq 2 ] && grep -q "both.yaml:3:5: rule 'dk.checkin-token' is 'dk.checkin-token-mismatch' since 2026-12-04, which line 6 lists already" "$tmp/err" ||
     fail "old and new id together: exit $st: $(cat "$tmp/err")"
 
 # 4. A table that names a rule nobody has, or keeps a rule's current id as old: exit 2.
 printf 'rule\tdk.requested-exit\tdk.gone\t2026-12-04\t0.2.0\n' >>"$tmp/rules/aliases.tsv"
-"$dw" scan --no-store --no-config --rules "$tmp/rules" "$d/renamed.log" >/dev/null 2>"$tmp/err"
+"$dw" scan --no-store --no-config --no-default-rules --rules "$tmp/rules" "$d/renamed.log" >/dev/null 2>"$tmp/err"
 st=$?
 [ $st -eq 2 ] && grep -q "aliases.tsv:10: rule 'dk.requested-exit' -> 'dk.gone': a rule still has the old id" "$tmp/err" ||
     fail "bad alias table: exit $st: $(cat "$tmp/err")"
