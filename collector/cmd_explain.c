@@ -4,8 +4,9 @@
  *
  * A code may be written as it appears in logs (-67050, 0xe00002e2), or with a
  * domain or table prefix (OSSystemExtensionErrorDomain:8, sysext:8,
- * kern-return-codes:5).  The output is the decoding, the table's context line
- * (what the code usually means for a dext; data from the table file) and the
+ * kern-return-codes:5), by its symbol, or by the text kext tools print for it
+ * ("(libkern/kext) link error", "(os/kern) failure").  The output is the decoding, the table's
+ * context line (what the code usually means for a dext; data from the table file) and the
  * remediation of the rules that report it. */
 #include <ctype.h>
 #include <stdio.h>
@@ -37,6 +38,8 @@ const struct cli_cmd cmd_explain_entry = {
         "  CODE    an error code as logged (-67050, 0xe00002e2, 8), or DOMAIN:VALUE\n"
         "          (OSSystemExtensionErrorDomain:8, sysext:8, AppleMobileFileIntegrityError:-413,\n"
         "          amfi:-413, KMErrorDomain:29, or a table name such as kern-return-codes:5)\n"
+        "          or the text kext tools print for it ('(libkern/kext) link error',\n"
+        "          '(os/kern) failure'): exact first, else ignoring case; a final '.' is ignored\n"
         "  SYMBOL  a code's symbol (errSecCSReqFailed, kIOReturnNotPermitted): exact\n"
         "          spelling first, else ignoring case\n"
         "  RULE    a rule id (dk.provider-entitlements)\n"
@@ -142,6 +145,10 @@ static void explain_code(struct dw_ruleset *rs, const struct dw_code *c)
 {
     printf("%s  %s  (table %s, class %s)\n", c->text, c->name, c->table, c->class_name);
     print_indented(c->meaning, "  ");
+    if (c->printed_as[0] && strcmp(c->printed_as, c->meaning) != 0) {
+        printf("  Printed as: ");
+        print_indented(c->printed_as, "");
+    }
     const char *ctx = codes_table_context(rs->codes, c->table);
     if (ctx) {
         printf("  For a dext: ");
@@ -330,6 +337,11 @@ static int explain(struct dw_ruleset *rs, const char *arg)
         return DW_EXIT_OK;
     if (explain_symbol(rs, arg))
         return DW_EXIT_OK;
+    const struct dw_code *printed = codes_lookup_printed(rs->codes, NULL, arg);
+    if (printed) {
+        explain_code(rs, printed);
+        return DW_EXIT_OK;
+    }
     const char *near = nearest_name(rs, arg);
     struct dw_buf b = {0};
     dw_escape_term(&b, arg, strlen(arg));

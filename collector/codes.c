@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct codes_context {
     char *table;
@@ -26,6 +27,7 @@ static void code_clear(struct dw_code *e)
     free((void *)e->text);
     free((void *)e->name);
     free((void *)e->meaning);
+    free((void *)e->printed_as);
     free((void *)e->class_name);
 }
 
@@ -150,16 +152,17 @@ static char *table_name(const char *path)
 
 #define CODES_MAX_FIELDS 16
 
-/* Which fields of a row hold a code's value, name, class and meaning. */
+/* Which fields of a row hold a code's value, name, class, meaning and
+ * printed string (-1: the table has no such column). */
 struct code_columns {
-    int value, name, class_name, meaning;
+    int value, name, class_name, meaning, printed_as;
 };
 
 /* Reads the header's fields f[0..nf) into cols; -1 when a column is not
  * named. */
 static int read_header(char **f, size_t nf, struct code_columns *cols)
 {
-    *cols = (struct code_columns){-1, -1, -1, -1};
+    *cols = (struct code_columns){-1, -1, -1, -1, -1};
     for (size_t i = 0; i < nf; i++) {
         if (strcmp(f[i], "value") == 0 && cols->value < 0)
             cols->value = (int)i;
@@ -167,11 +170,15 @@ static int read_header(char **f, size_t nf, struct code_columns *cols)
             cols->name = (int)i;
         else if (strcmp(f[i], "class") == 0 && cols->class_name < 0)
             cols->class_name = (int)i;
-        else if ((strcmp(f[i], "meaning") == 0 || strcmp(f[i], "printed_as") == 0) &&
-                 cols->meaning < 0)
+        else if (strcmp(f[i], "meaning") == 0 && cols->meaning < 0)
             cols->meaning = (int)i;
+        else if (strcmp(f[i], "printed_as") == 0 && cols->printed_as < 0)
+            cols->printed_as = (int)i;
     }
-    return cols->value < 0 || cols->name < 0 || cols->class_name < 0 || cols->meaning < 0 ? -1 : 0;
+    return cols->value < 0 || cols->name < 0 || cols->class_name < 0 ||
+                   (cols->meaning < 0 && cols->printed_as < 0)
+               ? -1
+               : 0;
 }
 
 /* A row's class: `none` (success, never a finding) or a finding class, i.e.
@@ -228,7 +235,11 @@ static int add_row(struct dw_codes *c, const char *table, char **f, size_t nf,
     e->text = xstrdup(f[cols->value]);
     e->name = xstrdup(f[cols->name]);
     e->class_name = xstrdup(f[cols->class_name]);
-    e->meaning = xstrdup((size_t)cols->meaning < nf ? f[cols->meaning] : "");
+    const char *printed =
+        cols->printed_as >= 0 && (size_t)cols->printed_as < nf ? f[cols->printed_as] : "";
+    int mcol = cols->meaning >= 0 ? cols->meaning : cols->printed_as;
+    e->meaning = xstrdup((size_t)mcol < nf ? f[mcol] : "");
+    e->printed_as = xstrdup(printed);
     return 0;
 }
 
@@ -241,7 +252,7 @@ static void drop_rows(struct dw_codes *c, size_t first)
 
 /* Loads one table.  Comment lines ('#') and blank lines are skipped; the
  * first other line is the header naming the columns `value`, `name`,
- * `class` and `meaning` (or `printed_as`).  A malformed row is reported as file:line and
+ * `class` and `meaning` or `printed_as` (or both).  A malformed row is reported as file:line and
  * makes the whole file fail (its rows already read are dropped). */
 int codes_load_file(struct dw_codes *c, const char *path, struct dw_errors *err)
 {
@@ -256,7 +267,7 @@ int codes_load_file(struct dw_codes *c, const char *path, struct dw_errors *err)
     size_t linecap = 0;
     ssize_t len;
     long lineno = 0;
-    struct code_columns cols = {-1, -1, -1, -1};
+    struct code_columns cols = {-1, -1, -1, -1, -1};
     int have_header = 0, rc = 0;
     while (rc == 0 && (len = getline(&line, &linecap, fp)) >= 0) {
         lineno++;
@@ -280,7 +291,7 @@ int codes_load_file(struct dw_codes *c, const char *path, struct dw_errors *err)
         } else {
             dw_errors_add(err,
                           "%s:%ld: header must name the columns 'value', 'name', 'class' "
-                          "and 'meaning' (or 'printed_as')",
+                          "and 'meaning' or 'printed_as'",
                           path, lineno);
             rc = -1;
         }
@@ -377,5 +388,37 @@ const struct dw_code *codes_lookup(const struct dw_codes *c, const char *table, 
             return e;
         }
     }
+    return NULL;
+}
+
+/* Length of s without trailing '.', spaces and tabs ("... link error." is
+ * how the kext tools end the string). */
+static size_t printed_len(const char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == '.' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    return n;
+}
+
+/* See codes.h. */
+const struct dw_code *codes_lookup_printed(const struct dw_codes *c, const char *table,
+                                           const char *text)
+{
+    if (!c || !text)
+        return NULL;
+    while (*text == ' ' || *text == '\t')
+        text++;
+    size_t n = printed_len(text);
+    if (n == 0)
+        return NULL;
+    for (int fold = 0; fold < 2; fold++)
+        for (size_t i = 0; i < c->n; i++) {
+            const struct dw_code *e = &c->items[i];
+            if ((table && strcmp(e->table, table) != 0) || printed_len(e->printed_as) != n)
+                continue;
+            if ((fold ? strncasecmp(e->printed_as, text, n) : strncmp(e->printed_as, text, n)) == 0)
+                return e;
+        }
     return NULL;
 }

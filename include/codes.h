@@ -2,8 +2,10 @@
  *
  * File format: lines starting with '#' are comments (they cite the source);
  * the first other line is a tab-separated header that names the columns
- * `value`, `name`, `class` and a meaning column (`meaning` or `printed_as`),
- * in any order; further columns are ignored.  `class` is the finding class a
+ * `value`, `name`, `class` and `meaning` or `printed_as` or both, in any
+ * order; further columns are ignored.  `printed_as` is the text a tool prints
+ * for the code (mach_error_string: "(libkern/kext) link error"); a table
+ * without `meaning` uses it as the meaning too.  `class` is the finding class a
  * line carrying the code implies (`codesign.requirement`), or `none` for a
  * code that means success.  The table's name is the file name without `.tsv`
  * (e.g. "codesign-errors").  Values are decimal (`-67050`, `8`) or hex
@@ -23,6 +25,7 @@ struct dw_code {
     const char *text;       /* the value as the table writes it: "-67050", "0xe00002e2" */
     const char *name;       /* errSecCSReqFailed */
     const char *meaning;    /* the code does not satisfy its code requirement */
+    const char *printed_as; /* "(os/kern) failure"; "" when the table has none */
     const char *class_name; /* codesign.requirement; "none" for success codes */
 };
 
@@ -45,6 +48,12 @@ void codes_free(struct dw_codes *c);
  * OSKextReturn...).  table non-NULL: that table only (how a rule decodes
  * sysext-errors 1..13 or kern-return codes).  NULL if not found. */
 const struct dw_code *codes_lookup(const struct dw_codes *c, const char *table, const char *text);
+
+/* The row whose printed string (printed_as) is text, in table (NULL: any):
+ * spelt exactly so first, else ignoring case; a trailing '.' (and spaces) on
+ * either side is ignored.  NULL when none. */
+const struct dw_code *codes_lookup_printed(const struct dw_codes *c, const char *table,
+                                           const char *text);
 
 /* The table's context line: what a code of this table usually means for a
  * dext, written in the table file as a comment `# context: ...`.  NULL when

@@ -27,6 +27,26 @@ for tsv in "$rules"/codes/*.tsv; do
             { echo "FAIL explain $name: not row $table:$value"; fail=1; }
     done
 done
+tab=$(printf '\t')
+# every row with a printed_as column (the text kext tools print, "(libkern/kext) link error") by
+# that text, as logged (with the final '.') and in upper case
+for tsv in "$rules"/codes/*.tsv; do
+    table=$(basename "$tsv" .tsv)
+    grep -v '^#' "$tsv" | awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "printed_as") p = i; next }
+        p && $p != "" { print $1 "\t" $2 "\t" $p }' >/tmp/explain_printed.$$
+    while IFS='	' read -r value name printed; do
+        for text in "$printed" "$printed." "$(printf '%s' "$printed" | tr '[:lower:]' '[:upper:]')"; do
+            n=$((n + 1))
+            "$dw" explain --rules "$rules" "$text" 2>&1 | grep -q "^$value  $name  (table $table," ||
+                { echo "FAIL explain '$text': not row $table:$value"; fail=1; }
+        done
+    done </tmp/explain_printed.$$
+done
+rm -f /tmp/explain_printed.$$
+"$dw" explain --rules "$rules" '(libkern/kext) link error' | grep -q '^  Printed as: (libkern/kext) link error$' ||
+    { echo "FAIL explain by printed text: no 'Printed as' line"; fail=1; }
+[ "$(grep -v '^#' "$rules/codes/oskext-codes.tsv" | head -1 | tr '\t' '\n' | grep -c '^printed_as$')" -eq 1 ] ||
+    { echo "FAIL oskext-codes.tsv has no printed_as column"; fail=1; }
 # codes as they appear in logs, without a table prefix; a negative number is an operand
 for arg in -67050 0xe00002e2 OSSystemExtensionErrorDomain:8 sysext:8 amfi:-413 -603946981; do
     n=$((n + 1))
