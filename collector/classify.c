@@ -132,6 +132,10 @@ static void add_decoded(struct dw_finding *f, const struct dw_codes *codes, cons
                         const char *text)
 {
     const struct dw_code *c = codes_lookup(codes, table, text);
+    /* a printed string ("(os/kern) failure") names its subsystem, so any
+     * table's row is taken when the rule's table has none */
+    if (!c && table && !(c = codes_lookup_printed(codes, table, text)))
+        c = codes_lookup_printed(codes, NULL, text);
     if (!c)
         return;
     for (size_t i = 0; i < f->ndecoded; i++)

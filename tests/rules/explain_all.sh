@@ -47,6 +47,12 @@ rm -f /tmp/explain_printed.$$
     { echo "FAIL explain by printed text: no 'Printed as' line"; fail=1; }
 [ "$(grep -v '^#' "$rules/codes/oskext-codes.tsv" | head -1 | tr '\t' '\n' | grep -c '^printed_as$')" -eq 1 ] ||
     { echo "FAIL oskext-codes.tsv has no printed_as column"; fail=1; }
+# a rule's decode: capture holding printed text decodes it (kext.tool-load-failed's reason and
+# kreason), so explain names that rule for the code its examples print
+for arg in '(os/kern) failure' 0xdc008017; do
+    "$dw" explain --rules "$rules" "$arg" | grep -q '^kext.tool-load-failed  (' ||
+        { echo "FAIL explain $arg does not name kext.tool-load-failed"; fail=1; }
+done
 # codes as they appear in logs, without a table prefix; a negative number is an operand
 for arg in -67050 0xe00002e2 OSSystemExtensionErrorDomain:8 sysext:8 amfi:-413 -603946981; do
     n=$((n + 1))
