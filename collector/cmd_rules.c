@@ -95,8 +95,8 @@ static const struct cli_cmd rules_export_entry = {
              "regex, where repeated names would clash), escapes Rust does not know are\n"
              "rewritten, leading ^ and trailing $ are dropped (rules match the message,\n"
              "ripgrep the whole line).  A pattern that needs PCRE2-only syntax (lookaround,\n"
-             "atomic groups, possessive quantifiers, back references) is skipped with a\n"
-             "comment on stderr.",
+             "atomic groups, possessive quantifiers, back references) or a line break is\n"
+             "skipped with a comment on stderr.",
     .opts = cmd_rules_export_opts,
     .run = cmd_rules_export_run,
     .parent = &cmd_rules_entry,

@@ -314,6 +314,8 @@ static const char *escape_to_rust(struct dw_buf *b, char e, bool in_class)
         return "back reference";
     if (strchr("KGQERXCgkZhHvVN", e))
         return "PCRE2-only escape";
+    if (e == 'n' && !in_class)
+        return "line break (ripgrep matches within one line)";
     if (!(e >= 'a' && e <= 'z') && !(e >= 'A' && e <= 'Z') && !(e >= '0' && e <= '9') &&
         !rust_meta(e) && !(in_class && (e == ':')))
         buf_putc(b, e); /* \: \/ \' \" : plain characters for Rust */

@@ -13,7 +13,8 @@ fi
 
 # gcc-aarch64-linux-gnu, libc6-dev-arm64-cross and qemu-user run the NEON
 # scanner (Apple Silicon's path) under emulation: tests/portability/neon.sh
-pkgs="cmake make gcc clang clang-format pkg-config libpcre2-dev libsqlite3-dev sqlite3 libjansson-dev libyaml-dev libcmocka-dev libxml2-utils zlib1g-dev libplist-dev libssl-dev python3 ruby mandoc zsh fish libclang-rt-dev valgrind rsyslog gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
+# ripgrep: bench/run.sh compares against it; rules.export_rg checks it accepts the export
+pkgs="cmake make gcc clang clang-format pkg-config libpcre2-dev libsqlite3-dev sqlite3 libjansson-dev libyaml-dev libcmocka-dev libxml2-utils zlib1g-dev libplist-dev libssl-dev python3 ruby mandoc zsh fish libclang-rt-dev valgrind rsyslog gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user ripgrep"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
