@@ -99,7 +99,8 @@ const struct cli_cmd cmd_scan_entry = {
              "stores new incidents and reports them.  A directory is scanned recursively,\n"
              "files in name order, each once (links to directories inside it are not\n"
              "followed; files named *.expected.json, test expectations kept beside logs,\n"
-             "are passed over and counted on stderr); `-` reads stdin, as does no FILE at all when "
+             "and the database the scan writes, with its -wal/-shm, are passed over and\n"
+             "counted on stderr); `-` reads stdin, as does no FILE at all when "
              "stdin is a pipe or\n"
              "a file.  `--last 10m` and X.logarchive run\n"
              "`log show --style ndjson --info --predicate ...` (see `dextwatch predicate`).",
@@ -358,6 +359,7 @@ static int scan_setup(const struct scan_args *a, struct scan *sc, struct scan_en
                                 .utc = a->utc,
                                 .color = cli_use_color(stdout, a->color)};
     const char *db = env->store ? store_path(env->store) : NULL;
+    sc->db = db;
     size_t ninputs = (size_t)a->ninputs;
     if (outputs_check_paths(&sc->outs, db, a->inputs, ninputs, err) != 0 ||
         dw_output_check(a->write_baseline, db, a->inputs, ninputs, err) != 0)

@@ -215,12 +215,13 @@ struct scan_walk {
     struct scan *sc;
     struct dw_pipeline *p;
     struct dw_errors *err;
-    uint64_t skipped; /* files passed over (scan_walk_skips) */
+    uint64_t skipped;    /* files passed over (scan_walk_skips) */
+    uint64_t skipped_db; /* the database's own files (sc->db and its -wal, -shm) */
 };
 
-/* A file the walk found: passed over when scan_walk_skips says so, refused
- * when it is one of our --output files (a link to it inside the
- * directory), else scanned. */
+/* A file the walk found: passed over when scan_walk_skips says so or when it
+ * is a file of the database this scan writes, refused when it is one of our
+ * --output files (a link to it inside the directory), else scanned. */
 static int scan_walked(const char *path, void *ctx)
 {
     struct scan_walk *w = ctx;
@@ -229,7 +230,12 @@ static int scan_walked(const char *path, void *ctx)
         return 0;
     }
     struct stat st;
-    const char *out = stat(path, &st) == 0 ? outputs_same_file(&w->sc->outs, &st) : NULL;
+    bool known = stat(path, &st) == 0;
+    if (known && dw_store_file_suffix(w->sc->db, &st)) {
+        w->skipped_db++;
+        return 0;
+    }
+    const char *out = known ? outputs_same_file(&w->sc->outs, &st) : NULL;
     if (out) {
         dw_errors_add(w->err, "%s: is the output %s; refusing to read an output as input", path,
                       out);
@@ -241,16 +247,22 @@ static int scan_walked(const char *path, void *ctx)
 /* Walks a directory; the number of files it passed over is said on stderr. */
 static int scan_dir(struct scan *sc, struct dw_pipeline *p, const char *dir, struct dw_errors *err)
 {
-    struct scan_walk w = {sc, p, err, 0};
+    struct scan_walk w = {sc, p, err, 0, 0};
     int rc = dw_walk(dir, scan_walked, &w, err);
-    if (w.skipped) {
+    if (w.skipped || w.skipped_db) {
         cli_progress_clear(&sc->progress);
         struct dw_buf esc = {0};
         report_text_escaped(&esc, dir);
-        fprintf(stderr,
-                "dextwatch: %s: %llu file(s) skipped, not logs (*.expected.json: test "
-                "expectations)\n",
-                esc.data, (unsigned long long)w.skipped);
+        if (w.skipped)
+            fprintf(stderr,
+                    "dextwatch: %s: %llu file(s) skipped, not logs (*.expected.json: test "
+                    "expectations)\n",
+                    esc.data, (unsigned long long)w.skipped);
+        if (w.skipped_db)
+            fprintf(stderr,
+                    "dextwatch: %s: %llu file(s) skipped, the database this scan writes and "
+                    "its -wal/-shm\n",
+                    esc.data, (unsigned long long)w.skipped_db);
         buf_free(&esc);
     }
     return rc;

@@ -21,6 +21,7 @@ struct scan {
     struct dw_report_run run;
     struct dw_buf out;
     bool input_error; /* an input could not be read: exit 2 */
+    const char *db;   /* the database written, NULL with --no-store: never read as a log */
     struct cli_progress progress;
 };
 

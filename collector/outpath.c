@@ -54,6 +54,22 @@ static bool walk_reaches(const char *out, const struct stat *dir)
     return reaches;
 }
 
+const char *dw_store_file_suffix(const char *db, const struct stat *st)
+{
+    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+    if (!db)
+        return NULL;
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        struct dw_buf p = {0};
+        buf_printf(&p, "%s%s", db, suffixes[i]);
+        bool same = same_file(st, p.data);
+        buf_free(&p);
+        if (same)
+            return suffixes[i];
+    }
+    return NULL;
+}
+
 int dw_output_check(const char *out, const char *db, char *const *inputs, size_t ninputs,
                     struct dw_errors *err)
 {
@@ -78,21 +94,15 @@ int dw_output_check(const char *out, const char *db, char *const *inputs, size_t
      * by the time outputs are opened); a FIFO or terminal is never harmed */
     if (stat(out, &st) != 0 || !S_ISREG(st.st_mode))
         return 0;
-    if (db) {
-        static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
-        for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-            struct dw_buf p = {0};
-            buf_printf(&p, "%s%s", db, suffixes[i]);
-            bool same = same_file(&st, p.data);
-            buf_free(&p);
-            if (same && !*suffixes[i])
-                dw_errors_add(err, "%s: refusing to write over the database %s", out, db);
-            else if (same)
-                dw_errors_add(err, "%s: refusing to write over %s%s, a file of the database", out,
-                              db, suffixes[i]);
-            if (same)
-                return -1;
-        }
+    const char *suffix = dw_store_file_suffix(db, &st);
+    if (suffix && !*suffix) {
+        dw_errors_add(err, "%s: refusing to write over the database %s", out, db);
+        return -1;
+    }
+    if (suffix) {
+        dw_errors_add(err, "%s: refusing to write over %s%s, a file of the database", out, db,
+                      suffix);
+        return -1;
     }
     for (size_t i = 0; i < ninputs; i++) {
         if (strcmp(inputs[i], "-") != 0 && same_file(&st, inputs[i])) {

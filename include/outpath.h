@@ -21,6 +21,9 @@
  * where the walk (walk.h) would read it, now or on the next run (a hidden
  * name on the way is fine: the walk skips it).  -1 with "out: ..." in err
  * when it is one of them. */
+/* Which file of the SQLite database db st is: "" (the database itself),
+ * "-wal", "-shm" or "-journal"; NULL for none of them (or no db). */
+const char *dw_store_file_suffix(const char *db, const struct stat *st);
 int dw_output_check(const char *out, const char *db, char *const *inputs, size_t ninputs,
                     struct dw_errors *err);
 /* dw_output_check for every --output of o. */

@@ -111,6 +111,19 @@ rc=$?
 [ $rc -eq 2 ] && grep -q "d/link.json: is the output linked.json" "$T/err" ||
     bad "a link to the output inside the scanned directory: exit $rc, $(head -c 300 "$T/err")"
 rm d/link.json
+# the database a scan writes inside the directory it scans (and its -wal/-shm)
+# is passed over and said, never read as a log: each run reads one input
+# (before: the database's pages were read as log text)
+mkdir dbdir && cp in.log dbdir/a.log
+lines=$(wc -l <in.log)
+for run in 1 2; do
+    "$DW" scan --db dbdir/x.db --format json --output "$T/db$run.json" dbdir >/dev/null 2>"$T/err"
+    rc=$?
+    [ $rc -eq 1 ] || bad "scan --db dbdir/x.db dbdir (run $run): exit $rc, $(head -c 300 "$T/err")"
+    grep -q "dbdir: [0-9] file(s) skipped, the database this scan writes" "$T/err" &&
+        grep -q "1 incident .*· 1 input, $lines lines, .* 0 skipped as unparseable" "$T/err" ||
+        bad "scan --db dbdir/x.db dbdir (run $run) read the database: $(head -c 400 "$T/err")"
+done
 
 # 9: stdout on a full device
 full() {
