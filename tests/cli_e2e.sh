@@ -6,19 +6,8 @@ set -u
 DW=$1
 SRC=$2
 LOGS=$SRC/tests/logs
-export DEXTWATCH_RULES=$SRC/rules
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+. "$SRC/tests/check_lib.sh"
 DB=$T/state/dw/incidents.db
-pass=0 fail=0
-
-check() { # check NAME CONDITION...
-    local name=$1; shift
-    if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $name" >&2; fi
-}
-status_is() { [ "$1" -eq "$2" ]; }
-contains() { grep -qF -- "$2" "$1"; }
-lacks() { ! grep -qF -- "$2" "$1"; }
 
 # 1. scan into a new DB: one incident for com.MyDriver, exit 1 (error >= --fail-on error)
 "$DW" scan --db "$DB" "$LOGS/seed.default.log" >"$T/out1" 2>"$T/err1"; st=$?
@@ -176,5 +165,4 @@ check "scan with /dev/null stdin says no input" contains "$T/err" "no input"
 timeout 10 "$DW" scan --no-store <&- >/dev/null 2>&1; st=$?
 check "scan with closed stdin: exit 2" status_is $st 2
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

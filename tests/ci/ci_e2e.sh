@@ -10,19 +10,9 @@ SRC=$2
 cd "$SRC" || exit 2
 LOGS=tests/logs
 GR=tests/golden/rules
-export DEXTWATCH_RULES=$SRC/rules NO_COLOR=1 CI=1
-unset GITHUB_STEP_SUMMARY DEXTWATCH_LOG_COMMAND
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-
-check() { # check NAME CONDITION...
-    local name=$1; shift
-    if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $name" >&2; fi
-}
-status_is() { [ "$1" -eq "$2" ]; }
-contains() { grep -qF -- "$2" "$1"; }
-lacks() { ! grep -qF -- "$2" "$1"; }
+. "$SRC/tests/check_lib.sh"
+export CI=1
+unset DEXTWATCH_LOG_COMMAND
 lines_are() { [ "$(wc -l <"$1" | tr -d ' ')" -eq "$2" ]; }
 valid_junit() { xmllint --noout --schema tests/junit/junit.xsd "$1" 2>/dev/null; }
 scan() { "$DW" scan --no-store "$@"; }
@@ -256,5 +246,4 @@ check "recent: two formats on stdout: exit 2" status_is $st 2
 "$DW" recent --db "$DB" --since 1h --format junit >"$T/j.xml" 2>&1
 check "recent junit, nothing listed: valid" valid_junit "$T/j.xml"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
